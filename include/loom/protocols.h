@@ -1,0 +1,95 @@
+/*
+ * protocols.h: what an application plugs into Loom: a protocol (name + callback +
+ * per-connection data size) and the callback reasons it receives.
+ */
+#ifndef LOOM_PROTOCOLS_H
+#define LOOM_PROTOCOLS_H
+
+struct loom_conn;
+
+/** \defgroup protocols Protocols and callbacks
+ * @{ */
+
+/**
+ * enum loom_callback_reason - why the protocol callback is being called
+ *
+ * Every role delivers its own set; the raw roles use the LOOM_CB_RAW_* reasons. A
+ * connection that got an "adopt" or "connected" reason gets its close reason exactly
+ * once. A client connection that never connected gets LOOM_CB_CLIENT_CONNECTION_ERROR
+ * exactly once instead, and no close reason.
+ */
+enum loom_callback_reason {
+	/** once per protocol per vhost, after the vhost is created; \p conn is NULL and
+	 * \p in is the struct loom_vhost *. Nonzero fails loom_create_vhost(). */
+	LOOM_CB_PROTOCOL_INIT = 1,
+	/** once per protocol per vhost, when the vhost is destroyed; \p in is the vhost */
+	LOOM_CB_PROTOCOL_DESTROY,
+	/** a client connection failed before it connected; \p in is a reason string */
+	LOOM_CB_CLIENT_CONNECTION_ERROR,
+	/** on every protocol of every vhost, on the woken service thread, after
+	 * loom_cancel_service(); \p conn is NULL and \p in is the vhost */
+	LOOM_CB_EVENT_WAIT_CANCELLED,
+
+	/** a raw socket was accepted or adopted (server side) */
+	LOOM_CB_RAW_ADOPT = 20,
+	/** a raw client socket connected */
+	LOOM_CB_RAW_CONNECTED,
+	/** raw socket data arrived: \p in, \p len; for UDP one datagram */
+	LOOM_CB_RAW_RX,
+	/** the raw socket can take one loom_write() */
+	LOOM_CB_RAW_WRITEABLE,
+	/** the raw socket is closed (once) */
+	LOOM_CB_RAW_CLOSE,
+
+	/** a file descriptor was adopted as raw-file */
+	LOOM_CB_RAW_ADOPT_FILE = 30,
+	/** data was read from the fd: \p in, \p len (end of file closes the conn) */
+	LOOM_CB_RAW_RX_FILE,
+	/** the fd can take one loom_write() */
+	LOOM_CB_RAW_WRITEABLE_FILE,
+	/** the fd conn is closed (once); Loom closes the fd unless told not to */
+	LOOM_CB_RAW_CLOSE_FILE,
+
+	/** first value free for the application's own reasons */
+	LOOM_CB_USER = 1000
+};
+
+/**
+ * loom_callback_fn - the protocol callback
+ *
+ * \param conn: the connection, or NULL for vhost-wide reasons with no connection
+ * \param reason: why it is called
+ * \param user: the connection's per-session data (per_session_data_size bytes, zeroed)
+ * \param in: reason-specific data
+ * \param len: length of \p in
+ *
+ * Returns 0 to carry on; nonzero asks Loom to close the connection.
+ */
+typedef int (*loom_callback_fn)(struct loom_conn *conn, enum loom_callback_reason reason,
+				void *user, void *in, size_t len);
+
+/**
+ * struct loom_protocol - a named protocol served on a vhost
+ *
+ * A vhost takes an array of these ending in an entry whose name is NULL.
+ */
+struct loom_protocol {
+	const char *name;		/**< protocol name (also the ws subprotocol) */
+	loom_callback_fn callback;	/**< the callback */
+	size_t per_session_data_size;	/**< bytes of zeroed user data per connection */
+	size_t rx_buffer_size;		/**< most bytes per RX callback; 0 = the pt buffer */
+	unsigned int id;		/**< free for the application */
+	void *user;			/**< free for the application */
+	size_t tx_packet_size;		/**< 0, or the largest single write */
+};
+
+/** a loom_protocol array terminator */
+#define LOOM_PROTOCOL_LIST_TERM { NULL, NULL, 0, 0, 0, NULL, 0 }
+
+/** loom_callback_default() - a callback that ignores every reason; returns 0 */
+int
+loom_callback_default(struct loom_conn *conn, enum loom_callback_reason reason,
+		      void *user, void *in, size_t len);
+/** @} */
+
+#endif

@@ -1,0 +1,205 @@
+/*
+ * conn.c: creating connections, binding them to an fd and a protocol, calling the
+ * user, and the small accessors of the public conn API.
+ */
+#include "core/private-core.h"
+#include "roles/private-roles.h"
+#include "event-libs/private-event-libs.h"
+
+/* the conn and its per-session data share one allocation */
+#define LOOM_CONN_ALIGNED_SIZE ((sizeof(struct loom_conn) + 15) & ~(size_t)15)
+
+struct loom_conn *
+loom__conn_create(struct loom_pt *pt, struct loom_vhost *vh,
+		  const struct loom_role_ops *role, const struct loom_protocol *p,
+		  void *userdata)
+{
+	size_t pss = (p && !userdata) ? p->per_session_data_size : 0;
+	struct loom_conn *conn;
+
+	conn = loom_zalloc(LOOM_CONN_ALIGNED_SIZE + pss, "conn");
+	if (!conn)
+		return NULL;
+	conn->pt = pt;
+	conn->vhost = vh;
+	conn->role = role;
+	conn->protocol = p;
+	conn->fd = -1;
+	conn->serial = ++pt->conn_serial;
+	if (userdata) {
+		conn->user_space = userdata;
+		conn->flags |= LCF_USER_ALLOCED;
+	} else if (pss)
+		conn->user_space = (uint8_t *)conn + LOOM_CONN_ALIGNED_SIZE;
+	if (role->counted) {
+		conn->flags |= LCF_COUNTED;
+		pt->count_conns++;
+	}
+
+	return conn;
+}
+
+int
+loom__conn_insert_fd(struct loom_conn *conn, int fd, unsigned int ev)
+{
+	struct loom_pt *pt = conn->pt;
+
+	if (fd < 0 || (unsigned int)fd >= pt->fds_max) {
+		loom_clog_err(conn, "fd %d beyond the fd table (%u)", fd, pt->fds_max);
+		return LOOM_ELIMIT;
+	}
+	if (pt->fds[fd]) {
+		loom_clog_err(conn, "fd %d already in use by a conn", fd);
+		return LOOM_EINVAL;
+	}
+	conn->fd = fd;
+	conn->ev = (uint8_t)ev;
+	pt->fds[fd] = conn;
+	if (!loom__plat_fd_is_pollable(fd)) {
+		/* a regular file: poll cannot wait on it, it is always ready */
+		conn->flags |= LCF_NOT_POLLABLE;
+		loom_dll2_add_tail(&conn->list_pending, &pt->always_ready);
+		return 0;
+	}
+	if (pt->ctx->evlib->sock_accept(conn)) {
+		pt->fds[fd] = NULL;
+		conn->fd = -1;
+		return LOOM_ESOCKET;
+	}
+
+	return 0;
+}
+
+/* Called when the last reference goes: everything else was undone by close. */
+void
+loom__conn_free(struct loom_conn *conn)
+{
+	if (conn->flags & LCF_COUNTED)
+		conn->pt->count_conns--;
+	loom_buflist_destroy_all_segments(&conn->buflist_out);
+	loom_free(conn);
+}
+
+int
+loom__user_callback(struct loom_conn *conn, enum loom_callback_reason reason,
+		    void *in, size_t len)
+{
+	uint32_t was_in = conn->flags & LCF_IN_CALLBACK;
+	int r;
+
+	if (!conn->protocol || !conn->protocol->callback)
+		return 0;
+	conn->flags |= LCF_IN_CALLBACK;
+	r = conn->protocol->callback(conn, reason, conn->user_space, in, len);
+	conn->flags = (uint32_t)((conn->flags & ~LCF_IN_CALLBACK) | was_in);
+
+	return r;
+}
+
+void
+loom__io(struct loom_conn *conn, unsigned int flags)
+{
+	unsigned int ev = conn->ev;
+
+	if (flags & LOOM_EV_START)
+		ev |= flags & (LOOM_EV_READ | LOOM_EV_WRITE);
+	else
+		ev &= ~(flags & (LOOM_EV_READ | LOOM_EV_WRITE));
+	if (ev == conn->ev || conn->fd < 0)
+		return;
+	if (conn->flags & LCF_NOT_POLLABLE) {
+		conn->ev = (uint8_t)ev;
+		return;
+	}
+	conn->pt->ctx->evlib->io(conn, flags);
+	conn->ev = (uint8_t)ev;
+}
+
+int
+loom_rx_flow_control(struct loom_conn *conn, int enable)
+{
+	if (!conn || (conn->flags & (LCF_CLOSED_CB_DONE | LCF_PEER_EOF)))
+		return LOOM_ECLOSED;
+	if (enable) {
+		conn->flags &= (uint32_t)~LCF_RX_PAUSED;
+		loom__io(conn, LOOM_EV_START | LOOM_EV_READ);
+	} else {
+		conn->flags |= LCF_RX_PAUSED;
+		loom__io(conn, LOOM_EV_STOP | LOOM_EV_READ);
+	}
+
+	return 0;
+}
+
+int
+loom_callback_default(struct loom_conn *conn, enum loom_callback_reason reason,
+		      void *user, void *in, size_t len)
+{
+	return 0;
+}
+
+struct loom_context *
+loom_get_context(const struct loom_conn *conn)
+{
+	return conn->pt->ctx;
+}
+
+struct loom_vhost *
+loom_get_vhost(const struct loom_conn *conn)
+{
+	return conn->vhost;
+}
+
+const struct loom_protocol *
+loom_get_protocol(const struct loom_conn *conn)
+{
+	return conn->protocol;
+}
+
+void *
+loom_conn_user(const struct loom_conn *conn)
+{
+	return conn->user_space;
+}
+
+void
+loom_set_opaque_user_data(struct loom_conn *conn, void *data)
+{
+	conn->opaque_user_data = data;
+}
+
+void *
+loom_get_opaque_user_data(const struct loom_conn *conn)
+{
+	return conn->opaque_user_data;
+}
+
+int
+loom_get_fd(const struct loom_conn *conn)
+{
+	return conn->fd;
+}
+
+int
+loom_get_tsi(const struct loom_conn *conn)
+{
+	return conn->pt->tsi;
+}
+
+const char *
+loom_conn_role_name(const struct loom_conn *conn)
+{
+	return conn->role->name;
+}
+
+int
+loom_send_pipe_choked(const struct loom_conn *conn)
+{
+	return conn->buflist_out != NULL;
+}
+
+size_t
+loom_pending_output(const struct loom_conn *conn)
+{
+	return loom_buflist_total_len((struct loom_buflist **)&conn->buflist_out);
+}

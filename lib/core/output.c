@@ -1,0 +1,175 @@
+/*
+ * output.c: the write path. loom_write() lets the role frame the data, then sends
+ * what the socket takes now and keeps the rest in the conn's buflist; the rest is
+ * flushed on POLLOUT before the user's next WRITEABLE callback.
+ */
+#include "core/private-core.h"
+#include "roles/private-roles.h"
+
+/* a fatal write error: close from the loop, the caller may still hold conn */
+static int
+loom_write_failed(struct loom_conn *conn, int err)
+{
+	conn->close_status_hi = LOOM_CLOSE_ABNORMAL - 1000;
+	conn->flags = (uint32_t)((conn->flags | LCF_CLOSING) & ~LCF_WANT_WRITABLE);
+	loom_dll2_remove(&conn->list_pending);
+	loom_buflist_destroy_all_segments(&conn->buflist_out);
+	loom_set_timeout_us(conn, LOOM_TO_KILLED, 0);
+
+	return err;
+}
+
+static int
+loom_send_now(struct loom_conn *conn, const uint8_t *buf, size_t len)
+{
+	if (conn->flags & LCF_IS_SOCKET)
+		return loom__plat_send(conn->fd, buf, len);
+
+	return loom__plat_fd_write(conn->fd, buf, len);
+}
+
+static int
+loom_issue_udp(struct loom_conn *conn, const uint8_t *buf, size_t len)
+{
+	int n;
+
+	if (conn->role_data && (conn->flags & LCF_UDP_HAVE_PEER))
+		n = loom__plat_sendto(conn->fd, buf, len, conn->role_data);
+	else
+		n = loom__plat_send(conn->fd, buf, len);
+	if (n < 0) {
+		if (loom__plat_errno_is_again(errno)) {
+			loom_clog_debug(conn, "udp: socket full, datagram dropped");
+			return (int)len;
+		}
+		loom_clog_info(conn, "udp send: errno %d", errno);
+		return LOOM_ESOCKET;
+	}
+
+	return (int)len;
+}
+
+int
+loom__issue_raw(struct loom_conn *conn, const uint8_t *buf, size_t len)
+{
+	int n = 0;
+
+	if (!len)
+		return 0;
+	if (conn->flags & LCF_UDP)
+		return loom_issue_udp(conn, buf, len);
+
+	if (!conn->buflist_out) {
+		n = loom_send_now(conn, buf, len);
+		if (n == (int)len)
+			return n;
+		if (n < 0) {
+			if (!loom__plat_errno_is_again(errno)) {
+				loom_clog_info(conn, "write failed, errno %d", errno);
+				return loom_write_failed(conn, LOOM_ESOCKET);
+			}
+			n = 0;
+		}
+	}
+	/* keep what the socket did not take and wait for POLLOUT */
+	if (loom_buflist_append_segment(&conn->buflist_out, buf + n, len - (size_t)n) < 0)
+		return loom_write_failed(conn, LOOM_ENOMEM);
+	conn->flags &= (uint32_t)~LCF_KNOWN_WRITABLE;
+	loom__io(conn, LOOM_EV_START | LOOM_EV_WRITE);
+
+	return (int)len;
+}
+
+/* 1: everything went, 0: some is still waiting, < 0: the conn failed */
+int
+loom__flush_pending(struct loom_conn *conn)
+{
+	uint8_t *p;
+	size_t seg;
+	int n;
+
+	while ((seg = loom_buflist_next_segment_len(&conn->buflist_out, &p))) {
+		n = loom_send_now(conn, p, seg);
+		if (n < 0) {
+			if (loom__plat_errno_is_again(errno))
+				return 0;
+			loom_clog_info(conn, "flush failed, errno %d", errno);
+			return -1;
+		}
+		loom_buflist_use_segment(&conn->buflist_out, (size_t)n);
+		if ((size_t)n < seg)
+			return 0;
+	}
+
+	return 1;
+}
+
+int
+loom_write(struct loom_conn *conn, unsigned char *buf, size_t len,
+	   enum loom_write_protocol wp)
+{
+	uint8_t *p = buf;
+
+	if (!conn || !buf)
+		return LOOM_EINVAL;
+	if ((conn->flags & (LCF_CLOSING | LCF_CLOSED_CB_DONE)) || conn->fd < 0)
+		return LOOM_ECLOSED;
+	if (conn->role->write_role_protocol) {
+		int r = conn->role->write_role_protocol(conn, &p, &len, &wp);
+
+		if (r < 0)
+			return r;
+	}
+	{
+		int n = loom__issue_raw(conn, p, len);
+
+		return n < 0 ? n : (int)len;
+	}
+}
+
+int
+loom_callback_on_writable(struct loom_conn *conn)
+{
+	if (!conn || (conn->flags & (LCF_CLOSING | LCF_CLOSED_CB_DONE)) || conn->fd < 0)
+		return LOOM_ECLOSED;
+	if (conn->flags & LCF_WANT_WRITABLE)
+		return 0;
+	conn->flags |= LCF_WANT_WRITABLE;
+	if (conn->buflist_out || loom__connect_is_pending(conn))
+		return 0;	/* POLLOUT is already wanted; the flush comes first */
+	if (conn->flags & LCF_NOT_POLLABLE) {
+		loom__io(conn, LOOM_EV_START | LOOM_EV_WRITE);
+		return 0;
+	}
+	if (conn->flags & LCF_KNOWN_WRITABLE) {
+		/* the last write went through whole: no need to ask the kernel */
+		loom_dll2_add_tail(&conn->list_pending, &conn->pt->pending_writable);
+		return 0;
+	}
+	loom__io(conn, LOOM_EV_START | LOOM_EV_WRITE);
+
+	return 0;
+}
+
+int
+loom_callback_on_writable_all_protocol(struct loom_vhost *vh,
+				       const struct loom_protocol *protocol)
+{
+	struct loom_context *ctx = vh->ctx;
+	unsigned int t, fd;
+	int n = 0;
+
+	for (t = 0; t < ctx->count_threads; t++) {
+		struct loom_pt *pt = &ctx->pt[t];
+
+		for (fd = 0; fd < pt->fds_max; fd++) {
+			struct loom_conn *c = pt->fds[fd];
+
+			if (c && c->vhost == vh && c->protocol == protocol &&
+			    !loom_callback_on_writable(c))
+				n++;
+		}
+	}
+
+	return n;
+}

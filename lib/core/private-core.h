@@ -1,0 +1,214 @@
+/*
+ * private-core.h: the core objects (context, vhost, per-thread state, conn) and the
+ * functions the rest of the library may call in core. Nothing outside lib/ sees this.
+ */
+#ifndef LOOM_PRIVATE_CORE_H
+#define LOOM_PRIVATE_CORE_H
+
+#include <loom.h>
+
+#include <string.h>
+#include <errno.h>
+
+#include "plat/private-plat.h"
+
+struct loom_role_ops;
+struct loom_event_lib_ops;
+struct loom_pt;
+
+/* seconds/µs helpers */
+#define LOOM_US_PER_SEC ((loom_usec_t)1000000)
+#define LOOM_US_PER_MS ((loom_usec_t)1000)
+
+/* conn flags (struct loom_conn.flags) */
+#define LCF_CLIENT		(1u << 0)  /* we started it (loom_client_connect) */
+#define LCF_ESTABLISHED		(1u << 1)  /* adopt/connected callback was given */
+#define LCF_WANT_WRITABLE	(1u << 2)  /* user asked for a WRITEABLE callback */
+#define LCF_KNOWN_WRITABLE	(1u << 3)  /* last write went through whole, no EAGAIN */
+#define LCF_RX_PAUSED		(1u << 4)  /* rx flow control: not reading */
+#define LCF_CLOSING		(1u << 5)  /* flushing before close, no more user I/O */
+#define LCF_PEER_EOF		(1u << 6)  /* peer shut its side: close once drained */
+#define LCF_NO_CLOSE_FD		(1u << 7)  /* adopted with LOOM_ADOPT_NO_CLOSE */
+#define LCF_UDP			(1u << 8)  /* datagram socket */
+#define LCF_NOT_POLLABLE	(1u << 9)  /* regular file: always ready, not in the poll set */
+#define LCF_USER_ALLOCED	(1u << 10) /* user_space belongs to the app */
+#define LCF_CLOSED_CB_DONE	(1u << 11) /* the close callback was given */
+#define LCF_IN_CALLBACK		(1u << 12) /* inside a user callback for this conn */
+#define LCF_IS_SOCKET		(1u << 13) /* send()/recv() apply (else write()/read()) */
+#define LCF_COUNTED		(1u << 14) /* counts against max_conns */
+#define LCF_UDP_HAVE_PEER	(1u << 15) /* role_data is the UDP peer address */
+#define LCF_CONNECTING		(1u << 16) /* client connect in progress (role_data) */
+
+/* event interest (conn->ev and loom__io() flags) */
+#define LOOM_EV_READ		(1u << 0)
+#define LOOM_EV_WRITE		(1u << 1)
+#define LOOM_EV_START		(1u << 2)
+#define LOOM_EV_STOP		(1u << 3)
+#define LOOM_REV_HUPERR		(1u << 4)  /* revents only: hangup or error */
+
+struct loom_conn {
+	const struct loom_role_ops *role;
+	const struct loom_protocol *protocol;
+	struct loom_vhost *vhost;
+	void *user_space;
+	void *opaque_user_data;
+	struct loom_buflist *buflist_out;	/* output the socket did not take yet */
+	struct loom_sul sul_timeout;		/* loom_set_timeout() */
+	struct loom_dll2 list_pending;		/* pt->pending_writable or pt->always_ready */
+	void *role_data;			/* connect state, or the UDP peer address */
+	struct loom_pt *pt;			/* owning service thread */
+	int fd;
+	uint32_t flags;				/* LCF_* */
+	uint8_t ev;				/* LOOM_EV_READ|WRITE registered */
+	uint8_t pending_timeout;		/* enum loom_timeout_reason */
+	uint8_t close_status_hi;		/* reason kept while flushing (status - 1000) */
+	uint16_t serial;			/* for the log tag: connections made on this pt */
+};
+
+/* A deferred function queued from another thread (loom_defer()). */
+struct loom_defer_item {
+	loom_defer_fn fn;
+	void *arg;
+};
+
+/* Per service thread ("pt"): owns its conns, sul list, poll set and wakeup pipe. */
+struct loom_pt {
+	struct loom_context *ctx;
+	struct loom_conn **fds;			/* fd -> conn, fds_max entries */
+	unsigned int fds_max;
+	unsigned int count_conns;		/* counted conns (not listen/pipe) */
+	struct loom_dll2_owner sul_owner;	/* scheduled suls, soonest first */
+	struct loom_dll2_owner pending_writable;/* conns whose WRITEABLE can go now */
+	struct loom_dll2_owner always_ready;	/* not-pollable fds (regular files) */
+	uint8_t *serv_buf;			/* rx buffer shared by the pt's conns */
+	unsigned int serv_buf_size;
+	void *evlib_pt;				/* event-lib private state */
+	struct loom_conn *pipe_conn;		/* the wakeup pipe */
+	struct loom_plat_wake wake;		/* platform wake handles */
+	struct loom_plat_mutex defer_lock;	/* protects the defer ring */
+	struct loom_defer_item *defer_ring;
+	unsigned int defer_len, defer_head, defer_count;
+	struct loom_sul sul_accept_retry;	/* re-arm listeners after EMFILE */
+	uint16_t conn_serial;
+	uint8_t tsi;
+	uint8_t inside_service;
+	int cancel_pending;			/* loom_cancel_service() asked (atomic) */
+	uint8_t listeners_paused;
+	uint8_t destroying;
+};
+
+struct loom_vhost {
+	struct loom_context *ctx;
+	struct loom_vhost *next;
+	char *name;
+	const struct loom_protocol *protocols;
+	unsigned int count_protocols;
+	const struct loom_protocol *accept_protocol;
+	const struct loom_role_ops *accept_role;
+	struct loom_conn *listen_conn[LOOM_MAX_SERVICE_THREADS];
+	void *user;
+	char *unix_path;			/* filesystem path to unlink at destroy */
+	unsigned int options;
+	unsigned int keepalive_secs;
+	int listen_port;
+	uint8_t protocols_inited;
+};
+
+struct loom_hosts_entry {
+	char *name;
+	uint8_t addr[16];
+	uint8_t family;				/* 4 or 6 */
+};
+
+struct loom_context {
+	struct loom_vhost *vhosts;		/* singly linked, creation order */
+	const struct loom_event_lib_ops *evlib;
+	void *user;
+	struct loom_hosts_entry *hosts;
+	unsigned int count_hosts;
+	unsigned int count_threads;
+	unsigned int max_conns;
+	unsigned int timeout_secs;
+	unsigned int accept_retry_ms;
+	unsigned int options;
+	int stopping;				/* loom_stop() was called (atomic) */
+	int destroying;
+	struct loom_pt pt[LOOM_MAX_SERVICE_THREADS];
+};
+
+/* ---- allocation helpers ---- */
+char *
+loom__strdup(const char *s, const char *reason);
+
+/* ---- conn lifecycle (conn.c, close.c) ---- */
+struct loom_conn *
+loom__conn_create(struct loom_pt *pt, struct loom_vhost *vh,
+		  const struct loom_role_ops *role, const struct loom_protocol *p,
+		  void *userdata);
+int
+loom__conn_insert_fd(struct loom_conn *conn, int fd, unsigned int ev);
+void
+loom__conn_free(struct loom_conn *conn);
+int
+loom__user_callback(struct loom_conn *conn, enum loom_callback_reason reason,
+		    void *in, size_t len);
+void
+loom__close_now(struct loom_conn *conn, enum loom_close_status status,
+		const char *why);
+int
+loom__close(struct loom_conn *conn, enum loom_close_status status, const char *why);
+int
+loom__close_when_drained(struct loom_conn *conn);
+int
+loom__check_drained(struct loom_conn *conn);
+
+/* ---- output (output.c) ---- */
+int
+loom__issue_raw(struct loom_conn *conn, const uint8_t *buf, size_t len);
+int
+loom__flush_pending(struct loom_conn *conn);
+void
+loom__writable_ready(struct loom_conn *conn);
+
+/* ---- service (service.c) ---- */
+int
+loom__service_conn(struct loom_pt *pt, struct loom_conn *conn, unsigned int revents);
+int
+loom__service_pending(struct loom_pt *pt);
+loom_usec_t
+loom__sul_service(struct loom_pt *pt, loom_usec_t now);
+int
+loom__pt_wait_ms(struct loom_pt *pt, int timeout_ms);
+void
+loom__pt_after_wait(struct loom_pt *pt);
+void
+loom__io(struct loom_conn *conn, unsigned int flags);
+
+/* ---- defer / wake (defer.c) ---- */
+int
+loom__pt_defer_init(struct loom_pt *pt, unsigned int len);
+void
+loom__pt_defer_destroy(struct loom_pt *pt);
+void
+loom__pt_defer_run(struct loom_pt *pt);
+
+/* ---- vhosts (vhost.c) ---- */
+void
+loom__vhosts_destroy(struct loom_context *ctx);
+void
+loom__listeners_pause(struct loom_pt *pt, int pause);
+
+/* ---- net (lib/net) ---- */
+int
+loom__hosts_load(struct loom_context *ctx, const char *path);
+void
+loom__hosts_free(struct loom_context *ctx);
+int
+loom__hosts_lookup(const struct loom_context *ctx, const char *name, int max,
+		   uint8_t *fams, uint8_t (*addrs)[16]);
+
+#define LOOM_TSI_PT(ctx, tsi) (&(ctx)->pt[(tsi)])
+#define loom__conn_pt(c) ((c)->pt)
+#define loom__conn_ctx(c) ((c)->pt->ctx)
+
+#endif

@@ -1,0 +1,210 @@
+/*
+ * service.c: one pass of the service loop. The event lib waits and hands each ready
+ * fd to loom__service_conn(); then WRITEABLE callbacks that need no kernel round
+ * trip, always-ready fds and due suls are run.
+ */
+#include "core/private-core.h"
+#include "roles/private-roles.h"
+#include "event-libs/private-event-libs.h"
+
+int
+loom__service_conn(struct loom_pt *pt, struct loom_conn *conn, unsigned int revents)
+{
+	const struct loom_role_ops *role = conn->role;
+
+	if (revents & LOOM_EV_WRITE) {
+		if (role->handle_pollout(pt, conn) == LOOM_HP_CLOSED)
+			return LOOM_HP_CLOSED;
+	}
+	if (revents & LOOM_REV_HUPERR) {
+		/* a paused reader would never see the hangup: nothing more can move */
+		if ((conn->flags & LCF_RX_PAUSED) && !loom__connect_is_pending(conn)) {
+			loom__close_now(conn, LOOM_CLOSE_ABNORMAL, "hangup while paused");
+			return LOOM_HP_CLOSED;
+		}
+		revents |= LOOM_EV_READ;
+	}
+	if (revents & LOOM_EV_READ)
+		return role->handle_pollin(pt, conn);
+
+	return LOOM_HP_OK;
+}
+
+/* WRITEABLE callbacks asked for on conns whose last write went through whole */
+static void
+loom_service_pending_writable(struct loom_pt *pt)
+{
+	unsigned int budget = pt->pending_writable.count;
+
+	while (budget-- && pt->pending_writable.head) {
+		struct loom_conn *conn = loom_container_of(pt->pending_writable.head,
+							   struct loom_conn, list_pending);
+
+		loom_dll2_remove(&conn->list_pending);
+		conn->role->perform_user_pollout(conn);
+	}
+}
+
+/* regular files cannot be polled: they are ready whenever they have interest */
+static void
+loom_service_always_ready(struct loom_pt *pt)
+{
+	unsigned int budget = pt->always_ready.count;
+	struct loom_dll2 *d = pt->always_ready.head;
+
+	while (budget-- && d) {
+		struct loom_conn *conn = loom_container_of(d, struct loom_conn, list_pending);
+		unsigned int rev = conn->ev & (LOOM_EV_READ | LOOM_EV_WRITE);
+
+		/* move it to the tail first: the walk ends after "budget" entries */
+		d = d->next;
+		loom_dll2_add_tail(&conn->list_pending, &pt->always_ready);
+		if (rev)
+			loom__service_conn(pt, conn, rev);
+	}
+}
+
+static int
+loom_pt_has_ready_work(const struct loom_pt *pt)
+{
+	const struct loom_dll2 *d;
+
+	if (pt->pending_writable.count)
+		return 1;
+	for (d = pt->always_ready.head; d; d = d->next) {
+		const struct loom_conn *c = loom_container_of(d, struct loom_conn,
+							      list_pending);
+
+		if (c->ev & (LOOM_EV_READ | LOOM_EV_WRITE))
+			return 1;
+	}
+
+	return 0;
+}
+
+/*
+ * Run due suls and say how long the event lib may sleep: no longer than the next
+ * sul, and not at all when work is ready without the kernel's help.
+ */
+int
+loom__pt_wait_ms(struct loom_pt *pt, int timeout_ms)
+{
+	loom_usec_t next = loom__sul_service(pt, loom__plat_now_us());
+
+	if (loom_pt_has_ready_work(pt) || loom__atomic_load(&pt->ctx->stopping))
+		return 0;
+	if (next >= 0) {
+		loom_usec_t ms = (next + 999) / 1000;
+
+		if (timeout_ms < 0 || ms < timeout_ms)
+			timeout_ms = (int)ms;
+	}
+
+	return timeout_ms;
+}
+
+/* after the event lib dispatched what the kernel reported */
+void
+loom__pt_after_wait(struct loom_pt *pt)
+{
+	loom_service_pending_writable(pt);
+	if (pt->always_ready.count)
+		loom_service_always_ready(pt);
+	loom__sul_service(pt, loom__plat_now_us());
+}
+
+int
+loom_service_tsi(struct loom_context *ctx, int timeout_ms, int tsi)
+{
+	struct loom_pt *pt;
+	int n;
+
+	if (!ctx || tsi < 0 || (unsigned int)tsi >= ctx->count_threads)
+		return LOOM_EINVAL;
+	pt = &ctx->pt[tsi];
+	if (pt->inside_service || ctx->destroying)
+		return LOOM_EBUSY;
+	pt->inside_service = 1;
+	n = ctx->evlib->run_pt(pt, timeout_ms);
+	pt->inside_service = 0;
+
+	return n < 0 ? n : 0;
+}
+
+int
+loom_service(struct loom_context *ctx, int timeout_ms)
+{
+	return loom_service_tsi(ctx, timeout_ms, 0);
+}
+
+int
+loom_run(struct loom_context *ctx, int tsi)
+{
+	int n;
+
+	if (!ctx)
+		return LOOM_EINVAL;
+	while (!loom__atomic_load(&ctx->stopping)) {
+		n = loom_service_tsi(ctx, -1, tsi);
+		if (n < 0)
+			return n;
+	}
+
+	return 0;
+}
+
+void
+loom_stop(struct loom_context *ctx)
+{
+	unsigned int n;
+
+	if (!ctx)
+		return;
+	loom__atomic_store(&ctx->stopping, 1);
+	for (n = 0; n < ctx->count_threads; n++)
+		loom__plat_wake_signal(&ctx->pt[n].wake);
+}
+
+int
+loom_is_stopping(const struct loom_context *ctx)
+{
+	return loom__atomic_load(&ctx->stopping);
+}
+
+void
+loom_cancel_service_tsi(struct loom_context *ctx, int tsi)
+{
+	struct loom_pt *pt;
+
+	if (!ctx || tsi < 0 || (unsigned int)tsi >= ctx->count_threads)
+		return;
+	pt = &ctx->pt[tsi];
+	loom__atomic_store(&pt->cancel_pending, 1);
+	loom__plat_wake_signal(&pt->wake);
+}
+
+void
+loom_cancel_service(struct loom_context *ctx)
+{
+	unsigned int n;
+
+	if (!ctx)
+		return;
+	for (n = 0; n < ctx->count_threads; n++)
+		loom_cancel_service_tsi(ctx, (int)n);
+}
+
+int
+loom_count_threads(const struct loom_context *ctx)
+{
+	return (int)ctx->count_threads;
+}
+
+unsigned int
+loom_conn_count(const struct loom_context *ctx, int tsi)
+{
+	if (!ctx || tsi < 0 || (unsigned int)tsi >= ctx->count_threads)
+		return 0;
+
+	return ctx->pt[tsi].count_conns;
+}

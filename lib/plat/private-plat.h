@@ -1,0 +1,120 @@
+/*
+ * private-plat.h: what the core needs from the platform (time, randomness, sockets,
+ * locks, the loop wakeup). lib/plat/<platform>/ implements it; the core never calls
+ * the OS for these directly.
+ */
+#ifndef LOOM_PRIVATE_PLAT_H
+#define LOOM_PRIVATE_PLAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loom/loom-config.h"
+
+#if defined(LOOM_WITH_THREADS)
+#include <pthread.h>
+struct loom_plat_mutex {
+	pthread_mutex_t m;
+	int inited;
+};
+#else
+struct loom_plat_mutex {
+	int inited;
+};
+#endif
+
+/* flags written from other threads or signal handlers, read by the service thread */
+#if defined(__GNUC__) || defined(__clang__)
+#define loom__atomic_load(p) __atomic_load_n(p, __ATOMIC_ACQUIRE)
+#define loom__atomic_store(p, v) __atomic_store_n(p, v, __ATOMIC_RELEASE)
+#else
+#define loom__atomic_load(p) (*(volatile int *)(p))
+#define loom__atomic_store(p, v) (*(volatile int *)(p) = (v))
+#endif
+
+/* the loop wakeup: an eventfd on Linux, else a pipe; [0] is polled, [1] written */
+struct loom_plat_wake {
+	int fd[2];
+};
+
+struct loom_sockaddr {
+	union {
+		uint8_t raw[112];	/* fits sockaddr_un, sockaddr_in6, sockaddr_in */
+		uint64_t align;
+	} u;
+	uint32_t len;
+};
+
+int64_t
+loom__plat_now_us(void);
+int
+loom__plat_random(void *buf, size_t len);
+unsigned int
+loom__plat_fd_limit(void);
+
+int
+loom__plat_mutex_init(struct loom_plat_mutex *m);
+void
+loom__plat_mutex_destroy(struct loom_plat_mutex *m);
+void
+loom__plat_mutex_lock(struct loom_plat_mutex *m);
+void
+loom__plat_mutex_unlock(struct loom_plat_mutex *m);
+
+int
+loom__plat_wake_create(struct loom_plat_wake *w);
+void
+loom__plat_wake_destroy(struct loom_plat_wake *w);
+void
+loom__plat_wake_signal(struct loom_plat_wake *w);	/* async-signal-safe */
+void
+loom__plat_wake_drain(struct loom_plat_wake *w);
+
+/* sockets: all return -1 with errno set on failure */
+int
+loom__plat_set_nonblock(int fd);
+int
+loom__plat_socket(int family, int type);		/* nonblocking, cloexec */
+int
+loom__plat_accept(int lfd, struct loom_sockaddr *peer);	/* nonblocking, cloexec */
+int
+loom__plat_send(int fd, const void *buf, size_t len);	/* never raises SIGPIPE */
+int
+loom__plat_sendto(int fd, const void *buf, size_t len, const struct loom_sockaddr *to);
+int
+loom__plat_recv(int fd, void *buf, size_t len);
+int
+loom__plat_recvfrom(int fd, void *buf, size_t len, struct loom_sockaddr *from);
+int
+loom__plat_fd_write(int fd, const void *buf, size_t len); /* never raises SIGPIPE */
+int
+loom__plat_fd_read(int fd, void *buf, size_t len);
+int
+loom__plat_close(int fd);
+int
+loom__plat_fd_is_pollable(int fd);
+int
+loom__plat_fd_readable(int fd);				/* opened for reading */
+int
+loom__plat_sock_error(int fd);				/* SO_ERROR, 0 if none */
+int
+loom__plat_set_keepalive(int fd, unsigned int idle_secs);
+int
+loom__plat_errno_is_again(int err);
+
+/* addresses */
+int
+loom__plat_sockaddr_from_ip(struct loom_sockaddr *sa, int family, const uint8_t *addr,
+			    int port);
+int
+loom__plat_sockaddr_parse(struct loom_sockaddr *sa, const char *numeric, int port);
+int
+loom__plat_sockaddr_unix(struct loom_sockaddr *sa, const char *path);
+int
+loom__plat_sockaddr_family(const struct loom_sockaddr *sa);
+int
+loom__plat_sockaddr_to_text(const struct loom_sockaddr *sa, char *buf, size_t len);
+int
+loom__plat_ip_parse(const char *text, uint8_t *addr);	/* returns 4, 6 or 0 */
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * roles.c: what several roles share: the WRITEABLE dispatch, the POLLOUT flush, the
+ * peer-EOF handling, and finding a role by name.
+ */
+#include "core/private-core.h"
+#include "roles/private-roles.h"
+
+static const struct loom_role_ops *const loom_roles[] = {
+	&loom_role_ops_raw_skt,
+	&loom_role_ops_raw_file,
+	NULL
+};
+
+const struct loom_role_ops *
+loom__role_by_name(const char *name)
+{
+	int n;
+
+	for (n = 0; loom_roles[n]; n++)
+		if (!strcmp(loom_roles[n]->name, name))
+			return loom_roles[n];
+
+	return NULL;
+}
+
+/* the user's WRITEABLE callback, if it still wants one and the socket is clear */
+int
+loom__role_user_pollout(struct loom_conn *conn)
+{
+	int client = !!(conn->flags & LCF_CLIENT);
+	unsigned int cb = conn->role->writeable_cb[client];
+
+	if (!(conn->flags & LCF_WANT_WRITABLE) || (conn->flags & LCF_CLOSING))
+		return LOOM_HP_OK;
+	if (conn->buflist_out)
+		return LOOM_HP_OK;	/* POLLOUT will flush first, then call us */
+	conn->flags &= ~LCF_WANT_WRITABLE;
+	if (cb && loom__user_callback(conn, (enum loom_callback_reason)cb, NULL, 0))
+		return loom__close(conn, LOOM_CLOSE_NORMAL, "writeable callback asked");
+	if (loom__check_drained(conn))
+		return LOOM_HP_CLOSED;
+
+	return LOOM_HP_OK;
+}
+
+/* POLLOUT: finish a connect, flush held output, then the user's WRITEABLE */
+int
+loom__role_pollout_flush(struct loom_pt *pt, struct loom_conn *conn)
+{
+	int r;
+
+	if (conn->flags & LCF_CONNECTING)
+		return loom__connect_continue(conn);
+	conn->flags |= LCF_KNOWN_WRITABLE;
+	if (conn->buflist_out) {
+		r = loom__flush_pending(conn);
+		if (r < 0) {
+			loom__close_now(conn, LOOM_CLOSE_ABNORMAL, "write failed");
+			return LOOM_HP_CLOSED;
+		}
+		if (!r) {
+			conn->flags &= ~LCF_KNOWN_WRITABLE;
+			return LOOM_HP_OK;	/* the socket is full again */
+		}
+	}
+	if (!(conn->flags & LCF_NOT_POLLABLE) || !(conn->flags & LCF_WANT_WRITABLE))
+		loom__io(conn, LOOM_EV_STOP | LOOM_EV_WRITE);
+	if (loom__check_drained(conn))
+		return LOOM_HP_CLOSED;
+	if (conn->flags & LCF_WANT_WRITABLE) {
+		if (conn->flags & LCF_NOT_POLLABLE)
+			loom__io(conn, LOOM_EV_STOP | LOOM_EV_WRITE);
+		return conn->role->perform_user_pollout(conn);
+	}
+
+	return LOOM_HP_OK;
+}
+
+/* the peer shut its side: no more reading; close when our output is done */
+int
+loom__role_rx_eof(struct loom_conn *conn)
+{
+	loom_clog_debug(conn, "peer EOF");
+
+	return loom__close_when_drained(conn);
+}
