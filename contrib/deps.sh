@@ -1,0 +1,50 @@
+# deps.sh: the Debian 12 packages Loom's build and tests need, and the function that
+# installs the missing ones. Sourced by contrib/quickstart.sh and contrib/test.sh
+# (bash); not run by itself.
+# shellcheck shell=bash disable=SC2034 # the lists are used by the scripts sourcing this
+
+# What building libloom, its examples and its docs needs.
+LOOM_DEBS_BUILD="build-essential cmake ninja-build pkg-config"
+
+# What contrib/test.sh adds: clang with its sanitizer runtimes (ASan, UBSan, TSan,
+# libFuzzer), llvm for llvm-symbolizer (readable sanitizer stacks), valgrind for the
+# instruction counts, doxygen for the docs check.
+LOOM_DEBS_TEST="clang libclang-rt-14-dev llvm valgrind doxygen"
+
+# ---------------------------------------------------------------------------------
+# PEERS: the real programs the interop tests talk to (DESIGN.md section 9). An issue
+# that adds tests against a peer appends its Debian package(s) here, e.g.
+#   curl nghttp2-client python3-websockets python3-h2 mosquitto dnsmasq nginx h2o
+#   nodejs npm
+# Tests must still skip (not fail) cleanly when a peer is missing on a dev machine.
+LOOM_DEBS_PEERS=""
+# ---------------------------------------------------------------------------------
+
+# loom_install_debs PKG...: apt-get install the packages not installed yet. Nothing
+# touches the network when all are there, so re-runs are fast and work offline.
+loom_install_debs() {
+	local missing="" p sudo=""
+	for p in "$@"; do
+		# shellcheck disable=SC2016 # ${db:Status-Abbrev} is dpkg-query's, not ours
+		if [ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null)" != "ii " ]; then
+			missing="$missing $p"
+		fi
+	done
+	if [ -z "$missing" ]; then
+		echo "deps: all $# Debian packages are installed"
+		return 0
+	fi
+	if [ "$(id -u)" -ne 0 ]; then
+		if ! command -v sudo >/dev/null 2>&1; then
+			echo "deps: need root (or sudo) to install:$missing" >&2
+			return 1
+		fi
+		sudo="sudo"
+	fi
+	echo "deps: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	# shellcheck disable=SC2086 # $sudo and $missing are word lists on purpose
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q &&
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends $missing
+}

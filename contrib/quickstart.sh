@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# quickstart.sh: from a fresh Debian 12 machine to a running Loom. Installs the
+# missing build packages, builds into build/, starts build/bin/loom-test-server in
+# the background, checks that it answers, and says how to try it and stop it.
+#   LOOM_PORT  the server's port (default 7681; 0 = any free port)
+set -u -o pipefail
+
+cd "$(dirname "$(readlink -f "$0")")/.." || exit 1
+# shellcheck source=contrib/deps.sh
+. contrib/deps.sh
+
+port=${LOOM_PORT:-7681}
+server=build/bin/loom-test-server
+pidfile=build/loom-test-server.pid
+log=build/loom-test-server.log
+
+die() { echo "quickstart: $*" >&2; exit 1; }
+
+# shellcheck disable=SC2086 # the list is words
+loom_install_debs $LOOM_DEBS_BUILD || die "installing the Debian packages failed"
+
+# a fresh build/ uses Ninja; an existing one keeps the generator it was made with
+gen=(-G Ninja)
+[ -f build/CMakeCache.txt ] && gen=()
+cmake -S . -B build "${gen[@]}" || die "cmake configure failed"
+cmake --build build --parallel || die "the build failed"
+[ -x "$server" ] || die "the build made no $server"
+
+# stop the server an earlier quickstart run left running, so the port is free
+if [ -f "$pidfile" ]; then
+	old=$(cat "$pidfile")
+	if [ -n "$old" ] && grep -qs loom-test-server "/proc/$old/cmdline"; then
+		echo "quickstart: stopping the loom-test-server of an earlier run (pid $old)"
+		kill "$old"
+		for _ in $(seq 50); do
+			kill -0 "$old" 2>/dev/null || break
+			sleep 0.1
+		done
+	fi
+	rm -f "$pidfile"
+fi
+
+# its own session, so it keeps running after this script and its terminal end
+setsid "$server" -p "$port" </dev/null >"$log" 2>&1 &
+pid=$!
+echo "$pid" >"$pidfile"
+
+listening=""
+for _ in $(seq 100); do
+	listening=$(sed -n 's/^.*listening on \([0-9][0-9]*\).*$/\1/p' "$log" | head -n 1)
+	[ -n "$listening" ] && break
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.1
+done
+if [ -z "$listening" ]; then
+	cat "$log" >&2
+	kill "$pid" 2>/dev/null
+	rm -f "$pidfile"
+	die "$server did not start listening (its log is above)"
+fi
+
+# What to try depends on what loom-test-server serves: for now a raw TCP echo.
+# Update this (and the check) when it serves HTTP and WebSocket (DESIGN.md 10).
+try_it="bash -c 'exec 3<>/dev/tcp/127.0.0.1/$listening; echo hello >&3; head -n 1 <&3'"
+if reply=$(timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$listening; echo hello >&3; head -n 1 <&3") &&
+   [ "$reply" = hello ]; then
+	check="it echoed 'hello' back"
+else
+	check="WARNING: it did not echo 'hello' back (got '${reply:-nothing}'); see $log"
+fi
+
+cat <<EOF
+
+Loom is built in build/ and its test server is running:
+  pid $pid, port $listening (raw TCP echo), log $log
+  check: $check
+
+Try it (bash's /dev/tcp needs no other tool):
+  $try_it
+
+Stop it:
+  kill $pid
+
+Next: ./contrib/test.sh runs the whole test suite; see README.md and READMEs/.
+EOF
