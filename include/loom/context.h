@@ -163,8 +163,9 @@ typedef void (*loom_defer_fn)(struct loom_context *ctx, void *arg);
  * loom_defer() - queue \p fn(ctx, \p arg) to run on service thread 0 and wake it.
  * Safe from any thread (not from signal handlers). The queue is bounded
  * (info.defer_queue_len); when it is full this returns LOOM_EBUSY and \p fn will not run.
- * Functions run in the order queued. Functions still queued when the context is
- * destroyed are run then, so the caller can free \p arg.
+ * Functions run in the order queued. Functions still queued when
+ * loom_context_destroy() is called run at its start, while the context is whole, so
+ * the caller can free \p arg; stop the threads that call this before destroying.
  */
 int
 loom_defer(struct loom_context *ctx, loom_defer_fn fn, void *arg);

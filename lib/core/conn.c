@@ -43,6 +43,7 @@ int
 loom__conn_insert_fd(struct loom_conn *conn, int fd, unsigned int ev)
 {
 	struct loom_pt *pt = conn->pt;
+	int r;
 
 	if (fd < 0 || (unsigned int)fd >= pt->fds_max) {
 		loom_clog_err(conn, "fd %d beyond the fd table (%u)", fd, pt->fds_max);
@@ -55,13 +56,14 @@ loom__conn_insert_fd(struct loom_conn *conn, int fd, unsigned int ev)
 	conn->fd = fd;
 	conn->ev = (uint8_t)ev;
 	pt->fds[fd] = conn;
-	if (!loom__plat_fd_is_pollable(fd)) {
-		/* a regular file: poll cannot wait on it, it is always ready */
+	r = loom__plat_fd_is_pollable(fd) ? pt->ctx->evlib->sock_accept(conn) : 1;
+	if (r == 1) {
+		/* a regular file or a device the loop cannot wait on: always ready */
 		conn->flags |= LCF_NOT_POLLABLE;
 		loom_dll2_add_tail(&conn->list_pending, &pt->always_ready);
 		return 0;
 	}
-	if (pt->ctx->evlib->sock_accept(conn)) {
+	if (r) {
 		pt->fds[fd] = NULL;
 		conn->fd = -1;
 		return LOOM_ESOCKET;

@@ -130,7 +130,7 @@ loom_pt_destroy(struct loom_context *ctx, struct loom_pt *pt)
 	if (pt->pipe_conn)
 		loom__close_now(pt->pipe_conn, LOOM_CLOSE_GOINGAWAY, "context destroyed");
 	pt->pipe_conn = NULL;
-	/* functions still queued run now, so their callers can free what they hold */
+	/* anything queued during the destroy runs now, so its arg can be freed */
 	if (pt->defer_ring)
 		loom__pt_defer_run(pt);
 	if (ctx->evlib && pt->evlib_pt)
@@ -154,6 +154,10 @@ loom_context_destroy(struct loom_context *ctx)
 
 	if (!ctx)
 		return;
+	/* queued functions run first, while everything they may touch still exists */
+	for (n = 0; n < ctx->count_threads; n++)
+		if (ctx->pt[n].defer_ring)
+			loom__pt_defer_run(&ctx->pt[n]);
 	ctx->destroying = 1;
 	for (n = 0; n < ctx->count_threads; n++) {
 		ctx->pt[n].destroying = 1;

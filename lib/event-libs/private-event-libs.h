@@ -15,7 +15,9 @@ struct loom_event_lib_ops {
 	/* wait up to \p timeout_ms (the core has folded in suls and pending work),
 	 * dispatch with loom__service_conn(); returns events handled or < 0 */
 	int (*run_pt)(struct loom_pt *pt, int timeout_ms);
-	/* start watching conn->fd with the interest in conn->ev */
+	/* start watching conn->fd with the interest in conn->ev; returns 0, 1 when the
+	 * fd is of a kind the loop cannot wait on (the core then treats it as always
+	 * ready), or < 0 on failure */
 	int (*sock_accept)(struct loom_conn *conn);
 	/* change interest: LOOM_EV_START/STOP with LOOM_EV_READ/WRITE */
 	void (*io)(struct loom_conn *conn, unsigned int flags);

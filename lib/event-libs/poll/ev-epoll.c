@@ -62,6 +62,8 @@ epoll_sock_accept(struct loom_conn *conn)
 	ev.events = epoll_mask(conn->ev);
 	ev.data.fd = conn->fd;
 	if (epoll_ctl(ep->epfd, EPOLL_CTL_ADD, conn->fd, &ev)) {
+		if (errno == EPERM)
+			return 1;	/* e.g. /dev/null: epoll refuses it */
 		loom_clog_err(conn, "epoll add fd %d failed, errno %d", conn->fd, errno);
 		return -1;
 	}
