@@ -34,7 +34,8 @@ enum loom_callback_reason {
 	LOOM_CB_RAW_ADOPT = 20,
 	/** a raw client socket connected */
 	LOOM_CB_RAW_CONNECTED,
-	/** raw socket data arrived: \p in, \p len; for UDP one datagram */
+	/** raw socket data arrived: \p in, \p len. For UDP one whole datagram; one
+	 * larger than the context's pt_serv_buf_size is dropped with a warning. */
 	LOOM_CB_RAW_RX,
 	/** the raw socket can take one loom_write() */
 	LOOM_CB_RAW_WRITEABLE,

@@ -117,9 +117,14 @@ loom_pt_close_conns(struct loom_pt *pt)
 	for (fd = 0; fd < pt->fds_max; fd++) {
 		struct loom_conn *c = pt->fds[fd];
 
-		if (c && c != pt->pipe_conn && c->role != &loom_role_ops_listen)
+		if (c && c != pt->pipe_conn && !(c->flags & LCF_LISTENER))
 			loom__close_now(c, LOOM_CLOSE_GOINGAWAY, "context destroyed");
 	}
+	/* client conns whose every address failed at once have no fd yet */
+	while (pt->fdless.head)
+		loom__close_now(loom_container_of(pt->fdless.head, struct loom_conn,
+						  list_pending),
+				LOOM_CLOSE_GOINGAWAY, "context destroyed");
 }
 
 static void

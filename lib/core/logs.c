@@ -71,6 +71,8 @@ loom_log_prefixed(int level, const char *prefix, const char *fmt, va_list ap)
 void
 _loom_vlog(int level, const char *fmt, va_list ap)
 {
+	if (!(loom_log_level_mask & level))
+		return;
 	loom_log_prefixed(level, NULL, fmt, ap);
 }
 
@@ -79,6 +81,8 @@ _loom_log(int level, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (!(loom_log_level_mask & level))
+		return;
 	va_start(ap, fmt);
 	loom_log_prefixed(level, NULL, fmt, ap);
 	va_end(ap);
@@ -104,6 +108,8 @@ _loom_clog(int level, const struct loom_conn *conn, const char *fmt, ...)
 	char tag[96];
 	va_list ap;
 
+	if (!(loom_log_level_mask & level))
+		return;
 	va_start(ap, fmt);
 	loom_log_prefixed(level, loom_conn_tag(conn, tag, sizeof(tag)), fmt, ap);
 	va_end(ap);
@@ -115,6 +121,8 @@ _loom_vhlog(int level, const struct loom_vhost *vh, const char *fmt, ...)
 	char tag[96];
 	va_list ap;
 
+	if (!(loom_log_level_mask & level))
+		return;
 	snprintf(tag, sizeof(tag), "[vh|%s|%d]", vh && vh->name ? vh->name : "-",
 		 vh ? vh->listen_port : -1);
 	va_start(ap, fmt);

@@ -38,6 +38,7 @@ struct loom_pt;
 #define LCF_COUNTED		(1u << 14) /* counts against max_conns */
 #define LCF_UDP_HAVE_PEER	(1u << 15) /* role_data is the UDP peer address */
 #define LCF_CONNECTING		(1u << 16) /* client connect in progress (role_data) */
+#define LCF_LISTENER		(1u << 17) /* a vhost's listen (or UDP) socket */
 
 /* event interest (conn->ev and loom__io() flags) */
 #define LOOM_EV_READ		(1u << 0)
@@ -80,6 +81,7 @@ struct loom_pt {
 	struct loom_dll2_owner sul_owner;	/* scheduled suls, soonest first */
 	struct loom_dll2_owner pending_writable;/* conns whose WRITEABLE can go now */
 	struct loom_dll2_owner always_ready;	/* not-pollable fds (regular files) */
+	struct loom_dll2_owner fdless;		/* client conns that failed before an fd */
 	uint8_t *serv_buf;			/* rx buffer shared by the pt's conns */
 	unsigned int serv_buf_size;
 	void *evlib_pt;				/* event-lib private state */

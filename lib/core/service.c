@@ -96,6 +96,9 @@ loom__pt_wait_ms(struct loom_pt *pt, int timeout_ms)
 	if (next >= 0) {
 		loom_usec_t ms = (next + 999) / 1000;
 
+		/* a sul weeks away must not overflow the wait into "forever" */
+		if (ms > 3600 * 1000)
+			ms = 3600 * 1000;
 		if (timeout_ms < 0 || ms < timeout_ms)
 			timeout_ms = (int)ms;
 	}

@@ -96,8 +96,6 @@ loom_create_vhost(struct loom_context *ctx, const struct loom_vhost_info *info)
 		vh->accept_role = &loom_role_ops_raw_skt;
 		if (vh->accept_role->init_vhost && vh->accept_role->init_vhost(vh, info))
 			goto bail;
-		if (loom__listen_create(vh, info))
-			goto bail;
 	}
 
 	/* link at the tail so lookups and teardown follow creation order */
@@ -105,6 +103,7 @@ loom_create_vhost(struct loom_context *ctx, const struct loom_vhost_info *info)
 		;
 	*pp = vh;
 
+	/* protocols are told first: a UDP listener's adopt may come at once */
 	for (n = 0; n < vh->count_protocols; n++)
 		if (vh->protocols[n].callback &&
 		    vh->protocols[n].callback(NULL, LOOM_CB_PROTOCOL_INIT, NULL, vh, 0)) {
@@ -115,16 +114,19 @@ loom_create_vhost(struct loom_context *ctx, const struct loom_vhost_info *info)
 				if (vh->protocols[n].callback)
 					vh->protocols[n].callback(NULL,
 						LOOM_CB_PROTOCOL_DESTROY, NULL, vh, 0);
-			for (pp = &ctx->vhosts; *pp != vh; pp = &(*pp)->next)
-				;
-			*pp = vh->next;
-			loom_vhost_free(vh);
-			return NULL;
+			goto unlink;
 		}
 	vh->protocols_inited = 1;
 
+	if (vh->accept_role && loom__listen_create(vh, info))
+		goto unlink;
+
 	return vh;
 
+unlink:
+	for (pp = &ctx->vhosts; *pp != vh; pp = &(*pp)->next)
+		;
+	*pp = vh->next;
 bail:
 	loom_vhost_free(vh);
 

@@ -232,6 +232,7 @@ loom_client_connect(const struct loom_client_connect_info *i)
 		*i->pconn = conn;
 	if (loom_connect_try(conn)) {
 		/* every address failed at once: report it from the loop, like the rest */
+		loom_dll2_add_tail(&conn->list_pending, &pt->fdless);
 		loom_set_timeout_us(conn, LOOM_TO_CONNECT, 0);
 		return conn;
 	}

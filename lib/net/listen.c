@@ -81,8 +81,12 @@ loom_listen_socket(struct loom_vhost *vh, const struct loom_vhost_info *info,
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
 	}
 	if (bind(fd, (struct sockaddr *)sa.u.raw, (socklen_t)sa.len)) {
-		_loom_vhlog(LOOM_LL_ERR, vh, "bind to port %d failed, errno %d",
-			    info->port, errno);
+		if (info->unix_socket_path)
+			_loom_vhlog(LOOM_LL_ERR, vh, "bind to unix %s failed, errno %d",
+				    info->unix_socket_path, errno);
+		else
+			_loom_vhlog(LOOM_LL_ERR, vh, "bind to port %d failed, errno %d",
+				    info->port, errno);
 		loom__plat_close(fd);
 		return -1;
 	}
@@ -172,6 +176,7 @@ loom__listen_create(struct loom_vhost *vh, const struct loom_vhost_info *info)
 				return -1;
 			}
 		}
+		lc->flags |= LCF_LISTENER;
 		vh->listen_conn[t] = lc;
 	}
 	if (info->unix_socket_path)

@@ -84,7 +84,8 @@ loom__plat_sendto(int fd, const void *buf, size_t len, const struct loom_sockadd
 int
 loom__plat_recv(int fd, void *buf, size_t len);
 int
-loom__plat_recvfrom(int fd, void *buf, size_t len, struct loom_sockaddr *from);
+loom__plat_recvfrom(int fd, void *buf, size_t len, struct loom_sockaddr *from,
+		    int *truncated);			/* one datagram */
 int
 loom__plat_fd_write(int fd, const void *buf, size_t len); /* never raises SIGPIPE */
 int

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -103,12 +104,24 @@ loom__plat_recv(int fd, void *buf, size_t len)
 }
 
 int
-loom__plat_recvfrom(int fd, void *buf, size_t len, struct loom_sockaddr *from)
+loom__plat_recvfrom(int fd, void *buf, size_t len, struct loom_sockaddr *from,
+		    int *truncated)
 {
-	socklen_t sl = sizeof(from->u.raw);
-	int n = (int)recvfrom(fd, buf, len, 0, (struct sockaddr *)from->u.raw, &sl);
+	struct iovec iov;
+	struct msghdr mh;
+	int n;
 
-	from->len = (uint32_t)sl;
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = buf;
+	iov.iov_len = len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_name = from->u.raw;
+	mh.msg_namelen = sizeof(from->u.raw);
+	n = (int)recvmsg(fd, &mh, 0);
+	from->len = (uint32_t)mh.msg_namelen;
+	*truncated = n >= 0 && (mh.msg_flags & MSG_TRUNC);
+
 	return n;
 }
 

@@ -41,21 +41,27 @@ raw_skt_handle_pollin(struct loom_pt *pt, struct loom_conn *conn)
 		return LOOM_HP_OK;
 
 	if (conn->flags & LCF_UDP) {
-		if (!(conn->flags & LCF_CLIENT) && conn->role_data) {
-			struct loom_sockaddr from;
+		struct loom_sockaddr from;
+		int trunc;
 
-			n = loom__plat_recvfrom(conn->fd, pt->serv_buf, len, &from);
-			if (n >= 0) {
-				memcpy(conn->role_data, &from, sizeof(from));
-				conn->flags |= LCF_UDP_HAVE_PEER;
-			}
-		} else
-			n = loom__plat_recv(conn->fd, pt->serv_buf, len);
+		/* one whole datagram per RX: the whole pt buffer is offered */
+		n = loom__plat_recvfrom(conn->fd, pt->serv_buf, pt->serv_buf_size, &from,
+					&trunc);
 		if (n < 0) {
 			/* ICMP errors surface here on UDP: nothing to close */
 			if (!loom__plat_errno_is_again(errno))
 				loom_clog_info(conn, "udp recv: errno %d", errno);
 			return LOOM_HP_OK;
+		}
+		if (trunc) {
+			loom_clog_warn(conn, "datagram larger than the %u byte rx buffer: "
+				       "dropped", pt->serv_buf_size);
+			return LOOM_HP_OK;
+		}
+		if (!(conn->flags & LCF_CLIENT) && conn->role_data) {
+			/* replies go to whoever sent last */
+			memcpy(conn->role_data, &from, sizeof(from));
+			conn->flags |= LCF_UDP_HAVE_PEER;
 		}
 		return raw_skt_rx(conn, pt->serv_buf, n);
 	}

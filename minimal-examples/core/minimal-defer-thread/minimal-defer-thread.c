@@ -26,7 +26,8 @@ struct msg {
 static struct loom_context *context;
 static struct loom_vhost *vhost;
 static struct msg latest;		/* owned by the service thread */
-static volatile int worker_stop;
+static pthread_mutex_t stop_lock = PTHREAD_MUTEX_INITIALIZER;
+static int worker_stop;			/* protected by stop_lock */
 
 struct pss_tick {
 	unsigned int sent_seq;		/* the last seq this conn was sent */
@@ -50,8 +51,16 @@ worker(void *arg)
 	struct timespec ts = { 0, 100 * 1000 * 1000 };
 	unsigned int seq = 0;
 
-	while (!worker_stop) {
-		struct msg *m = malloc(sizeof(*m));
+	for (;;) {
+		struct msg *m;
+		int stop;
+
+		pthread_mutex_lock(&stop_lock);
+		stop = worker_stop;
+		pthread_mutex_unlock(&stop_lock);
+		if (stop)
+			break;
+		m = malloc(sizeof(*m));
 
 		if (m) {
 			m->seq = ++seq;
@@ -201,7 +210,9 @@ main(int argc, char **argv)
 
 	loom_run(context, 0);
 
+	pthread_mutex_lock(&stop_lock);
 	worker_stop = 1;
+	pthread_mutex_unlock(&stop_lock);
 	pthread_join(thread, NULL);
 	/* ticks still queued run (and are freed) during the destroy */
 	loom_context_destroy(context);
