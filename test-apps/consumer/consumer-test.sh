@@ -118,4 +118,19 @@ case " $kinds " in *" static "*)
 	run_consumer "$tmp/consumer-pc-static" "pkg-config --static --libs loom" static
 esac
 
+# 3. every minimal example builds alone from its own folder, as users copy them
+n=0
+for dir in "$src"/minimal-examples/*/minimal-*/; do
+	[ -f "$dir/CMakeLists.txt" ] || continue
+	name=$(basename "$dir")
+	b=$tmp/example-$name
+	logged "$b.configure.log" cmake "${gen[@]}" -S "$dir" -B "$b" \
+		-DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$cc"
+	logged "$b.build.log" cmake --build "$b"
+	[ -x "$b/$name" ] || fail "standalone build of $name made no $name"
+	n=$((n + 1))
+done
+[ $n -gt 0 ] || fail "found no minimal examples to build standalone"
+say "$n minimal examples build standalone against the install: ok"
+
 say "all ok (Loom $version:$kinds)"
