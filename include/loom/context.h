@@ -116,6 +116,7 @@ loom_vhost_name_to_protocol(const struct loom_vhost *vh, const char *name);
 
 /**
  * loom_service() - wait for and handle events on service thread 0
+ * \param ctx: the context
  * \param timeout_ms: longest wait; 0 = do not wait; negative = until an event
  *
  * Returns 0, or a negative error if the context is stopping or broken.

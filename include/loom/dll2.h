@@ -11,16 +11,16 @@ struct loom_dll2_owner;
 
 /** a list member; zero it (or loom_dll2_clear()) before first use */
 struct loom_dll2 {
-	struct loom_dll2 *prev;
-	struct loom_dll2 *next;
+	struct loom_dll2 *prev;		/**< towards the head, NULL at the head */
+	struct loom_dll2 *next;		/**< towards the tail, NULL at the tail */
 	struct loom_dll2_owner *owner;	/**< NULL when not on a list */
 };
 
 /** a list */
 struct loom_dll2_owner {
-	struct loom_dll2 *head;
-	struct loom_dll2 *tail;
-	unsigned int count;
+	struct loom_dll2 *head;		/**< first member or NULL */
+	struct loom_dll2 *tail;		/**< last member or NULL */
+	unsigned int count;		/**< members on the list */
 };
 
 /** loom_container_of() - the object that contains \p ptr as member \p member */
@@ -56,6 +56,8 @@ loom_dll2_remove(struct loom_dll2 *d);
 
 /**
  * loom_dll2_add_sorted() - insert \p d in ascending order by \p compare
+ * \param d: the member to insert (detached, or it is moved)
+ * \param o: the list
  * \param compare: negative if a sorts before b; equal items keep insertion order
  */
 void
@@ -76,6 +78,7 @@ loom_dll2_foreach_safe(struct loom_dll2_owner *o, void *user,
 #define loom_start_foreach_dll_safe(_start, _it, _tmp) do { \
 	struct loom_dll2 *_it = (_start), *_tmp; \
 	while (_it) { _tmp = _it->next;
+/** closes a loom_start_foreach_dll_safe() walk */
 #define loom_end_foreach_dll_safe(_it, _tmp) _it = _tmp; } } while (0)
 /** @} */
 

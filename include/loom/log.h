@@ -13,7 +13,7 @@
 #define LOOM_LL_INFO	(1 << 3)	/**< per-connection life events */
 #define LOOM_LL_DEBUG	(1 << 4)	/**< details for debugging */
 #define LOOM_LL_USER	(1 << 5)	/**< the application's own lines */
-#define LOOM_LL_COUNT	6
+#define LOOM_LL_COUNT	6		/**< how many levels there are */
 
 /** the mask in force until loom_set_log_level() is called */
 #define LOOM_LL_DEFAULT (LOOM_LL_ERR | LOOM_LL_WARN | LOOM_LL_NOTICE | LOOM_LL_USER)
@@ -76,22 +76,35 @@ _loom_vhlog(int level, const struct loom_vhost *vh, const char *fmt, ...)
 const char *
 loom_conn_tag(const struct loom_conn *conn, char *buf, size_t len);
 
+/** log at \p lvl only if the mask has it: nothing is formatted otherwise */
 #define _loom_log_if(lvl, ...) \
 	do { if (loom_log_mask() & (lvl)) _loom_log(lvl, __VA_ARGS__); } while (0)
+/** _loom_log_if() with connection \p c's tag */
 #define _loom_clog_if(lvl, c, ...) \
 	do { if (loom_log_mask() & (lvl)) _loom_clog(lvl, c, __VA_ARGS__); } while (0)
 
+/** log an error, printf style */
 #define loom_log_err(...)	_loom_log_if(LOOM_LL_ERR, __VA_ARGS__)
+/** log a warning, printf style */
 #define loom_log_warn(...)	_loom_log_if(LOOM_LL_WARN, __VA_ARGS__)
+/** log a notice, printf style */
 #define loom_log_notice(...)	_loom_log_if(LOOM_LL_NOTICE, __VA_ARGS__)
+/** log an info line, printf style */
 #define loom_log_info(...)	_loom_log_if(LOOM_LL_INFO, __VA_ARGS__)
+/** log a debug line, printf style */
 #define loom_log_debug(...)	_loom_log_if(LOOM_LL_DEBUG, __VA_ARGS__)
+/** log an application line, printf style */
 #define loom_log_user(...)	_loom_log_if(LOOM_LL_USER, __VA_ARGS__)
 
+/** log an error about connection \p c, printf style */
 #define loom_clog_err(c, ...)	 _loom_clog_if(LOOM_LL_ERR, c, __VA_ARGS__)
+/** log a warning about connection \p c, printf style */
 #define loom_clog_warn(c, ...)	 _loom_clog_if(LOOM_LL_WARN, c, __VA_ARGS__)
+/** log a notice about connection \p c, printf style */
 #define loom_clog_notice(c, ...) _loom_clog_if(LOOM_LL_NOTICE, c, __VA_ARGS__)
+/** log an info line about connection \p c, printf style */
 #define loom_clog_info(c, ...)	 _loom_clog_if(LOOM_LL_INFO, c, __VA_ARGS__)
+/** log a debug line about connection \p c, printf style */
 #define loom_clog_debug(c, ...)	 _loom_clog_if(LOOM_LL_DEBUG, c, __VA_ARGS__)
 /** @} */
 

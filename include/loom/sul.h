@@ -8,6 +8,7 @@
 
 /** \defgroup sul Scheduler
  * @{ */
+/** a time or interval in microseconds */
 typedef int64_t loom_usec_t;
 
 struct loom_sul;
