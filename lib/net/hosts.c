@@ -5,8 +5,8 @@
  */
 #include "core/private-core.h"
 
-#include <stdio.h>
 #include <ctype.h>
+#include <fcntl.h>
 
 #define LOOM_HOSTS_MAX_ENTRIES 256
 #define LOOM_HOSTS_MAX_NAME 253
@@ -62,29 +62,39 @@ loom_hosts_line(struct loom_context *ctx, char *line)
 	return 0;
 }
 
+/* read with the platform's fd calls: stdio would allocate behind the hook's back */
 int
 loom__hosts_load(struct loom_context *ctx, const char *path)
 {
-	char line[512];
-	FILE *f = fopen(path, "r");
-	int r = 0;
+	char line[512], chunk[1024];
+	size_t used = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), n, r = 0, skipping = 0;
 
-	if (!f)
+	if (fd < 0)
 		return LOOM_ENOTFOUND;	/* no hosts file: numeric addresses only */
-	while (!r && fgets(line, sizeof(line), f)) {
-		size_t n = strlen(line);
+	while (!r && (n = loom__plat_fd_read(fd, chunk, sizeof(chunk))) > 0) {
+		int i;
 
-		if (n == sizeof(line) - 1 && line[n - 1] != '\n') {
-			/* an over-long line: skip the rest of it */
-			int ch;
-
-			while ((ch = fgetc(f)) != EOF && ch != '\n')
-				;
-			continue;
+		for (i = 0; i < n && !r; i++) {
+			if (chunk[i] != '\n') {
+				if (used < sizeof(line) - 1)
+					line[used++] = chunk[i];
+				else
+					skipping = 1;	/* an over-long line is ignored */
+				continue;
+			}
+			line[used] = '\0';
+			if (!skipping)
+				r = loom_hosts_line(ctx, line);
+			used = 0;
+			skipping = 0;
 		}
+	}
+	if (!r && used && !skipping) {
+		line[used] = '\0';
 		r = loom_hosts_line(ctx, line);
 	}
-	fclose(f);
+	loom__plat_close(fd);
 
 	return r;
 }
