@@ -158,6 +158,28 @@ bench_median() {
 		}'
 }
 
+# bench_paired_ratio "A1 A2 ..." "B1 B2 ...": for runs interleaved as A1 B1
+# A2 B2 ..., the median of the ratios of adjacent runs (A1/B1, A2/B1, A2/B2,
+# A3/B2 ...): each ratio compares runs made under the same background load, so
+# drifts in the load of a shared machine cancel.  "n/a" without data.
+bench_paired_ratio() {
+	local r
+	r=$(awk -v a="$1" -v b="$2" 'BEGIN {
+		na = split(a, x, " "); nb = split(b, y, " ")
+		n = na < nb ? na : nb
+		for (i = 1; i <= n; i++) {
+			if (y[i] + 0 > 0) print x[i] / y[i]
+			if (i < na && y[i] + 0 > 0) print x[i + 1] / y[i]
+		}
+	}')
+	if [ -z "$r" ]; then
+		echo "n/a"
+		return
+	fi
+	# shellcheck disable=SC2086
+	bench_fmt "$(bench_median $r)" 2
+}
+
 # bench_kv LINE KEY: the value of KEY=value in a "k=v k=v" result line.
 bench_kv() {
 	echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1
