@@ -263,7 +263,7 @@ main(void)
 		c[i].fd = tcp_connect(port);
 		c[i].got = 0;
 		c[i].echoed = 0;
-		snprintf(c[i].msg, sizeof(c[i].msg), "m%05d", i);
+		snprintf(c[i].msg, sizeof(c[i].msg), "m%05d", i % 100000);
 		c[i].msg[MSG_LEN - 1] = '\n';
 		if (c[i].fd < 0 || send(c[i].fd, c[i].msg, MSG_LEN, 0) != MSG_LEN)
 			bad++;

@@ -110,7 +110,7 @@ static int
 callback_check(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
 	       void *in, size_t len)
 {
-	const char *p = in, *end = p + len;
+	const char *p = in, *end = in ? p + len : p;
 
 	switch (reason) {
 	case LOOM_CB_CLIENT_CONNECTION_ERROR:

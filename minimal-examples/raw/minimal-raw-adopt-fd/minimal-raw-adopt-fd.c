@@ -28,7 +28,7 @@ callback_fd(struct loom_conn *conn, enum loom_callback_reason reason, void *user
 	    void *in, size_t len)
 {
 	const char *name = conn ? loom_get_opaque_user_data(conn) : "";
-	const char *p = in, *end = p + len;
+	const char *p = in, *end = in ? p + len : p;
 	size_t n;
 
 	switch (reason) {
