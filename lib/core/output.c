@@ -114,6 +114,8 @@ loom_write(struct loom_conn *conn, unsigned char *buf, size_t len,
 		return LOOM_EINVAL;
 	if ((conn->flags & (LCF_CLOSING | LCF_CLOSED_CB_DONE)) || conn->fd < 0)
 		return LOOM_ECLOSED;
+	if (conn->flags & LCF_CONNECTING)
+		return LOOM_EINVAL;	/* write from RAW_CONNECTED / WRITEABLE on */
 	if (conn->role->write_role_protocol) {
 		int r = conn->role->write_role_protocol(conn, &p, &len, &wp);
 

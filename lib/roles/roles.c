@@ -63,15 +63,12 @@ loom__role_pollout_flush(struct loom_pt *pt, struct loom_conn *conn)
 			return LOOM_HP_OK;	/* the socket is full again */
 		}
 	}
-	if (!(conn->flags & LCF_NOT_POLLABLE) || !(conn->flags & LCF_WANT_WRITABLE))
-		loom__io(conn, LOOM_EV_STOP | LOOM_EV_WRITE);
+	/* nothing held: the user asks again (loom_callback_on_writable) if it wants */
+	loom__io(conn, LOOM_EV_STOP | LOOM_EV_WRITE);
 	if (loom__check_drained(conn))
 		return LOOM_HP_CLOSED;
-	if (conn->flags & LCF_WANT_WRITABLE) {
-		if (conn->flags & LCF_NOT_POLLABLE)
-			loom__io(conn, LOOM_EV_STOP | LOOM_EV_WRITE);
+	if (conn->flags & LCF_WANT_WRITABLE)
 		return conn->role->perform_user_pollout(conn);
-	}
 
 	return LOOM_HP_OK;
 }
