@@ -89,7 +89,9 @@ loom_pt_has_ready_work(const struct loom_pt *pt)
 int
 loom__pt_wait_ms(struct loom_pt *pt, int timeout_ms)
 {
-	loom_usec_t next = loom__sul_service(pt, loom__plat_now_us());
+	/* with nothing scheduled, not even the clock is read */
+	loom_usec_t next = pt->sul_owner.head ?
+			   loom__sul_service(pt, loom__plat_now_us()) : -1;
 
 	if (loom_pt_has_ready_work(pt) || loom__atomic_load(&pt->ctx->stopping))
 		return 0;
@@ -113,7 +115,8 @@ loom__pt_after_wait(struct loom_pt *pt)
 	loom_service_pending_writable(pt);
 	if (pt->always_ready.count)
 		loom_service_always_ready(pt);
-	loom__sul_service(pt, loom__plat_now_us());
+	if (pt->sul_owner.head)
+		loom__sul_service(pt, loom__plat_now_us());
 }
 
 int
