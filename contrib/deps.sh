@@ -16,7 +16,8 @@ LOOM_DEBS_TEST="clang libclang-rt-14-dev llvm valgrind doxygen"
 # that adds tests against a peer appends its Debian package(s) here, e.g.
 #   curl nghttp2-client python3-websockets python3-h2 mosquitto dnsmasq nginx h2o
 #   nodejs npm
-# Tests must still skip (not fail) cleanly when a peer is missing on a dev machine.
+# A test whose peer is missing fails, it does not skip: list every peer here so a
+# fresh machine (and CI) has it.
 LOOM_DEBS_PEERS=""
 # ---------------------------------------------------------------------------------
 
