@@ -19,13 +19,27 @@ loom_write_failed(struct loom_conn *conn, int err)
 	return err;
 }
 
-static int
-loom_send_now(struct loom_conn *conn, const uint8_t *buf, size_t len)
+/*
+ * The transport under every role: a socket or another fd. Both return what the
+ * system call did: > 0 bytes, 0 (read: end of file), < 0 with errno set, where
+ * loom__plat_errno_is_again(errno) means "nothing now, wait for the loop".
+ */
+int
+loom__conn_write(struct loom_conn *conn, const uint8_t *buf, size_t len)
 {
 	if (conn->flags & LCF_IS_SOCKET)
 		return loom__plat_send(conn->fd, buf, len);
 
 	return loom__plat_fd_write(conn->fd, buf, len);
+}
+
+int
+loom__conn_read(struct loom_conn *conn, uint8_t *buf, size_t len)
+{
+	if (conn->flags & LCF_IS_SOCKET)
+		return loom__plat_recv(conn->fd, buf, len);
+
+	return loom__plat_fd_read(conn->fd, buf, len);
 }
 
 static int
@@ -60,7 +74,7 @@ loom__issue_raw(struct loom_conn *conn, const uint8_t *buf, size_t len)
 		return loom_issue_udp(conn, buf, len);
 
 	if (!conn->buflist_out) {
-		n = loom_send_now(conn, buf, len);
+		n = loom__conn_write(conn, buf, len);
 		if (n == (int)len)
 			return n;
 		if (n < 0) {
@@ -89,7 +103,7 @@ loom__flush_pending(struct loom_conn *conn)
 	int n;
 
 	while ((seg = loom_buflist_next_segment_len(&conn->buflist_out, &p))) {
-		n = loom_send_now(conn, p, seg);
+		n = loom__conn_write(conn, p, seg);
 		if (n < 0) {
 			if (loom__plat_errno_is_again(errno))
 				return 0;

@@ -164,19 +164,19 @@ loom__close_when_drained(struct loom_conn *conn);
 int
 loom__check_drained(struct loom_conn *conn);
 
-/* ---- output (output.c) ---- */
+/* ---- transport and output (output.c) ---- */
+int
+loom__conn_read(struct loom_conn *conn, uint8_t *buf, size_t len);
+int
+loom__conn_write(struct loom_conn *conn, const uint8_t *buf, size_t len);
 int
 loom__issue_raw(struct loom_conn *conn, const uint8_t *buf, size_t len);
 int
 loom__flush_pending(struct loom_conn *conn);
-void
-loom__writable_ready(struct loom_conn *conn);
 
 /* ---- service (service.c) ---- */
 int
 loom__service_conn(struct loom_pt *pt, struct loom_conn *conn, unsigned int revents);
-int
-loom__service_pending(struct loom_pt *pt);
 loom_usec_t
 loom__sul_service(struct loom_pt *pt, loom_usec_t now);
 int

@@ -18,7 +18,7 @@ raw_file_handle_pollin(struct loom_pt *pt, struct loom_conn *conn)
 	    conn->protocol->rx_buffer_size < len)
 		len = conn->protocol->rx_buffer_size;
 
-	n = loom__plat_fd_read(conn->fd, pt->serv_buf, len);
+	n = loom__conn_read(conn, pt->serv_buf, len);
 	if (n > 0) {
 		if (loom__user_callback(conn, LOOM_CB_RAW_RX_FILE, pt->serv_buf,
 					(size_t)n))

@@ -66,7 +66,7 @@ raw_skt_handle_pollin(struct loom_pt *pt, struct loom_conn *conn)
 		return raw_skt_rx(conn, pt->serv_buf, n);
 	}
 
-	n = loom__plat_recv(conn->fd, pt->serv_buf, len);
+	n = loom__conn_read(conn, pt->serv_buf, len);
 	if (n > 0)
 		return raw_skt_rx(conn, pt->serv_buf, n);
 	if (!n)
