@@ -12,6 +12,8 @@
 #define LOOM_CONNECT_RAW	(1u << 0) /**< raw-skt role (the only one in this build) */
 #define LOOM_CONNECT_UDP	(1u << 1) /**< a UDP socket (with LOOM_CONNECT_RAW) */
 
+struct loom_tls_client_info;
+
 /**
  * struct loom_client_connect_info - what loom_client_connect() needs; zero it first
  */
@@ -30,6 +32,11 @@ struct loom_client_connect_info {
 	unsigned int timeout_ms;	/**< connect timeout; 0 = the context's timeout */
 	int tsi;			/**< service thread to own the connection */
 	struct loom_conn **pconn;	/**< if set, receives the conn before any callback */
+	/** TLS for this connection (include/loom/tls.h); NULL = plain */
+	const struct loom_tls_client_info *tls;
+	const char *method;		/**< HTTP client: "GET", "POST" ...; NULL = raw */
+	const char *path;		/**< HTTP client: the request target, "/" if NULL */
+	const char *host;		/**< Host header / TLS SNI; NULL = address */
 };
 
 /**

@@ -8,6 +8,8 @@
 struct loom_context;
 struct loom_vhost;
 struct loom_protocol;
+struct loom_tls_vhost_info;
+struct loom_http_vhost_info;
 
 /** \defgroup context Context, vhosts and service
  * @{ */
@@ -58,6 +60,10 @@ struct loom_vhost_info {
 	int listen_backlog;		/**< 0 = SOMAXCONN */
 	unsigned int keepalive_secs;	/**< TCP keepalive idle time for accepted conns; 0 = off */
 	void *user;			/**< returned by loom_vhost_user() */
+	/** TLS for this vhost's listener (include/loom/tls.h); NULL = plain */
+	const struct loom_tls_vhost_info *tls;
+	/** HTTP limits, mounts and options (include/loom/http.h); NULL = defaults */
+	const struct loom_http_vhost_info *http;
 };
 
 /**

@@ -33,6 +33,24 @@ loom__conn_write(struct loom_conn *conn, const uint8_t *buf, size_t len)
 	return loom__plat_fd_write(conn->fd, buf, len);
 }
 
+/*
+ * A transport with a handshake of its own (TLS) starts it here once the socket is
+ * connected or accepted: it returns 1 while the handshake runs (and later calls
+ * loom__client_established() / loom__server_established()), 0 when the conn is
+ * ready now, < 0 on failure. The plain transport has no handshake.
+ */
+int
+loom__transport_connected(struct loom_conn *conn)
+{
+	return 0;
+}
+
+int
+loom__transport_adopted(struct loom_conn *conn)
+{
+	return 0;
+}
+
 int
 loom__conn_read(struct loom_conn *conn, uint8_t *buf, size_t len)
 {

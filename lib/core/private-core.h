@@ -57,6 +57,7 @@ struct loom_conn {
 	struct loom_sul sul_timeout;		/* loom_set_timeout() */
 	struct loom_dll2 list_pending;		/* pt->pending_writable or pt->always_ready */
 	void *role_data;			/* connect state, or the UDP peer address */
+	void *tls;				/* TLS session (lib/tls), NULL when plain */
 	struct loom_pt *pt;			/* owning service thread */
 	int fd;
 	uint32_t flags;				/* LCF_* */
@@ -169,6 +170,14 @@ int
 loom__conn_read(struct loom_conn *conn, uint8_t *buf, size_t len);
 int
 loom__conn_write(struct loom_conn *conn, const uint8_t *buf, size_t len);
+int
+loom__transport_connected(struct loom_conn *conn);
+int
+loom__transport_adopted(struct loom_conn *conn);
+int
+loom__client_established(struct loom_conn *conn);
+int
+loom__server_established(struct loom_conn *conn);
 int
 loom__issue_raw(struct loom_conn *conn, const uint8_t *buf, size_t len);
 int

@@ -12,7 +12,7 @@ loom__adopt_fd(struct loom_pt *pt, struct loom_vhost *vh,
 	       int fd, uint32_t lcf, void *opaque, struct loom_conn **pconn)
 {
 	struct loom_conn *conn;
-	unsigned int cb;
+	int r;
 
 	*pconn = NULL;
 	if (role->counted && pt->count_conns >= pt->ctx->max_conns)
@@ -37,16 +37,34 @@ loom__adopt_fd(struct loom_pt *pt, struct loom_vhost *vh,
 		loom__conn_free(conn);
 		return LOOM_ESOCKET;
 	}
-	conn->flags |= LCF_ESTABLISHED | LCF_KNOWN_WRITABLE;
-	cb = role->adoption_cb[0];
-	if (cb && loom__user_callback(conn, (enum loom_callback_reason)cb, NULL, 0)) {
-		loom__close_now(conn, LOOM_CLOSE_NOSTATUS, "adopt callback refused");
+	conn->flags |= LCF_KNOWN_WRITABLE;
+	loom_clog_debug(conn, "adopted fd %d", fd);
+	/* a transport with its own handshake (TLS) finishes it before the adopt */
+	r = loom__transport_adopted(conn);
+	if (r < 0) {
+		loom__close_now(conn, LOOM_CLOSE_ABNORMAL, "transport setup failed");
 		return 0;
 	}
-	loom_clog_debug(conn, "adopted fd %d", fd);
 	*pconn = conn;
+	if (!r && loom__server_established(conn) == LOOM_HP_CLOSED)
+		*pconn = NULL;
 
 	return 0;
+}
+
+/* the accepted or adopted conn is ready for its role: the user hears of it */
+int
+loom__server_established(struct loom_conn *conn)
+{
+	unsigned int cb = conn->role->adoption_cb[0];
+
+	conn->flags |= LCF_ESTABLISHED;
+	if (cb && loom__user_callback(conn, (enum loom_callback_reason)cb, NULL, 0)) {
+		loom__close_now(conn, LOOM_CLOSE_NOSTATUS, "adopt callback refused");
+		return LOOM_HP_CLOSED;
+	}
+
+	return LOOM_HP_OK;
 }
 
 struct loom_conn *

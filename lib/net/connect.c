@@ -126,8 +126,7 @@ loom__connect_continue(struct loom_conn *conn)
 {
 	struct loom_pt *pt = conn->pt;
 	struct loom_connect_state *cs = conn->role_data;
-	int err = loom__plat_sock_error(conn->fd);
-	unsigned int cb;
+	int err = loom__plat_sock_error(conn->fd), r;
 
 	if (err) {
 		cs->last_errno = err;
@@ -143,20 +142,38 @@ loom__connect_continue(struct loom_conn *conn)
 
 	loom_free(cs);
 	conn->role_data = NULL;
-	conn->flags = (conn->flags & ~LCF_CONNECTING) | LCF_ESTABLISHED |
-		      LCF_KNOWN_WRITABLE;
+	conn->flags = (conn->flags & ~LCF_CONNECTING) | LCF_KNOWN_WRITABLE;
 	loom_set_timeout_us(conn, LOOM_TO_NONE, 0);
 	loom__io(conn, LOOM_EV_STOP | LOOM_EV_WRITE);
 	if (!(conn->flags & LCF_RX_PAUSED))
 		loom__io(conn, LOOM_EV_START | LOOM_EV_READ);
 	loom_clog_info(conn, "connected");
 
+	/* a transport with its own handshake (TLS) finishes it first */
+	r = loom__transport_connected(conn);
+	if (r < 0) {
+		loom__close_now(conn, LOOM_CLOSE_ABNORMAL, "transport setup failed");
+		return LOOM_HP_CLOSED;
+	}
+	if (r > 0)
+		return LOOM_HP_OK;
+
+	return loom__client_established(conn);
+}
+
+/* the client conn is ready for its role: the user hears it connected */
+int
+loom__client_established(struct loom_conn *conn)
+{
+	unsigned int cb;
+
+	conn->flags |= LCF_ESTABLISHED;
 	cb = conn->role->adoption_cb[1];
 	if (cb && loom__user_callback(conn, (enum loom_callback_reason)cb, NULL, 0))
 		return loom__close(conn, LOOM_CLOSE_NORMAL, "connected callback refused");
 	if ((conn->flags & LCF_WANT_WRITABLE) && !(conn->flags & LCF_CLOSING))
 		/* asked for before it connected */
-		loom_dll2_add_tail(&conn->list_pending, &pt->pending_writable);
+		loom_dll2_add_tail(&conn->list_pending, &conn->pt->pending_writable);
 
 	return LOOM_HP_OK;
 }
