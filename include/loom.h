@@ -36,6 +36,7 @@ extern "C" {
 #include "loom/conn.h"
 #include "loom/client.h"
 #include "loom/adopt.h"
+#include "loom/http.h"
 
 #ifdef __cplusplus
 }
