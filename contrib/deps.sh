@@ -18,7 +18,13 @@ LOOM_DEBS_TEST="clang libclang-rt-14-dev llvm valgrind doxygen"
 #   nodejs npm
 # A test whose peer is missing fails, it does not skip: list every peer here so a
 # fresh machine (and CI) has it.
-LOOM_DEBS_PEERS=""
+# One line per area, so issues add theirs without touching each other's.
+LOOM_DEBS_PEERS_HTTP=""
+LOOM_DEBS_PEERS_TLS=""
+LOOM_DEBS_PEERS_DNS=""
+LOOM_DEBS_PEERS_WS=""
+LOOM_DEBS_PEERS_MQTT=""
+LOOM_DEBS_PEERS="$LOOM_DEBS_PEERS_HTTP $LOOM_DEBS_PEERS_TLS $LOOM_DEBS_PEERS_DNS $LOOM_DEBS_PEERS_WS $LOOM_DEBS_PEERS_MQTT"
 # ---------------------------------------------------------------------------------
 
 # loom_install_debs PKG...: apt-get install the packages not installed yet. Nothing
