@@ -34,10 +34,26 @@ struct loom_context_info {
 	unsigned int timeout_secs;	/**< default wait timeout (connect, flush); 0 = 20 */
 	unsigned int accept_retry_ms;	/**< after EMFILE/ENFILE, retry accept after; 0 = 100 */
 	const char *hosts_file;		/**< hosts file to read; NULL = /etc/hosts */
+	/** DNS servers, numeric "ip", "ip:port" or "[ip6]:port", in a NULL-terminated
+	 * array (copied); NULL = those of resolv_conf; an empty array (first entry NULL)
+	 * turns DNS off: names then come from the hosts file only */
+	const char *const *nameservers;
+	/** where to read nameservers from when \p nameservers is NULL, once, at context
+	 * creation; NULL = $LOOM_RESOLV_CONF if set (and not setuid), else
+	 * /etc/resolv.conf */
+	const char *resolv_conf;
+	unsigned int dns_cache_entries;	/**< DNS cache size per pt (answers); 0 = 32 */
+	unsigned int dns_timeout_ms;	/**< wait per server and try; 0 = 2000 */
+	unsigned int dns_attempts;	/**< rounds over the servers; 0 = 2 */
+	/** nonzero: client connections without their own proxy setting use the
+	 * http_proxy / https_proxy / all_proxy / no_proxy environment variables (read
+	 * at context creation) */
+	unsigned int proxy_from_env;
 };
 
 /** vhost options (struct loom_vhost_info.options) */
-#define LOOM_VHOST_OPT_RAW		(1u << 0) /**< accepted conns use the raw-skt role */
+#define LOOM_VHOST_OPT_RAW		(1u << 0) /**< accepted conns use the raw-skt role
+						   *   (default: HTTP/1.1) */
 #define LOOM_VHOST_OPT_UDP		(1u << 1) /**< listen on a UDP socket (needs RAW) */
 #define LOOM_VHOST_OPT_NO_LISTEN	(1u << 2) /**< no listen socket (client only) */
 #define LOOM_VHOST_OPT_IPV6_ONLY	(1u << 3) /**< an IPv6 listener refuses IPv4 */

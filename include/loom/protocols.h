@@ -51,6 +51,35 @@ enum loom_callback_reason {
 	/** the fd conn is closed (once); Loom closes the fd unless told not to */
 	LOOM_CB_RAW_CLOSE_FILE,
 
+	/** HTTP server: a request head arrived; \p in is the decoded, normalized
+	 * path (NUL-terminated), \p len its length. Respond (loom_http_respond() ...),
+	 * or wait for the body, or return nonzero to close. */
+	LOOM_CB_HTTP = 40,
+	/** HTTP server: a piece of the request body (chunked coding removed) */
+	LOOM_CB_HTTP_BODY,
+	/** HTTP server: the request body is complete */
+	LOOM_CB_HTTP_BODY_COMPLETION,
+	/** HTTP server: the connection can take the next loom_http_write_body() */
+	LOOM_CB_HTTP_WRITEABLE,
+	/** HTTP server: the response is complete; the next request may follow */
+	LOOM_CB_HTTP_TRANSACTION_DONE,
+	/** HTTP server: the connection is closed (once) */
+	LOOM_CB_CLOSED_HTTP,
+
+	/** HTTP client: add request headers: \p in is a char ** cursor, \p len the
+	 * room left; use loom_http_client_add_header() */
+	LOOM_CB_CLIENT_APPEND_HANDSHAKE_HEADER = 60,
+	/** HTTP client: the response head arrived (loom_http_status(), headers) */
+	LOOM_CB_ESTABLISHED_CLIENT_HTTP,
+	/** HTTP client: a piece of the response body */
+	LOOM_CB_RECEIVE_CLIENT_HTTP,
+	/** HTTP client: the response body is complete */
+	LOOM_CB_COMPLETED_CLIENT_HTTP,
+	/** HTTP client: the request body can take the next write */
+	LOOM_CB_CLIENT_HTTP_WRITEABLE,
+	/** HTTP client: the connection is closed (once, after it connected) */
+	LOOM_CB_CLOSED_CLIENT_HTTP,
+
 	/** first value free for the application's own reasons */
 	LOOM_CB_USER = 1000
 };

@@ -146,6 +146,7 @@ loom_pt_destroy(struct loom_context *ctx, struct loom_pt *pt)
 	/* suls the app left scheduled are dropped: their owners are going away */
 	while (pt->sul_owner.head)
 		loom_dll2_remove(pt->sul_owner.head);
+	loom__roles_destroy_pt(pt);
 	loom_free(pt->serv_buf);
 	loom_free(pt->fds);
 	pt->serv_buf = NULL;
@@ -169,6 +170,9 @@ loom_context_destroy(struct loom_context *ctx)
 		loom_pt_close_conns(&ctx->pt[n]);
 	}
 	loom__vhosts_destroy(ctx);
+#if defined(LOOM_WITH_TLS)
+	loom__tls_context_destroy(ctx);
+#endif
 	for (n = 0; n < ctx->count_threads; n++)
 		loom_pt_destroy(ctx, &ctx->pt[n]);
 	if (ctx->evlib && ctx->evlib->destroy_context)

@@ -83,6 +83,7 @@ struct loom_pt {
 	struct loom_dll2_owner pending_writable;/* conns whose WRITEABLE can go now */
 	struct loom_dll2_owner always_ready;	/* not-pollable fds (regular files) */
 	struct loom_dll2_owner fdless;		/* client conns that failed before an fd */
+	struct loom_dll2_owner tls_rx_pending;	/* TLS conns holding decrypted input */
 	uint8_t *serv_buf;			/* rx buffer shared by the pt's conns */
 	unsigned int serv_buf_size;
 	void *evlib_pt;				/* event-lib private state */
@@ -92,6 +93,7 @@ struct loom_pt {
 	struct loom_defer_item *defer_ring;
 	unsigned int defer_len, defer_head, defer_count;
 	struct loom_sul sul_accept_retry;	/* re-arm listeners after EMFILE */
+	void *http_pt;				/* HTTP roles' per-thread state (lib/roles/http) */
 	uint16_t conn_serial;
 	uint8_t tsi;
 	uint8_t inside_service;
@@ -111,9 +113,11 @@ struct loom_vhost {
 	struct loom_conn *listen_conn[LOOM_MAX_SERVICE_THREADS];
 	void *user;
 	char *unix_path;			/* filesystem path to unlink at destroy */
+	void *http_vh;				/* HTTP roles' per-vhost settings */
 	unsigned int options;
 	unsigned int keepalive_secs;
 	int listen_port;
+	void *tls;				/* lib/tls server state, NULL when plain */
 	uint8_t protocols_inited;
 };
 
@@ -136,6 +140,7 @@ struct loom_context {
 	unsigned int options;
 	int stopping;				/* loom_stop() was called (atomic) */
 	int destroying;
+	void *tls;				/* lib/tls state, made on first use */
 	struct loom_pt pt[LOOM_MAX_SERVICE_THREADS];
 };
 
@@ -178,6 +183,8 @@ int
 loom__client_established(struct loom_conn *conn);
 int
 loom__server_established(struct loom_conn *conn);
+void
+loom__transport_destroy(struct loom_conn *conn);
 int
 loom__issue_raw(struct loom_conn *conn, const uint8_t *buf, size_t len);
 int
@@ -217,6 +224,46 @@ loom__hosts_free(struct loom_context *ctx);
 int
 loom__hosts_lookup(const struct loom_context *ctx, const char *name, int max,
 		   uint8_t *fams, uint8_t (*addrs)[16]);
+
+/* ---- TLS (lib/tls, only with a backend: LOOM_WITH_TLS) ---- */
+#if defined(LOOM_WITH_TLS)
+int
+loom__tls_vhost_init(struct loom_vhost *vh, const struct loom_vhost_info *info);
+void
+loom__tls_vhost_destroy(struct loom_vhost *vh);
+void
+loom__tls_context_destroy(struct loom_context *ctx);
+/* loom_client_connect(): keep what the handshake needs from info->tls */
+int
+loom__tls_client_attach(struct loom_conn *conn,
+			const struct loom_client_connect_info *info);
+/* the transport seams: 1 = handshake started, 0 = plain, < 0 = failed */
+int
+loom__tls_adopted(struct loom_conn *conn);
+int
+loom__tls_connected(struct loom_conn *conn);
+/* from loom__service_conn(): drive a handshake or a read/write that waits for the
+ * other direction; LOOM_HP_OK / LOOM_HP_CLOSED when done with the event, else
+ * LOOM_TLS_SVC_CONTINUE with *revents adjusted for the role */
+#define LOOM_TLS_SVC_CONTINUE 2
+int
+loom__tls_service(struct loom_pt *pt, struct loom_conn *conn, unsigned int *revents);
+/* read / write through TLS with the errno semantics of loom__conn_read/write */
+int
+loom__tls_read(struct loom_conn *conn, uint8_t *buf, size_t len);
+int
+loom__tls_write(struct loom_conn *conn, const uint8_t *buf, size_t len);
+void
+loom__tls_conn_destroy(struct loom_conn *conn);
+/* conns whose TLS library holds decrypted input: read them without the socket */
+int
+loom__tls_rx_pending_ready(const struct loom_pt *pt);
+void
+loom__tls_service_rx_pending(struct loom_pt *pt);
+/* the negotiated ALPN protocol (for roles: h2), or NULL */
+const char *
+loom__tls_alpn(const struct loom_conn *conn);
+#endif
 
 #define LOOM_TSI_PT(ctx, tsi) (&(ctx)->pt[(tsi)])
 #define loom__conn_pt(c) ((c)->pt)

@@ -5,6 +5,7 @@
 #include "core/private-core.h"
 #include "roles/private-roles.h"
 #include "net/private-net.h"
+#include "roles/http/private-http.h"
 
 static void
 loom_vhost_protocols_callback(struct loom_vhost *vh, enum loom_callback_reason r)
@@ -28,10 +29,12 @@ loom_vhost_free(struct loom_vhost *vh)
 					"vhost destroyed");
 			vh->listen_conn[t] = NULL;
 		}
-	if (vh->accept_role && vh->accept_role->destroy_vhost)
-		vh->accept_role->destroy_vhost(vh);
+	loom__roles_destroy_vhost(vh);
 	if (vh->protocols_inited)
 		loom_vhost_protocols_callback(vh, LOOM_CB_PROTOCOL_DESTROY);
+#if defined(LOOM_WITH_TLS)
+	loom__tls_vhost_destroy(vh);
+#endif
 	if (vh->unix_path) {
 		loom__unlink_unix_path(vh->unix_path);
 		loom_free(vh->unix_path);
@@ -77,6 +80,17 @@ loom_create_vhost(struct loom_context *ctx, const struct loom_vhost_info *info)
 	vh->name = loom__strdup(info->name ? info->name : "default", "vhost name");
 	if (!vh->name)
 		goto bail;
+	/* TLS first: a listener must not accept before its certificate is loaded */
+	if (info->tls) {
+#if defined(LOOM_WITH_TLS)
+		if (loom__tls_vhost_init(vh, info))
+			goto bail;
+#else
+		_loom_vhlog(LOOM_LL_ERR, vh, "TLS asked for, but this build has no TLS "
+			    "(LOOM_WITH_TLS=none)");
+		goto bail;
+#endif
+	}
 
 	vh->accept_protocol = info->listen_accept_protocol ?
 		loom_vhost_name_to_protocol(vh, info->listen_accept_protocol) :
@@ -86,17 +100,13 @@ loom_create_vhost(struct loom_context *ctx, const struct loom_vhost_info *info)
 			    info->listen_accept_protocol);
 		goto bail;
 	}
-	if (!(info->options & LOOM_VHOST_OPT_NO_LISTEN)) {
-		if (!(info->options & LOOM_VHOST_OPT_RAW)) {
-			/* until the http role lands, raw is the only one to accept into */
-			_loom_vhlog(LOOM_LL_ERR, vh, "no role to accept connections "
-				    "into: set LOOM_VHOST_OPT_RAW (or NO_LISTEN)");
-			goto bail;
-		}
-		vh->accept_role = &loom_role_ops_raw_skt;
-		if (vh->accept_role->init_vhost && vh->accept_role->init_vhost(vh, info))
-			goto bail;
-	}
+	if (loom__roles_init_vhost(vh, info))
+		goto bail;
+	if (!(info->options & LOOM_VHOST_OPT_NO_LISTEN))
+		/* raw when asked; HTTP/1.1 otherwise (it upgrades to ws and h2c) */
+		vh->accept_role = (info->options & (LOOM_VHOST_OPT_RAW |
+						    LOOM_VHOST_OPT_UDP)) ?
+				  &loom_role_ops_raw_skt : &loom_role_ops_h1;
 
 	/* link at the tail so lookups and teardown follow creation order */
 	for (pp = &ctx->vhosts; *pp; pp = &(*pp)->next)

@@ -22,6 +22,10 @@ loom__adopt_fd(struct loom_pt *pt, struct loom_vhost *vh,
 		return LOOM_ENOMEM;
 	conn->flags |= lcf;
 	conn->opaque_user_data = opaque;
+	if (role->adoption_bind && role->adoption_bind(conn, 0, NULL)) {
+		loom__conn_free(conn);
+		return LOOM_ENOMEM;
+	}
 	if (lcf & LCF_UDP) {
 		/* where replies go: the sender of the last datagram */
 		conn->role_data = loom_zalloc(sizeof(struct loom_sockaddr), "udp peer");
@@ -33,7 +37,10 @@ loom__adopt_fd(struct loom_pt *pt, struct loom_vhost *vh,
 	/* a write-only fd (the write end of a pipe, a log file) is never read */
 	if (loom__conn_insert_fd(conn, fd, (lcf & LCF_IS_SOCKET) ||
 				 loom__plat_fd_readable(fd) ? LOOM_EV_READ : 0)) {
-		loom_free(conn->role_data);
+		if (role->destroy_role)
+			role->destroy_role(conn);
+		else
+			loom_free(conn->role_data);
 		loom__conn_free(conn);
 		return LOOM_ESOCKET;
 	}

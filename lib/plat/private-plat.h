@@ -103,6 +103,29 @@ loom__plat_set_keepalive(int fd, unsigned int idle_secs);
 int
 loom__plat_errno_is_again(int err);
 
+/* files (lib/plat/unix/unix-fops.c) */
+struct loom_file_info {
+	uint64_t size;
+	int64_t mtime;		/* seconds */
+	uint32_t mtime_ns;
+	uint8_t is_dir;
+	uint8_t is_reg;
+};
+/* open \p rel (no leading '/') beneath the directory \p dirfd, read-only; a path
+ * (or symlink) leading outside it fails with EXDEV unless \p follow_outside */
+int
+loom__plat_open_beneath(int dirfd, const char *rel, int follow_outside);
+int
+loom__plat_open_dir(const char *path);
+int
+loom__plat_file_info(int fd, struct loom_file_info *fi);
+/* send up to \p len bytes of file \p in_fd from *ofs to socket \p out_fd; advances
+ * *ofs; returns bytes sent or -1 with errno (EAGAIN: the socket is full) */
+long
+loom__plat_sendfile(int out_fd, int in_fd, uint64_t *ofs, size_t len);
+long
+loom__plat_pread(int fd, void *buf, size_t len, uint64_t ofs);
+
 /* addresses */
 int
 loom__plat_sockaddr_from_ip(struct loom_sockaddr *sa, int family, const uint8_t *addr,

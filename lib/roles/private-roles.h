@@ -47,6 +47,8 @@ struct loom_role_ops {
 	uint16_t rx_cb[2];
 	uint16_t writeable_cb[2];
 	uint16_t close_cb[2];
+	/* free the role's per-thread state when a pt goes away; may be NULL */
+	void (*destroy_pt)(struct loom_pt *pt);
 	/* connections of this role count against max_conns */
 	uint8_t counted;
 };
@@ -59,6 +61,14 @@ extern const struct loom_role_ops loom_role_ops_pipe;
 /* roles that can be bound to accepted connections, by name */
 const struct loom_role_ops *
 loom__role_by_name(const char *name);
+/* every role's destroy_pt for a pt that goes away */
+void
+loom__roles_destroy_pt(struct loom_pt *pt);
+/* every role's init_vhost / destroy_vhost for a vhost that comes or goes */
+int
+loom__roles_init_vhost(struct loom_vhost *vh, const struct loom_vhost_info *info);
+void
+loom__roles_destroy_vhost(struct loom_vhost *vh);
 
 /* shared by roles: the generic WRITEABLE dispatch and the raw read path */
 int

@@ -4,12 +4,46 @@
  */
 #include "core/private-core.h"
 #include "roles/private-roles.h"
+#include "roles/http/private-http.h"
 
 static const struct loom_role_ops *const loom_roles[] = {
 	&loom_role_ops_raw_skt,
 	&loom_role_ops_raw_file,
+	&loom_role_ops_h1,
 	NULL
 };
+
+void
+loom__roles_destroy_pt(struct loom_pt *pt)
+{
+	int n;
+
+	for (n = 0; loom_roles[n]; n++)
+		if (loom_roles[n]->destroy_pt)
+			loom_roles[n]->destroy_pt(pt);
+}
+
+int
+loom__roles_init_vhost(struct loom_vhost *vh, const struct loom_vhost_info *info)
+{
+	int n;
+
+	for (n = 0; loom_roles[n]; n++)
+		if (loom_roles[n]->init_vhost && loom_roles[n]->init_vhost(vh, info))
+			return -1;
+
+	return 0;
+}
+
+void
+loom__roles_destroy_vhost(struct loom_vhost *vh)
+{
+	int n;
+
+	for (n = 0; loom_roles[n]; n++)
+		if (loom_roles[n]->destroy_vhost)
+			loom_roles[n]->destroy_vhost(vh);
+}
 
 const struct loom_role_ops *
 loom__role_by_name(const char *name)

@@ -1,0 +1,170 @@
+/*
+ * private-http.h: what the HTTP server and client code shares across lib/roles/h1
+ * and lib/roles/http: the per-connection h1 state, the per-thread HTTP state, and
+ * the response, mount and static-file helpers.
+ */
+#ifndef LOOM_PRIVATE_HTTP_H
+#define LOOM_PRIVATE_HTTP_H
+
+#include "roles/http/private-http-parser.h"
+
+/* defaults of struct loom_http_vhost_info */
+#define LOOM_HTTP_DEF_HEAD_BYTES	8192
+#define LOOM_HTTP_DEF_HEADERS		64
+#define LOOM_HTTP_DEF_URI		4096
+#define LOOM_HTTP_DEF_BODY		(1024 * 1024)
+#define LOOM_HTTP_DEF_HEAD_TO		10
+#define LOOM_HTTP_DEF_KEEPALIVE_TO	5
+#define LOOM_HTTP_DEF_BODY_TO		10
+
+#define LOOM_HTTP_RESP_HDR_MAX		2048	/* status line + response headers */
+#define LOOM_HTTP_SCRATCH		(16 * 1024)
+
+/* per service thread: a scratch buffer for building responses and the Date cache */
+struct loom_http_pt {
+	uint8_t scratch[LOOM_PRE + LOOM_HTTP_SCRATCH];
+	uint8_t filebuf[LOOM_HTTP_SCRATCH];	/* file bytes on their way out */
+	int64_t date_secs;
+	char date[40];
+	uint8_t date_len;
+};
+
+/* the vhost's HTTP settings with the defaults filled in */
+struct loom_http_vh {
+	struct loom_http_parser_limits lim;
+	uint64_t max_body;
+	unsigned int head_to, keepalive_to, body_to, max_requests;
+	const struct loom_http_mount *mounts;
+	const char *server_name;
+	/* file mounts' directories, opened once at vhost creation */
+	const struct loom_http_mount **mfd_mount;
+	int *mfd;
+	unsigned int count_mfd;
+};
+
+/*
+ * What a request (or, client side, a response) needs while it is handled: the
+ * parser with its header storage, the decoded path and the response head being
+ * built. One allocation, made when a message starts and freed when its
+ * transaction ends, so an idle keep-alive conn holds none of it.
+ */
+struct loom_h1_ah {
+	struct loom_http_parser p;
+	struct loom_http_hdr *hdrs;
+	char *path;			/* decoded, normalized path; NUL-terminated */
+	char *query;			/* raw query string (after '?'), NUL-terminated */
+	uint8_t *resp;			/* LOOM_PRE headroom + response head */
+	uint32_t resp_len;
+	uint32_t path_len;
+};
+
+/* h1 connection states */
+enum {
+	H1S_IDLE,		/* between requests: waiting for the first byte */
+	H1S_HEAD,		/* reading a request head */
+	H1S_BODY,		/* reading the request body */
+	H1S_DONE_RX,		/* the request is read; waiting for the response to end */
+	H1S_CLIENT_SEND,	/* client: sending the request */
+	H1S_CLIENT_HEAD,	/* client: reading the response head */
+	H1S_CLIENT_BODY		/* client: reading the response body */
+};
+
+/* response progress */
+enum {
+	H1R_NONE,		/* nothing started */
+	H1R_STARTED,		/* head built, not sent */
+	H1R_SENDING,		/* head sent, body under way */
+	H1R_DONE		/* final body write made */
+};
+
+#define H1F_CHUNKED_OUT		(1u << 0)	/* our body uses chunked coding */
+#define H1F_HEAD_ONLY		(1u << 1)	/* HEAD (or 304/204): no body bytes */
+#define H1F_CLOSE_AFTER		(1u << 2)	/* close when this response is done */
+#define H1F_CONTINUE_SENT	(1u << 3)	/* "100 Continue" went out */
+#define H1F_USER_WRITABLE	(1u << 4)	/* the user asked for HTTP_WRITEABLE */
+#define H1F_FILE		(1u << 5)	/* Loom serves a file body */
+#define H1F_BODY_DONE		(1u << 6)	/* the request body was read whole */
+#define H1F_CLOSE_DELIMITED	(1u << 7)	/* our body ends at close (HTTP/1.0) */
+
+struct loom_h1_client;
+
+struct loom_h1 {
+	struct loom_h1_ah *ah;
+	struct loom_h1_client *cli;		/* client side only */
+	struct loom_buflist *rx_pending;	/* bytes of the next (pipelined) request */
+	struct loom_http_chunked chunked;
+	uint64_t body_remaining;		/* LENGTH body bytes still to come */
+	uint64_t body_seen;
+	int64_t resp_remaining;			/* declared body bytes not yet sent */
+	uint64_t file_remaining;
+	uint64_t file_ofs;
+	int file_fd;
+	uint16_t status;
+	uint16_t requests;
+	uint16_t flags;				/* H1F_* */
+	uint8_t state;				/* H1S_* */
+	uint8_t resp;				/* H1R_* */
+};
+
+extern const struct loom_role_ops loom_role_ops_h1;
+
+/* lib/roles/http: shared by h1 (and later h2) */
+struct loom_http_pt *
+loom__http_pt(struct loom_pt *pt);
+void
+loom__http_destroy_pt(struct loom_pt *pt);
+const struct loom_http_vh *
+loom__http_vh(const struct loom_vhost *vh);
+int
+loom__http_vhost_init(struct loom_vhost *vh, const struct loom_vhost_info *info);
+void
+loom__http_vhost_destroy(struct loom_vhost *vh);
+const char *
+loom__http_date(struct loom_pt *pt, size_t *len);
+int
+loom__http_format_date(int64_t secs, char *buf, size_t len);
+int64_t
+loom__http_parse_date(const char *s, size_t len);
+
+struct loom_h1_ah *
+loom__h1_ah_create(const struct loom_http_vh *hv, enum loom_http_parser_mode mode);
+
+/* the request dispatch: mounts, files, errors (server.c, static.c) */
+int
+loom__http_dispatch(struct loom_conn *conn);
+int
+loom__http_error(struct loom_conn *conn, unsigned int status);
+int
+loom__http_serve_file(struct loom_conn *conn, const struct loom_http_mount *m,
+		      const char *rest);
+int
+loom__http_serve_file_more(struct loom_conn *conn);
+int
+loom__http_emit_body(struct loom_conn *conn, const uint8_t *buf, size_t len, int final);
+void
+loom__http_file_close(struct loom_h1 *h);
+const struct loom_http_mount *
+loom__http_match_mount(const struct loom_http_vh *hv, const char *path,
+		       size_t *rest_ofs);
+
+/* the client side (lib/roles/h1/client.c) */
+int
+loom__h1_client_bind(struct loom_conn *conn, const struct loom_client_connect_info *i);
+void
+loom__h1_client_free(struct loom_h1 *h);
+int
+loom__h1_client_start(struct loom_conn *conn);
+int
+loom__h1_client_request_sent(struct loom_conn *conn);
+int
+loom__h1_client_rx(struct loom_conn *conn, const uint8_t *buf, size_t len);
+int
+loom__h1_client_eof(struct loom_conn *conn);
+
+/* h1 pieces the server code calls back into */
+int
+loom__h1_response_done(struct loom_conn *conn);
+int
+loom__h1_send_continue(struct loom_conn *conn);
+
+#endif

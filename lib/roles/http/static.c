@@ -1,0 +1,371 @@
+/*
+ * static.c: serving files from a mount: the path stays beneath the mount's
+ * directory, MIME types, index files, conditional requests (ETag, If-Modified-
+ * Since: 304), a single Range (206/416), and the body in bounded memory: sendfile
+ * on plain sockets, a chunk per writable otherwise.
+ */
+#include "core/private-core.h"
+#include "roles/private-roles.h"
+#include "roles/http/private-http.h"
+
+#include <stdio.h>
+
+
+static const struct loom_http_header_kv mime_table[] = {
+	{ ".html", "text/html; charset=utf-8" }, { ".htm", "text/html; charset=utf-8" },
+	{ ".css", "text/css" }, { ".js", "text/javascript" },
+	{ ".mjs", "text/javascript" }, { ".json", "application/json" },
+	{ ".txt", "text/plain; charset=utf-8" }, { ".xml", "application/xml" },
+	{ ".svg", "image/svg+xml" }, { ".png", "image/png" }, { ".jpg", "image/jpeg" },
+	{ ".jpeg", "image/jpeg" }, { ".gif", "image/gif" }, { ".webp", "image/webp" },
+	{ ".ico", "image/x-icon" }, { ".wasm", "application/wasm" },
+	{ ".pdf", "application/pdf" }, { ".zip", "application/zip" },
+	{ ".gz", "application/gzip" }, { ".mp4", "video/mp4" }, { ".webm", "video/webm" },
+	{ ".mp3", "audio/mpeg" }, { ".ogg", "audio/ogg" }, { ".wav", "audio/wav" },
+	{ ".woff", "font/woff" }, { ".woff2", "font/woff2" }, { ".ttf", "font/ttf" },
+	{ ".csv", "text/csv" }, { ".md", "text/markdown" },
+	{ NULL, NULL }
+};
+
+static int
+ext_eq(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++) {
+		char x = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
+
+		if (x != *b)
+			return 0;
+	}
+
+	return !*a && !*b;
+}
+
+const char *
+loom_http_mime_type(const char *path, const struct loom_http_header_kv *extra)
+{
+	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+	const struct loom_http_header_kv *kv;
+
+	if (!dot || (slash && slash > dot))
+		return "application/octet-stream";
+	for (kv = extra; kv && kv->name; kv++)
+		if (ext_eq(dot, kv->name))
+			return kv->value;
+	for (kv = mime_table; kv->name; kv++)
+		if (ext_eq(dot, kv->name))
+			return kv->value;
+
+	return "application/octet-stream";
+}
+
+void
+loom__http_file_close(struct loom_h1 *h)
+{
+	if (h->file_fd >= 0)
+		loom__plat_close(h->file_fd);
+	h->file_fd = -1;
+	h->file_remaining = 0;
+	h->flags &= (uint16_t)~H1F_FILE;
+}
+
+static int
+mount_dirfd(const struct loom_http_vh *hv, const struct loom_http_mount *m)
+{
+	unsigned int n;
+
+	for (n = 0; n < hv->count_mfd; n++)
+		if (hv->mfd_mount[n] == m)
+			return hv->mfd[n];
+
+	return -1;
+}
+
+/* is the file's current ETag among those in If-None-Match (or is it "*")? */
+static int
+etag_matches(const char *list, const char *etag)
+{
+	size_t el = strlen(etag);
+	const char *p = list;
+
+	while (*p) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '*')
+			return 1;
+		if (p[0] == 'W' && p[1] == '/')
+			p += 2;	/* weak comparison for GET */
+		if (!strncmp(p, etag, el) && (p[el] == ',' || p[el] == ' ' || !p[el]))
+			return 1;
+		while (*p && *p != ',')
+			p++;
+	}
+
+	return 0;
+}
+
+/* "bytes=a-b", "bytes=a-", "bytes=-n": 1 with [*first, *last], 0 to ignore, -1 bad */
+static int
+parse_range(const char *r, uint64_t size, uint64_t *first, uint64_t *last)
+{
+	uint64_t a = 0, b = 0;
+	int have_a = 0, have_b = 0;
+
+	if (strncmp(r, "bytes=", 6))
+		return 0;
+	r += 6;
+	if (strchr(r, ','))
+		return 0;	/* several ranges: we send the whole file instead */
+	while (*r >= '0' && *r <= '9') {
+		if (a > (UINT64_MAX - 9) / 10)
+			return 0;
+		a = a * 10 + (uint64_t)(*r++ - '0');
+		have_a = 1;
+	}
+	if (*r++ != '-')
+		return 0;
+	while (*r >= '0' && *r <= '9') {
+		if (b > (UINT64_MAX - 9) / 10)
+			return 0;
+		b = b * 10 + (uint64_t)(*r++ - '0');
+		have_b = 1;
+	}
+	if (*r || (!have_a && !have_b))
+		return 0;
+	if (!have_a) {		/* the last b bytes */
+		if (!b || !size)
+			return -1;
+		*first = b >= size ? 0 : size - b;
+		*last = size - 1;
+		return 1;
+	}
+	if (have_b && b < a)
+		return 0;
+	if (a >= size)
+		return -1;
+	*first = a;
+	*last = have_b && b < size ? b : size - 1;
+
+	return 1;
+}
+
+/* the next piece of the file: sendfile on a plain socket, else read and write */
+int
+loom__http_serve_file_more(struct loom_conn *conn)
+{
+	struct loom_h1 *h = conn->role_data;
+	struct loom_http_pt *hp;
+	long n;
+	int final;
+
+	if (!h->file_remaining || h->file_fd < 0)
+		return 0;
+	/* the head leaves with the first piece read below; sendfile after that */
+	if (h->resp == H1R_SENDING && !conn->tls && !conn->buflist_out &&
+	    !(h->flags & H1F_CHUNKED_OUT)) {
+		n = loom__plat_sendfile(conn->fd, h->file_fd, &h->file_ofs,
+					h->file_remaining > (1u << 30) ? (1u << 30) :
+					(size_t)h->file_remaining);
+		if (n < 0 && !loom__plat_errno_is_again(errno))
+			return -1;
+		if (n > 0)
+			h->file_remaining -= (uint64_t)n;
+		if (h->file_remaining) {
+			/* the socket is full: wait for POLLOUT, not the shortcut */
+			conn->flags &= ~LCF_KNOWN_WRITABLE;
+			h->flags |= H1F_FILE;
+			loom_callback_on_writable(conn);
+			return 0;
+		}
+		h->resp_remaining = 0;
+		loom__http_file_close(h);
+		return loom_http_write_body(conn, NULL, 0, 1) < 0 ? -1 : 0;
+	}
+
+	hp = loom__http_pt(conn->pt);
+	if (!hp)
+		return -1;
+	n = loom__plat_pread(h->file_fd, hp->filebuf,
+			     h->file_remaining < sizeof(hp->filebuf) ?
+			     (size_t)h->file_remaining : sizeof(hp->filebuf), h->file_ofs);
+	if (n <= 0)
+		return -1;	/* the file shrank under us */
+	h->file_ofs += (uint64_t)n;
+	h->file_remaining -= (uint64_t)n;
+	final = !h->file_remaining;
+	if (final)
+		loom__http_file_close(h);
+	else
+		h->flags |= H1F_FILE;
+	if (loom_http_write_body(conn, hp->filebuf, (size_t)n, final) < 0)
+		return -1;
+	if (!final)
+		loom_callback_on_writable(conn);
+
+	return 0;
+}
+
+static int
+file_headers(struct loom_conn *conn, const struct loom_http_mount *m,
+	     const char *etag, const char *lastmod)
+{
+	const struct loom_http_header_kv *kv;
+	char cc[40];
+
+	if (loom_http_add_header(conn, "ETag", etag) ||
+	    loom_http_add_header(conn, "Last-Modified", lastmod))
+		return -1;
+	if (m->cache_max_age) {
+		snprintf(cc, sizeof(cc), "max-age=%u", m->cache_max_age);
+		if (loom_http_add_header(conn, "Cache-Control", cc))
+			return -1;
+	}
+	for (kv = m->headers; kv && kv->name; kv++)
+		if (loom_http_add_header(conn, kv->name, kv->value))
+			return -1;
+
+	return 0;
+}
+
+static int
+open_target(struct loom_conn *conn, const struct loom_http_mount *m, const char *rest,
+	    char *rel, size_t rel_len, struct loom_file_info *fi)
+{
+	const struct loom_http_vh *hv = loom__http_vh(conn->vhost);
+	int dirfd = mount_dirfd(hv, m), fd, n;
+	int follow = !!(m->options & LOOM_MOUNT_OPT_FOLLOW_SYMLINKS);
+
+	while (*rest == '/')
+		rest++;
+	n = snprintf(rel, rel_len, "%s", *rest ? rest : ".");
+	if (dirfd < 0 || n < 0 || n >= (int)rel_len)
+		return -404;
+	fd = loom__plat_open_beneath(dirfd, rel, follow);
+	if (fd < 0)
+		return errno == EACCES ? -403 : errno == EXDEV ? -403 : -404;
+	if (loom__plat_file_info(fd, fi)) {
+		loom__plat_close(fd);
+		return -500;
+	}
+	if (fi->is_dir) {
+		loom__plat_close(fd);
+		if (m->options & LOOM_MOUNT_OPT_NO_INDEX)
+			return -403;
+		if (rest[0] && rest[strlen(rest) - 1] != '/')
+			return -301;	/* "/dir" -> "/dir/" */
+		n = snprintf(rel, rel_len, "%s%s", *rest ? rest : "",
+			     m->index ? m->index : "index.html");
+		if (n < 0 || n >= (int)rel_len)
+			return -404;
+		fd = loom__plat_open_beneath(dirfd, rel, follow);
+		if (fd < 0)
+			return errno == EACCES || errno == EXDEV ? -403 : -404;
+		if (loom__plat_file_info(fd, fi) || !fi->is_reg) {
+			loom__plat_close(fd);
+			return -404;
+		}
+	} else if (!fi->is_reg) {
+		loom__plat_close(fd);
+		return -403;
+	}
+
+	return fd;
+}
+
+int
+loom__http_serve_file(struct loom_conn *conn, const struct loom_http_mount *m,
+		      const char *rest)
+{
+	struct loom_h1 *h = conn->role_data;
+	struct loom_h1_ah *ah = h->ah;
+	struct loom_file_info fi;
+	char rel[1024], etag[48], lastmod[40], hv_buf[256], cr[80], loc[1100];
+	uint64_t first = 0, last = 0;
+	unsigned int status = 200;
+	int fd, r, range = 0;
+
+	if (ah->p.method == LOOM_HTTP_METHOD_OPTIONS) {
+		if (loom_http_respond(conn, 204, NULL, 0) ||
+		    loom_http_add_header(conn, "Allow", "GET, HEAD, OPTIONS"))
+			return -1;
+		return loom_http_write_body(conn, NULL, 0, 1) < 0 ? -1 : 0;
+	}
+	if (ah->p.method != LOOM_HTTP_METHOD_GET && ah->p.method != LOOM_HTTP_METHOD_HEAD)
+		return loom__http_error(conn, 405);
+
+	fd = open_target(conn, m, rest, rel, sizeof(rel), &fi);
+	if (fd == -301) {
+		r = snprintf(loc, sizeof(loc), "%s/", ah->path);
+		if (r < 0 || r >= (int)sizeof(loc))
+			return loom__http_error(conn, 414);
+		return loom_http_redirect(conn, 301, loc) ? -1 : 0;
+	}
+	if (fd < 0)
+		return loom__http_error(conn, (unsigned int)-fd);
+
+	snprintf(etag, sizeof(etag), "\"%llx-%llx\"", (unsigned long long)fi.size,
+		 (unsigned long long)fi.mtime * 1000000000ull + fi.mtime_ns);
+	loom__http_format_date(fi.mtime, lastmod, sizeof(lastmod));
+
+	/* conditional requests: If-None-Match wins over If-Modified-Since */
+	if (loom_hdr_copy(conn, hv_buf, sizeof(hv_buf), LOOM_HDR_IF_NONE_MATCH) > 0) {
+		if (etag_matches(hv_buf, etag))
+			status = 304;
+	} else if (loom_hdr_copy(conn, hv_buf, sizeof(hv_buf),
+				 LOOM_HDR_IF_MODIFIED_SINCE) > 0) {
+		int64_t ims = loom__http_parse_date(hv_buf, strlen(hv_buf));
+
+		if (ims >= 0 && fi.mtime <= ims)
+			status = 304;
+	}
+	if (status == 200 && ah->p.method == LOOM_HTTP_METHOD_GET &&
+	    loom_hdr_copy(conn, hv_buf, sizeof(hv_buf), LOOM_HDR_RANGE) > 0) {
+		char ir[80];
+
+		range = parse_range(hv_buf, fi.size, &first, &last);
+		/* If-Range: the range only applies to the representation it names */
+		if (range && loom_hdr_copy(conn, ir, sizeof(ir), LOOM_HDR_IF_RANGE) > 0 &&
+		    strcmp(ir, etag) && strcmp(ir, lastmod))
+			range = 0;
+	}
+
+	if (range < 0) {
+		loom__plat_close(fd);
+		snprintf(cr, sizeof(cr), "bytes */%llu", (unsigned long long)fi.size);
+		if (loom_http_respond(conn, 416, "text/plain", 0) ||
+		    loom_http_add_header(conn, "Content-Range", cr))
+			return -1;
+		return loom_http_write_body(conn, NULL, 0, 1) < 0 ? -1 : 0;
+	}
+	if (status == 304) {
+		loom__plat_close(fd);
+		if (loom_http_respond(conn, 304, NULL, LOOM_HTTP_LEN_UNKNOWN) ||
+		    file_headers(conn, m, etag, lastmod))
+			return -1;
+		return loom_http_write_body(conn, NULL, 0, 1) < 0 ? -1 : 0;
+	}
+	if (range) {
+		status = 206;
+		snprintf(cr, sizeof(cr), "bytes %llu-%llu/%llu", (unsigned long long)first,
+			 (unsigned long long)last, (unsigned long long)fi.size);
+	} else if (fi.size) {
+		last = fi.size - 1;
+	}
+
+	if (loom_http_respond(conn, status, loom_http_mime_type(rel, m->mime_extra),
+			      fi.size ? (int64_t)(last - first + 1) : 0) ||
+	    file_headers(conn, m, etag, lastmod) ||
+	    loom_http_add_header(conn, "Accept-Ranges", "bytes") ||
+	    (range && loom_http_add_header(conn, "Content-Range", cr))) {
+		loom__plat_close(fd);
+		return -1;
+	}
+	if (h->flags & H1F_HEAD_ONLY || !fi.size) {
+		loom__plat_close(fd);
+		return loom_http_write_body(conn, NULL, 0, 1) < 0 ? -1 : 0;
+	}
+	h->file_fd = fd;
+	h->file_ofs = first;
+	h->file_remaining = last - first + 1;
+
+	return loom__http_serve_file_more(conn);
+}
