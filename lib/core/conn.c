@@ -72,10 +72,46 @@ loom__conn_insert_fd(struct loom_conn *conn, int fd, unsigned int ev)
 	return 0;
 }
 
+/*
+ * Bind the conn to another protocol of its vhost (an HTTP callback mount): it
+ * gets fresh zeroed per-session data of that protocol's size. Going back to the
+ * protocol the conn was made with gives it back its original data.
+ */
+int
+loom__conn_rebind_protocol(struct loom_conn *conn, const struct loom_protocol *p)
+{
+	const struct loom_protocol *orig = conn->vhost ? conn->vhost->accept_protocol :
+					   NULL;
+
+	if (p == conn->protocol)
+		return 0;
+	if (conn->flags & LCF_PSS_ALLOCED) {
+		loom_free(conn->user_space);
+		conn->flags &= ~LCF_PSS_ALLOCED;
+	}
+	conn->user_space = NULL;
+	if (conn->flags & LCF_USER_ALLOCED)
+		;	/* the app's own block stays whatever the protocol */
+	else if (p == orig) {
+		if (p->per_session_data_size)
+			conn->user_space = (uint8_t *)conn + LOOM_CONN_ALIGNED_SIZE;
+	} else if (p->per_session_data_size) {
+		conn->user_space = loom_zalloc(p->per_session_data_size, "pss");
+		if (!conn->user_space)
+			return LOOM_ENOMEM;
+		conn->flags |= LCF_PSS_ALLOCED;
+	}
+	conn->protocol = p;
+
+	return 0;
+}
+
 /* Called when the last reference goes: everything else was undone by close. */
 void
 loom__conn_free(struct loom_conn *conn)
 {
+	if (conn->flags & LCF_PSS_ALLOCED)
+		loom_free(conn->user_space);
 	if (conn->flags & LCF_COUNTED)
 		conn->pt->count_conns--;
 	loom_buflist_destroy_all_segments(&conn->buflist_out);

@@ -39,6 +39,7 @@ struct loom_pt;
 #define LCF_UDP_HAVE_PEER	(1u << 15) /* role_data is the UDP peer address */
 #define LCF_CONNECTING		(1u << 16) /* client connect in progress (role_data) */
 #define LCF_LISTENER		(1u << 17) /* a vhost's listen (or UDP) socket */
+#define LCF_PSS_ALLOCED		(1u << 18) /* user_space is a block of its own */
 
 /* event interest (conn->ev and loom__io() flags) */
 #define LOOM_EV_READ		(1u << 0)
@@ -155,6 +156,8 @@ loom__conn_create(struct loom_pt *pt, struct loom_vhost *vh,
 		  void *userdata);
 int
 loom__conn_insert_fd(struct loom_conn *conn, int fd, unsigned int ev);
+int
+loom__conn_rebind_protocol(struct loom_conn *conn, const struct loom_protocol *p);
 void
 loom__conn_free(struct loom_conn *conn);
 int

@@ -1,7 +1,8 @@
 /*
- * loom-test-server: the server tests, scripts and people try Loom against. For now a
- * raw TCP echo service; later issues add HTTP, WebSocket, TLS and h2 on the same
- * ports (DESIGN.md section 10 for the options and the "listening on" line).
+ * loom-test-server: the server tests, scripts and people try Loom against
+ * (DESIGN.md section 10): HTTP/1.1 on -p (default 7681) serving the demo site and
+ * POST /post; optionally a raw TCP echo service on --raw-port. Later issues add
+ * WebSocket, TLS and h2 on the same ports.
  */
 #include <loom.h>
 
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* per connection: bytes received and not yet echoed */
 struct echo_conn {
@@ -19,15 +21,56 @@ struct echo_conn {
 
 struct server_opts {
 	int port;
+	int raw_port;			/* -1: no raw echo listener */
 	const char *iface;
 	const char *unix_path;
+	const char *root;
 	unsigned int max_conns;
 	size_t max_unsent;
+	uint64_t max_body;
 	int loglevel;
 };
 
 static struct loom_context *ctx;
-static struct server_opts opts = { 7681, NULL, NULL, 0, 256 * 1024, LOOM_LL_DEFAULT };
+static struct server_opts opts = { 7681, -1, NULL, NULL, NULL, 0, 256 * 1024,
+				   64ull * 1024 * 1024, LOOM_LL_DEFAULT };
+
+/* POST /post: count the body, answer how much came */
+struct post_conn {
+	uint64_t received;
+};
+
+static int
+callback_post(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
+	      void *in, size_t len)
+{
+	struct post_conn *pc = user;
+	char body[64];
+	int n;
+
+	switch (reason) {
+	case LOOM_CB_HTTP:
+		pc->received = 0;
+		if (loom_http_method(conn) != LOOM_HTTP_METHOD_POST &&
+		    loom_http_method(conn) != LOOM_HTTP_METHOD_PUT) {
+			n = snprintf(body, sizeof(body), "POST or PUT a body here\n");
+			return loom_http_respond_simple(conn, 405, "text/plain", body,
+							(size_t)n);
+		}
+		break;
+	case LOOM_CB_HTTP_BODY:
+		pc->received += len;
+		break;
+	case LOOM_CB_HTTP_BODY_COMPLETION:
+		n = snprintf(body, sizeof(body), "received %llu bytes\n",
+			     (unsigned long long)pc->received);
+		return loom_http_respond_simple(conn, 200, "text/plain", body, (size_t)n);
+	default:
+		break;
+	}
+
+	return 0;
+}
 
 static int
 echo_writeable(struct loom_conn *conn, struct echo_conn *ec)
@@ -83,10 +126,33 @@ callback_raw_echo(struct loom_conn *conn, enum loom_callback_reason reason, void
 	return 0;
 }
 
-static const struct loom_protocol protocols[] = {
+static const struct loom_protocol raw_protocols[] = {
 	{ "loom-raw-echo", callback_raw_echo, sizeof(struct echo_conn), 0, 0, NULL, 0 },
 	LOOM_PROTOCOL_LIST_TERM
 };
+
+static const struct loom_protocol http_protocols[] = {
+	{ "http", loom_callback_default, 0, 0, 0, NULL, 0 },
+	{ "loom-post", callback_post, sizeof(struct post_conn), 0, 0, NULL, 0 },
+	LOOM_PROTOCOL_LIST_TERM
+};
+
+/* the demo site: --root, else the source tree's copy, else the installed one */
+static const char *
+site_root(void)
+{
+	static const char *const candidates[] = { LOOM_TEST_SERVER_SITE_SRC,
+						  LOOM_TEST_SERVER_SITE_INSTALL };
+	unsigned int n;
+
+	if (opts.root)
+		return opts.root;
+	for (n = 0; n < sizeof(candidates) / sizeof(candidates[0]); n++)
+		if (!access(candidates[n], R_OK))
+			return candidates[n];
+
+	return ".";
+}
 
 static void
 on_signal(int sig)
@@ -98,10 +164,13 @@ static void
 usage(const char *argv0)
 {
 	fprintf(stderr,
-		"usage: %s [-p PORT] [--iface ADDR] [--unix PATH|@name] [-d LOGMASK]\n"
-		"          [--max-conns N] [--max-unsent BYTES]\n"
-		"  -p PORT       raw echo port (default 7681, 0 = pick a free one)\n"
-		"  --tls-port, --cert, --key, --root: not in this build yet (no TLS/HTTP)\n",
+		"usage: %s [-p PORT] [--root DIR] [--raw-port PORT] [--iface ADDR]\n"
+		"          [--unix PATH|@name] [-d LOGMASK] [--max-conns N]\n"
+		"          [--max-unsent BYTES] [--max-body BYTES]\n"
+		"  -p PORT        HTTP port (default 7681, 0 = pick a free one)\n"
+		"  --root DIR     serve DIR instead of the demo site\n"
+		"  --raw-port P   also a raw TCP echo service on P (0 = pick one)\n"
+		"  --tls-port, --cert, --key: not in this build yet (no TLS)\n",
 		argv0);
 }
 
@@ -124,6 +193,12 @@ parse_args(int argc, char **argv)
 		n++;
 		if (!strcmp(a, "-p"))
 			opts.port = atoi(v);
+		else if (!strcmp(a, "--raw-port"))
+			opts.raw_port = atoi(v);
+		else if (!strcmp(a, "--root"))
+			opts.root = v;
+		else if (!strcmp(a, "--max-body"))
+			opts.max_body = (uint64_t)atoll(v);
 		else if (!strcmp(a, "--iface"))
 			opts.iface = v;
 		else if (!strcmp(a, "--unix"))
@@ -135,7 +210,7 @@ parse_args(int argc, char **argv)
 		else if (!strcmp(a, "--max-unsent"))
 			opts.max_unsent = (size_t)atol(v);
 		else if (!strcmp(a, "--tls-port") || !strcmp(a, "--cert") ||
-			 !strcmp(a, "--key") || !strcmp(a, "--root")) {
+			 !strcmp(a, "--key")) {
 			fprintf(stderr, "%s: not supported by this build yet\n", a);
 			return -1;
 		} else {
@@ -150,6 +225,8 @@ parse_args(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
+	struct loom_http_mount mounts[2];
+	struct loom_http_vhost_info hinfo;
 	struct loom_context_info info;
 	struct loom_vhost_info vinfo;
 	struct loom_vhost *vh;
@@ -165,13 +242,25 @@ main(int argc, char **argv)
 	if (!ctx)
 		return 1;
 
+	memset(&mounts, 0, sizeof(mounts));
+	mounts[0].mountpoint = "/";
+	mounts[0].origin = site_root();
+	mounts[0].kind = LOOM_MOUNT_FILES;
+	mounts[0].next = &mounts[1];
+	mounts[1].mountpoint = "/post";
+	mounts[1].origin = "loom-post";
+	mounts[1].kind = LOOM_MOUNT_CALLBACK;
+	memset(&hinfo, 0, sizeof(hinfo));
+	hinfo.mounts = mounts;
+	hinfo.max_body = opts.max_body;
+
 	memset(&vinfo, 0, sizeof(vinfo));
-	vinfo.name = "raw-echo";
-	vinfo.options = LOOM_VHOST_OPT_RAW;
+	vinfo.name = "http";
 	vinfo.port = opts.port;
 	vinfo.iface = opts.iface;
 	vinfo.unix_socket_path = opts.unix_path;
-	vinfo.protocols = protocols;
+	vinfo.protocols = http_protocols;
+	vinfo.http = &hinfo;
 	vh = loom_create_vhost(ctx, &vinfo);
 	if (!vh) {
 		loom_context_destroy(ctx);
@@ -181,6 +270,21 @@ main(int argc, char **argv)
 		fprintf(stderr, "listening on unix %s\n", opts.unix_path);
 	else
 		fprintf(stderr, "listening on %d\n", loom_vhost_port(vh));
+
+	if (opts.raw_port >= 0) {
+		memset(&vinfo, 0, sizeof(vinfo));
+		vinfo.name = "raw-echo";
+		vinfo.options = LOOM_VHOST_OPT_RAW;
+		vinfo.port = opts.raw_port;
+		vinfo.iface = opts.iface;
+		vinfo.protocols = raw_protocols;
+		vh = loom_create_vhost(ctx, &vinfo);
+		if (!vh) {
+			loom_context_destroy(ctx);
+			return 1;
+		}
+		fprintf(stderr, "listening on raw %d\n", loom_vhost_port(vh));
+	}
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

@@ -163,7 +163,7 @@ h1_transaction_end(struct loom_conn *conn)
 	h->flags = h->flags & (H1F_RX_HELD | H1F_REPLAY);
 	h->body_seen = h->body_remaining = 0;
 	h->resp_remaining = 0;
-	conn->protocol = conn->vhost->accept_protocol;
+	loom__conn_rebind_protocol(conn, conn->vhost->accept_protocol);
 	h1_set_timeout(conn, hv->keepalive_to);
 	if (h->rx_pending) {
 		/* parse what was held from the loop, not from deep in this stack */

@@ -384,7 +384,8 @@ loom__http_dispatch(struct loom_conn *conn)
 					      m->mountpoint, m->origin);
 				return loom__http_error(conn, 500);
 			}
-			conn->protocol = p;
+			if (loom__conn_rebind_protocol(conn, p))
+				return -1;
 			break;
 		}
 	}
