@@ -19,7 +19,7 @@ LOOM_DEBS_TEST="clang libclang-rt-14-dev llvm valgrind doxygen"
 # A test whose peer is missing fails, it does not skip: list every peer here so a
 # fresh machine (and CI) has it.
 # One line per area, so issues add theirs without touching each other's.
-LOOM_DEBS_PEERS_HTTP=""
+LOOM_DEBS_PEERS_HTTP="curl python3 nginx-light"
 LOOM_DEBS_PEERS_TLS=""
 LOOM_DEBS_PEERS_DNS=""
 LOOM_DEBS_PEERS_WS=""

@@ -59,24 +59,28 @@ if [ -z "$listening" ]; then
 	die "$server did not start listening (its log is above)"
 fi
 
-# What to try depends on what loom-test-server serves: for now a raw TCP echo.
-# Update this (and the check) when it serves HTTP and WebSocket (DESIGN.md 10).
-try_it="bash -c 'exec 3<>/dev/tcp/127.0.0.1/$listening; echo hello >&3; head -n 1 <&3'"
-if reply=$(timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$listening; echo hello >&3; head -n 1 <&3") &&
-   [ "$reply" = hello ]; then
-	check="it echoed 'hello' back"
+# What to try: loom-test-server serves HTTP/1.1 (the demo site and POST /post).
+# Checked with bash's /dev/tcp, which needs no other tool.
+try_get="curl -v http://127.0.0.1:$listening/"
+try_post="curl -d 'hello' http://127.0.0.1:$listening/post"
+if reply=$(timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$listening;
+	printf 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' >&3;
+	head -n 1 <&3") && [ "${reply%$'\r'}" = "HTTP/1.1 200 OK" ]; then
+	check="it answered GET / with 200 OK"
 else
-	check="WARNING: it did not echo 'hello' back (got '${reply:-nothing}'); see $log"
+	check="WARNING: GET / did not answer 200 (got '${reply:-nothing}'); see $log"
 fi
 
 cat <<EOF
 
 Loom is built in build/ and its test server is running:
-  pid $pid, port $listening (raw TCP echo), log $log
+  pid $pid, port $listening (HTTP/1.1), log $log
   check: $check
 
-Try it (bash's /dev/tcp needs no other tool):
-  $try_it
+Try it:
+  open http://127.0.0.1:$listening/ in a browser, or
+  $try_get
+  $try_post
 
 Stop it:
   kill $pid
