@@ -35,6 +35,7 @@ extern "C" {
 #include "loom/sul.h"
 #include "loom/conn.h"
 #include "loom/client.h"
+#include "loom/dns.h"
 #include "loom/adopt.h"
 #include "loom/http.h"
 

@@ -1,6 +1,6 @@
 /*
- * client.h: opening client connections. Connecting never blocks: the address is
- * numeric or found in the hosts file, and the connect completes in the event loop.
+ * client.h: opening client connections. Connecting never blocks: names resolve
+ * asynchronously (hosts file, then DNS), and the connect completes in the event loop.
  */
 #ifndef LOOM_CLIENT_H
 #define LOOM_CLIENT_H
@@ -20,8 +20,8 @@ struct loom_tls_client_info;
 struct loom_client_connect_info {
 	struct loom_context *context;	/**< the context */
 	struct loom_vhost *vhost;	/**< vhost whose protocols to use; NULL = first */
-	/** numeric IPv4/IPv6 address, a name from the hosts file, or "unix:/path" /
-	 * "unix:@abstract" for a Unix stream socket */
+	/** numeric IPv4/IPv6 address, a host name (hosts file, then DNS), or
+	 * "unix:/path" / "unix:@abstract" for a Unix stream socket */
 	const char *address;
 	int port;			/**< TCP/UDP port */
 	unsigned int flags;		/**< LOOM_CONNECT_* */
@@ -37,15 +37,32 @@ struct loom_client_connect_info {
 	const char *method;		/**< HTTP client: "GET", "POST" ...; NULL = raw */
 	const char *path;		/**< HTTP client: the request target, "/" if NULL */
 	const char *host;		/**< Host header / TLS SNI; NULL = address */
+	/** proxy: "http://[user:pass@]host:port" (HTTP CONNECT tunnel) or
+	 * "socks5://[user:pass@]host:port" (the proxy resolves the name); NULL = none,
+	 * or the environment's when the context has proxy_from_env; "" = never */
+	const char *proxy;
+	/** give up on one address after this many ms and try the next; 0 = no limit
+	 * but timeout_ms (addresses also race: the next starts after 250 ms) */
+	unsigned int addr_timeout_ms;
+	/** bind the socket to this network interface by name (SO_BINDTODEVICE,
+	 * Linux only); NULL = any */
+	const char *iface_name;
+	/** LOOM_DNS_IPV4 / LOOM_DNS_IPV6 to use one address family only; 0 = both */
+	unsigned int dns_flags;
 };
 
 /**
  * loom_client_connect() - start a client connection
  *
- * Returns the connection, or NULL when it cannot even start (bad arguments, unknown
- * name, no memory, no socket), with the reason logged. Later failures reach the
- * protocol callback as LOOM_CB_CLIENT_CONNECTION_ERROR; success as LOOM_CB_RAW_CONNECTED.
- * Every resolved address is tried in turn before the connection fails.
+ * Returns the connection, or NULL when it cannot even start (bad arguments, a name
+ * not in the hosts file while DNS is off, no memory), with the reason logged. Later
+ * failures (a name DNS does not know, every address refused, timeouts, a proxy
+ * refusal) reach the protocol callback once as LOOM_CB_CLIENT_CONNECTION_ERROR with
+ * a reason ("dns: NXDOMAIN for example.invalid", "connect failed: ..."); success as
+ * LOOM_CB_RAW_CONNECTED. Every resolved address is tried, IPv6 and IPv4 interleaved,
+ * the next one started 250 ms after the last if it has not connected yet or at
+ * once when it failed; the first to connect wins. Until it connects the conn has no
+ * fd (loom_get_fd() is -1).
  */
 struct loom_conn *
 loom_client_connect(const struct loom_client_connect_info *info);

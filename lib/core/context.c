@@ -88,6 +88,8 @@ loom_create_context(const struct loom_context_info *info)
 	    loom__hosts_load(ctx, info->hosts_file ? info->hosts_file : "/etc/hosts") ==
 		    LOOM_ENOMEM)
 		goto bail;
+	if (loom__dns_init(ctx, info))
+		goto bail;
 	if (ctx->evlib->init_context && ctx->evlib->init_context(ctx, info))
 		goto bail;
 	for (n = 0; n < ctx->count_threads; n++)
@@ -169,6 +171,8 @@ loom_context_destroy(struct loom_context *ctx)
 		ctx->pt[n].destroying = 1;
 		loom_pt_close_conns(&ctx->pt[n]);
 	}
+	/* lookups the app still has get their callback, cancelled, while all is whole */
+	loom__dns_destroy(ctx);
 	loom__vhosts_destroy(ctx);
 #if defined(LOOM_WITH_TLS)
 	loom__tls_context_destroy(ctx);

@@ -134,6 +134,7 @@ struct loom_context {
 	void *user;
 	struct loom_hosts_entry *hosts;
 	unsigned int count_hosts;
+	struct loom_dns *dns;			/* resolver config and state (lib/net/dns) */
 	unsigned int count_threads;
 	unsigned int max_conns;
 	unsigned int timeout_secs;
@@ -227,6 +228,11 @@ loom__hosts_free(struct loom_context *ctx);
 int
 loom__hosts_lookup(const struct loom_context *ctx, const char *name, int max,
 		   uint8_t *fams, uint8_t (*addrs)[16]);
+struct loom_dns;
+int
+loom__dns_init(struct loom_context *ctx, const struct loom_context_info *info);
+void
+loom__dns_destroy(struct loom_context *ctx);
 
 /* ---- TLS (lib/tls, only with a backend: LOOM_WITH_TLS) ---- */
 #if defined(LOOM_WITH_TLS)

@@ -1,108 +1,88 @@
 /*
- * connect.c: client connections. The address is numeric, a Unix path or a name from
- * the hosts file (never a blocking resolver call); each address is tried in turn
- * with a non-blocking connect that completes in the event loop.
+ * connect.c: client connections. A name resolves asynchronously (hosts file, then
+ * DNS); the addresses race Happy Eyeballs style (IPv6 and IPv4 interleaved, the next
+ * one started 250 ms after the last or as soon as it fails), each attempt a socket
+ * conn of its own; the first to connect gives its fd to the client conn, the rest
+ * are closed. Through a proxy, its handshake runs before the transport and the role.
  */
 #include "core/private-core.h"
 #include "roles/private-roles.h"
 #include "event-libs/private-event-libs.h"
 #include "net/private-net.h"
+#include "net/dns/private-dns.h"
 
 #include <stdio.h>
 #include <sys/socket.h>
 
-#define LOOM_CONNECT_MAX_ADDRS 8
+#define LOOM_CONNECT_MAX_ADDRS	16
+#define LOOM_CONNECT_MAX_RACE	4	/* attempts in flight at once */
+#define LOOM_CONNECT_STAGGER_US	(250 * LOOM_US_PER_MS)
+#define LOOM_IFNAME_MAX		16
+
+struct loom_connect_state;
+
+/* one address being tried: a socket conn of the private "connect" role */
+struct loom_connect_attempt {
+	struct loom_connect_state *cs;
+	struct loom_conn *conn;
+	struct loom_sul sul;			/* its own timeout (addr_timeout_ms) */
+	uint8_t slot;
+};
 
 struct loom_connect_state {
+	struct loom_conn *conn;			/* the client conn */
 	struct loom_sockaddr addrs[LOOM_CONNECT_MAX_ADDRS];
 	struct loom_sockaddr bind_to;
+	struct loom_connect_attempt *att[LOOM_CONNECT_MAX_RACE];
+	struct loom_sul sul_stagger;		/* start the next address */
+	struct loom_dns_lookup *lookup;		/* resolving the name */
+	struct loom_proxy *proxy;		/* NULL: direct */
+	struct loom_proxy_hs *hs;		/* the proxy handshake once connected */
+	char *target;				/* the address asked for */
+	int port;				/* its port */
+	int type;				/* SOCK_STREAM / SOCK_DGRAM */
+	int last_errno;
+	unsigned int addr_timeout_ms;
+	unsigned int dns_flags;
 	uint8_t count;
 	uint8_t next;
+	uint8_t in_flight;
 	uint8_t has_bind;
-	int type;
-	int last_errno;
+	uint8_t starting;			/* inside loom_client_connect() */
+	char iface_name[LOOM_IFNAME_MAX];
+	char fail[200];				/* a failure to report from the loop */
 };
 
 static int
-loom_connect_resolve(struct loom_context *ctx, const struct loom_client_connect_info *i,
-		     struct loom_connect_state *cs)
-{
-	uint8_t fams[LOOM_CONNECT_MAX_ADDRS], addrs[LOOM_CONNECT_MAX_ADDRS][16];
-	int n, k;
+connect_start_next(struct loom_connect_state *cs);
 
-	if (!strncmp(i->address, "unix:", 5)) {
-		if (i->flags & LOOM_CONNECT_UDP)
-			return LOOM_EINVAL;
-		if (loom__plat_sockaddr_unix(&cs->addrs[0], i->address + 5))
-			return LOOM_EINVAL;
-		cs->count = 1;
-		return 0;
-	}
-	if (i->port <= 0 || i->port > 65535)
-		return LOOM_EINVAL;
-	if (!loom__plat_sockaddr_parse(&cs->addrs[0], i->address, i->port)) {
-		cs->count = 1;
-		return 0;
-	}
-	n = loom__hosts_lookup(ctx, i->address, LOOM_CONNECT_MAX_ADDRS, fams, addrs);
-	if (!n)
-		return LOOM_ENOTFOUND;
-	for (k = 0; k < n; k++)
-		loom__plat_sockaddr_from_ip(&cs->addrs[k], fams[k], addrs[k], i->port);
-	cs->count = (uint8_t)n;
+/* ---- failing and finishing ---- */
 
-	return 0;
-}
-
-/* start a connect on the next address; 0 once one is under way, else < 0 */
-static int
-loom_connect_try(struct loom_conn *conn)
+static void
+connect_fail(struct loom_conn *conn, const char *why)
 {
 	struct loom_connect_state *cs = conn->role_data;
 
-	while (cs->next < cs->count) {
-		const struct loom_sockaddr *sa = &cs->addrs[cs->next++];
-		int fd = loom__plat_socket(loom__plat_sockaddr_family(sa), cs->type);
-
-		if (fd < 0) {
-			cs->last_errno = errno;
-			continue;
-		}
-		if (cs->has_bind && bind(fd, (const struct sockaddr *)cs->bind_to.u.raw,
-					 (socklen_t)cs->bind_to.len)) {
-			cs->last_errno = errno;
-			loom__plat_close(fd);
-			continue;
-		}
-		if (connect(fd, (const struct sockaddr *)sa->u.raw, (socklen_t)sa->len) &&
-		    errno != EINPROGRESS && errno != EAGAIN) {
-			cs->last_errno = errno;
-			loom__plat_close(fd);
-			continue;
-		}
-		/* done or under way: the loop reports writability either way */
-		if (loom__conn_insert_fd(conn, fd, LOOM_EV_WRITE)) {
-			cs->last_errno = EMFILE;
-			loom__plat_close(fd);
-			continue;
-		}
-		return 0;
+	if (cs && cs->starting) {
+		/* never call the user back from inside loom_client_connect() */
+		snprintf(cs->fail, sizeof(cs->fail), "%s", why);
+		loom_set_timeout_us(conn, LOOM_TO_CONNECT, 0);
+		return;
 	}
-
-	return -1;
+	loom__close_now(conn, LOOM_CLOSE_ABNORMAL, why);
 }
 
 static void
-loom_connect_fail(struct loom_conn *conn, const char *what)
+connect_fail_errno(struct loom_conn *conn, const char *what)
 {
 	struct loom_connect_state *cs = conn->role_data;
-	char why[128];
+	char why[160];
 
 	if (cs && cs->last_errno)
 		snprintf(why, sizeof(why), "%s: %s", what, strerror(cs->last_errno));
 	else
 		snprintf(why, sizeof(why), "%s", what);
-	loom__close_now(conn, LOOM_CLOSE_ABNORMAL, why);
+	connect_fail(conn, why);
 }
 
 int
@@ -116,32 +96,65 @@ loom__connect_timed_out(struct loom_conn *conn)
 {
 	struct loom_connect_state *cs = conn->role_data;
 
-	/* an immediate failure of every address is reported through here too */
-	loom_connect_fail(conn, cs && cs->next >= cs->count && cs->last_errno &&
-			  conn->fd < 0 ? "connect failed" : "connect timed out");
+	cs->starting = 0;
+	if (cs->fail[0]) {
+		char why[sizeof(cs->fail)];
+
+		/* a failure found while starting, reported now from the loop */
+		memcpy(why, cs->fail, sizeof(why));
+		loom__close_now(conn, LOOM_CLOSE_ABNORMAL, why);
+		return;
+	}
+	loom__close_now(conn, LOOM_CLOSE_ABNORMAL, cs->lookup ?
+			"connect timed out (resolving the name)" :
+			(cs->hs ? "connect timed out (proxy handshake)" :
+				  "connect timed out"));
 }
 
-int
-loom__connect_continue(struct loom_conn *conn)
+static void
+attempt_close(struct loom_connect_attempt *a)
 {
-	struct loom_pt *pt = conn->pt;
+	if (a->conn)
+		loom__close_now(a->conn, LOOM_CLOSE_NORMAL, "connect attempt over");
+}
+
+static void
+connect_close_attempts(struct loom_connect_state *cs)
+{
+	int n;
+
+	loom_sul_cancel(&cs->sul_stagger);
+	for (n = 0; n < LOOM_CONNECT_MAX_RACE; n++)
+		if (cs->att[n])
+			attempt_close(cs->att[n]);
+}
+
+/* free everything of the connect phase; the conn goes on (or is closing) */
+static void
+connect_state_free(struct loom_conn *conn)
+{
 	struct loom_connect_state *cs = conn->role_data;
-	int err = loom__plat_sock_error(conn->fd), r;
 
-	if (err) {
-		cs->last_errno = err;
-		pt->ctx->evlib->destroy_conn(conn);
-		pt->fds[conn->fd] = NULL;
-		loom__plat_close(conn->fd);
-		conn->fd = -1;
-		if (!loom_connect_try(conn))
-			return LOOM_HP_OK;
-		loom_connect_fail(conn, "connect failed");
-		return LOOM_HP_CLOSED;
-	}
-
-	loom_free(cs);
+	if (!cs)
+		return;
 	conn->role_data = NULL;
+	if (cs->lookup)
+		loom_dns_lookup_cancel(cs->lookup);
+	cs->lookup = NULL;
+	connect_close_attempts(cs);
+	loom_free(cs->proxy);
+	loom_free(cs->hs);
+	loom_free(cs->target);
+	loom_free(cs);
+}
+
+/* the transport is up (and through the proxy, if any): TLS, then the role */
+static int
+connect_established(struct loom_conn *conn)
+{
+	int r;
+
+	connect_state_free(conn);
 	conn->flags = (conn->flags & ~LCF_CONNECTING) | LCF_KNOWN_WRITABLE;
 	loom_set_timeout_us(conn, LOOM_TO_NONE, 0);
 	loom__io(conn, LOOM_EV_STOP | LOOM_EV_WRITE);
@@ -160,6 +173,283 @@ loom__connect_continue(struct loom_conn *conn)
 
 	return loom__client_established(conn);
 }
+
+/* the proxy handshake, on the client conn's own fd: 0 carry on, else closed */
+static int
+connect_proxy_step(struct loom_conn *conn)
+{
+	struct loom_connect_state *cs = conn->role_data;
+	char why[160];
+	int r = loom__proxy_hs_step(cs->hs, conn->fd, why, sizeof(why));
+
+	if (r < 0) {
+		loom__close_now(conn, LOOM_CLOSE_ABNORMAL, why);
+		return LOOM_HP_CLOSED;
+	}
+	if (r > 0) {
+		loom_clog_info(conn, "proxy tunnel to %s:%d is up", cs->target, cs->port);
+		return connect_established(conn);
+	}
+	loom__io(conn, cs->hs->want_write ? LOOM_EV_START | LOOM_EV_WRITE :
+					    LOOM_EV_STOP | LOOM_EV_WRITE);
+	loom__io(conn, cs->hs->want_write ? LOOM_EV_STOP | LOOM_EV_READ :
+					    LOOM_EV_START | LOOM_EV_READ);
+
+	return LOOM_HP_OK;
+}
+
+/* the client conn's fd is readable or writable while LCF_CONNECTING: the proxy */
+int
+loom__connect_continue(struct loom_conn *conn)
+{
+	struct loom_connect_state *cs = conn->role_data;
+
+	if (!cs || !cs->hs)
+		return LOOM_HP_OK;
+
+	return connect_proxy_step(conn);
+}
+
+/* ---- the attempts ---- */
+
+/* an attempt connected: its fd becomes the client conn's */
+static int
+attempt_won(struct loom_connect_attempt *a)
+{
+	struct loom_connect_state *cs = a->cs;
+	struct loom_conn *conn = cs->conn, *ac = a->conn;
+	struct loom_pt *pt = conn->pt;
+	int fd = ac->fd;
+
+	pt->ctx->evlib->destroy_conn(ac);
+	pt->fds[fd] = NULL;
+	ac->fd = -1;
+	loom__close_now(ac, LOOM_CLOSE_NORMAL, "connect attempt won");
+	connect_close_attempts(cs);
+
+	loom_dll2_remove(&conn->list_pending);		/* off pt->fdless */
+	if (loom__conn_insert_fd(conn, fd, 0)) {
+		loom__plat_close(fd);
+		cs->last_errno = EMFILE;
+		connect_fail_errno(conn, "connect failed");
+		return LOOM_HP_CLOSED;
+	}
+	if (!cs->proxy) {
+		connect_established(conn);
+		return LOOM_HP_CLOSED;		/* the attempt conn is gone either way */
+	}
+	loom_clog_info(conn, "connected to the proxy %s:%d", cs->proxy->host,
+		       cs->proxy->port);
+	cs->hs = loom_malloc(sizeof(*cs->hs), "proxy handshake");
+	if (!cs->hs || loom__proxy_hs_start(cs->hs, cs->proxy, cs->target, cs->port)) {
+		loom__close_now(conn, LOOM_CLOSE_ABNORMAL, "proxy: cannot start");
+		return LOOM_HP_CLOSED;
+	}
+	connect_proxy_step(conn);
+
+	return LOOM_HP_CLOSED;
+}
+
+/* an attempt failed: try the next address at once, or give up if none is left */
+static int
+attempt_failed(struct loom_connect_attempt *a, int err)
+{
+	struct loom_connect_state *cs = a->cs;
+
+	cs->last_errno = err;
+	attempt_close(a);
+	if (connect_start_next(cs) && !cs->in_flight)
+		connect_fail_errno(cs->conn, "connect failed");
+
+	return LOOM_HP_CLOSED;
+}
+
+static int
+attempt_check(struct loom_pt *pt, struct loom_conn *ac)
+{
+	struct loom_connect_attempt *a = ac->role_data;
+	struct loom_sockaddr peer;
+	socklen_t sl = sizeof(peer.u.raw);
+	int err;
+
+	if (!a)
+		return LOOM_HP_OK;
+	err = loom__plat_sock_error(ac->fd);
+	if (err)
+		return attempt_failed(a, err);
+	if (getpeername(ac->fd, (struct sockaddr *)peer.u.raw, &sl))
+		/* a hangup with no error recorded: refused, in effect */
+		return attempt_failed(a, errno == ENOTCONN ? ECONNREFUSED : errno);
+
+	return attempt_won(a);
+}
+
+static void
+attempt_timeout_cb(struct loom_sul *sul)
+{
+	struct loom_connect_attempt *a = loom_container_of(sul,
+					struct loom_connect_attempt, sul);
+
+	attempt_failed(a, ETIMEDOUT);
+}
+
+static void
+attempt_destroy_role(struct loom_conn *ac)
+{
+	struct loom_connect_attempt *a = ac->role_data;
+
+	if (!a)
+		return;
+	ac->role_data = NULL;
+	loom_sul_cancel(&a->sul);
+	a->cs->att[a->slot] = NULL;
+	a->cs->in_flight--;
+	loom_free(a);
+}
+
+static const struct loom_role_ops loom_role_ops_connect = {
+	.name = "connect",
+	.handle_pollin = attempt_check,
+	.handle_pollout = attempt_check,
+	.destroy_role = attempt_destroy_role,
+};
+
+static int
+socket_prepare(struct loom_connect_state *cs, int fd)
+{
+	if (cs->has_bind && bind(fd, (const struct sockaddr *)cs->bind_to.u.raw,
+				 (socklen_t)cs->bind_to.len))
+		return -1;
+#if defined(SO_BINDTODEVICE)
+	if (cs->iface_name[0] &&
+	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, cs->iface_name,
+		       (socklen_t)strlen(cs->iface_name)))
+		return -1;
+#endif
+
+	return 0;
+}
+
+/* start a connect on the next address; 0 once one is under way, else < 0 */
+static int
+connect_start_next(struct loom_connect_state *cs)
+{
+	struct loom_pt *pt = cs->conn->pt;
+	int slot;
+
+	for (slot = 0; slot < LOOM_CONNECT_MAX_RACE && cs->att[slot]; slot++)
+		;
+	if (slot == LOOM_CONNECT_MAX_RACE)
+		return -1;			/* enough in flight: wait for one */
+
+	while (cs->next < cs->count) {
+		const struct loom_sockaddr *sa = &cs->addrs[cs->next++];
+		struct loom_connect_attempt *a;
+		struct loom_conn *ac;
+		int fd = loom__plat_socket(loom__plat_sockaddr_family(sa), cs->type);
+
+		if (fd < 0) {
+			cs->last_errno = errno;
+			continue;
+		}
+		if (socket_prepare(cs, fd) ||
+		    (connect(fd, (const struct sockaddr *)sa->u.raw, (socklen_t)sa->len) &&
+		     errno != EINPROGRESS && errno != EAGAIN)) {
+			cs->last_errno = errno;
+			loom__plat_close(fd);
+			continue;
+		}
+		a = loom_zalloc(sizeof(*a), "connect attempt");
+		ac = a ? loom__conn_create(pt, NULL, &loom_role_ops_connect, NULL, NULL) :
+			 NULL;
+		if (!ac) {
+			loom_free(a);
+			loom__plat_close(fd);
+			cs->last_errno = ENOMEM;
+			return -1;
+		}
+		ac->flags |= LCF_IS_SOCKET;
+		a->cs = cs;
+		a->conn = ac;
+		a->slot = (uint8_t)slot;
+		/* done or under way: the loop reports writability either way */
+		if (loom__conn_insert_fd(ac, fd, LOOM_EV_WRITE)) {
+			loom__plat_close(fd);
+			loom__conn_free(ac);
+			loom_free(a);
+			cs->last_errno = EMFILE;
+			continue;
+		}
+		ac->role_data = a;
+		cs->att[slot] = a;
+		cs->in_flight++;
+		if (cs->addr_timeout_ms)
+			loom_sul_schedule(pt->ctx, pt->tsi, &a->sul, attempt_timeout_cb,
+					  (loom_usec_t)cs->addr_timeout_ms * LOOM_US_PER_MS);
+		if (loom_log_mask() & LOOM_LL_DEBUG) {
+			char t[64];
+
+			loom__plat_sockaddr_to_text(sa, t, sizeof(t));
+			loom_clog_debug(cs->conn, "trying %s", t);
+		}
+		return 0;
+	}
+
+	return -1;
+}
+
+static void
+stagger_cb(struct loom_sul *sul)
+{
+	struct loom_connect_state *cs = loom_container_of(sul, struct loom_connect_state,
+							  sul_stagger);
+
+	/* the last one has not connected in 250 ms: race the next one too */
+	connect_start_next(cs);
+	if (cs->next < cs->count)
+		loom_sul_schedule(cs->conn->pt->ctx, cs->conn->pt->tsi, &cs->sul_stagger,
+				  stagger_cb, LOOM_CONNECT_STAGGER_US);
+}
+
+/* the addresses are known: start racing them */
+static void
+connect_addresses_known(struct loom_connect_state *cs)
+{
+	struct loom_conn *conn = cs->conn;
+
+	if (connect_start_next(cs)) {
+		connect_fail_errno(conn, "connect failed");
+		return;
+	}
+	if (cs->next < cs->count)
+		loom_sul_schedule(conn->pt->ctx, conn->pt->tsi, &cs->sul_stagger,
+				  stagger_cb, LOOM_CONNECT_STAGGER_US);
+}
+
+static void
+connect_dns_cb(struct loom_context *ctx, void *user, const struct loom_dns_result *r)
+{
+	struct loom_conn *conn = user;
+	struct loom_connect_state *cs = conn->role_data;
+	const int port = cs->proxy ? cs->proxy->port : cs->port;
+	unsigned int n;
+	char why[300];
+
+	cs->lookup = NULL;
+	if (r->status != LOOM_DNS_OK) {
+		snprintf(why, sizeof(why), "dns: %s", r->reason);
+		connect_fail(conn, why);
+		return;
+	}
+	for (n = 0; n < r->count && cs->count < LOOM_CONNECT_MAX_ADDRS; n++)
+		if (!loom__plat_sockaddr_from_ip(&cs->addrs[cs->count], r->addrs[n].family,
+						 r->addrs[n].addr, port))
+			cs->count++;
+	loom_clog_debug(conn, "%s: %u address(es)", r->name, cs->count);
+	connect_addresses_known(cs);
+}
+
+/* ---- the client conn ---- */
 
 /* the client conn is ready for its role: the user hears it connected */
 int
@@ -182,10 +472,78 @@ void
 loom__connect_destroy(struct loom_conn *conn)
 {
 	if (conn->flags & LCF_CONNECTING) {
-		loom_free(conn->role_data);
-		conn->role_data = NULL;
+		connect_state_free(conn);
 		conn->flags &= ~LCF_CONNECTING;
 	}
+}
+
+static int
+is_localhost(const char *name)
+{
+	size_t l = strlen(name);
+
+	return !strcmp(name, "localhost") ||
+	       (l > 10 && !strcmp(name + l - 10, ".localhost"));
+}
+
+/* what can be checked before anything starts; 0 or a LOOM_E* */
+static int
+connect_setup(struct loom_context *ctx, const struct loom_client_connect_info *i,
+	      struct loom_connect_state *cs, const char **resolve, int *port)
+{
+	uint8_t fams[1], addrs[1][16];
+	int r;
+
+	cs->type = (i->flags & LOOM_CONNECT_UDP) ? SOCK_DGRAM : SOCK_STREAM;
+	cs->addr_timeout_ms = i->addr_timeout_ms;
+	cs->dns_flags = i->dns_flags & (LOOM_DNS_IPV4 | LOOM_DNS_IPV6);
+	cs->port = i->port;
+	cs->target = loom__strdup(i->address, "connect target");
+	if (!cs->target)
+		return LOOM_ENOMEM;
+	if (i->iface) {
+		if (loom__plat_sockaddr_parse(&cs->bind_to, i->iface, 0))
+			return LOOM_EINVAL;
+		cs->has_bind = 1;
+	}
+	if (i->iface_name) {
+#if defined(SO_BINDTODEVICE)
+		if (!*i->iface_name || strlen(i->iface_name) >= sizeof(cs->iface_name))
+			return LOOM_EINVAL;
+		strcpy(cs->iface_name, i->iface_name);
+#else
+		return LOOM_EUNSUPP;
+#endif
+	}
+	*resolve = NULL;
+	if (!strncmp(i->address, "unix:", 5)) {
+		if (i->flags & LOOM_CONNECT_UDP)
+			return LOOM_EINVAL;
+		if (loom__plat_sockaddr_unix(&cs->addrs[0], i->address + 5))
+			return LOOM_EINVAL;
+		cs->count = 1;
+		return 0;
+	}
+	if (i->port <= 0 || i->port > 65535)
+		return LOOM_EINVAL;
+	if (!(i->flags & LOOM_CONNECT_UDP)) {
+		r = loom__proxy_select(ctx, i, &cs->proxy);
+		if (r < 0)
+			return r;
+	}
+	*resolve = cs->proxy ? cs->proxy->host : i->address;
+	*port = cs->proxy ? cs->proxy->port : i->port;
+	if (!loom__plat_sockaddr_parse(&cs->addrs[0], *resolve, *port)) {
+		cs->count = 1;
+		*resolve = NULL;
+		return 0;
+	}
+	/* with DNS off, a name the hosts file does not know cannot even start */
+	if (!loom__dns_enabled(ctx) && !is_localhost(*resolve) &&
+	    !loom__hosts_lookup(ctx, *resolve, 1, fams, addrs))
+		return LOOM_ENOTFOUND;
+
+	return 0;
 }
 
 struct loom_conn *
@@ -194,10 +552,11 @@ loom_client_connect(const struct loom_client_connect_info *i)
 	struct loom_context *ctx = i ? i->context : NULL;
 	struct loom_connect_state *cs;
 	const struct loom_protocol *p;
+	const char *resolve = NULL;
 	struct loom_vhost *vh;
 	struct loom_conn *conn;
 	struct loom_pt *pt;
-	int r;
+	int r, port = 0;
 
 	if (!ctx || !i->address || i->tsi < 0 || (unsigned int)i->tsi >= ctx->count_threads)
 		return NULL;
@@ -223,21 +582,19 @@ loom_client_connect(const struct loom_client_connect_info *i)
 	cs = loom_zalloc(sizeof(*cs), "connect state");
 	if (!cs)
 		return NULL;
-	cs->type = (i->flags & LOOM_CONNECT_UDP) ? SOCK_DGRAM : SOCK_STREAM;
-	r = loom_connect_resolve(ctx, i, cs);
-	if (!r && i->iface) {
-		if (loom__plat_sockaddr_parse(&cs->bind_to, i->iface, 0))
-			r = LOOM_EINVAL;
-		cs->has_bind = 1;
-	}
+	r = connect_setup(ctx, i, cs, &resolve, &port);
 	if (r) {
 		_loom_vhlog(LOOM_LL_ERR, vh, "client_connect: cannot use address '%s' "
 			    "port %d: %s", i->address, i->port, loom_strerror(r));
+		loom_free(cs->proxy);
+		loom_free(cs->target);
 		loom_free(cs);
 		return NULL;
 	}
 	conn = loom__conn_create(pt, vh, &loom_role_ops_raw_skt, p, i->userdata);
 	if (!conn) {
+		loom_free(cs->proxy);
+		loom_free(cs->target);
 		loom_free(cs);
 		return NULL;
 	}
@@ -245,17 +602,32 @@ loom_client_connect(const struct loom_client_connect_info *i)
 		       ((i->flags & LOOM_CONNECT_UDP) ? LCF_UDP : 0);
 	conn->role_data = cs;
 	conn->opaque_user_data = i->opaque_user_data;
+	cs->conn = conn;
+	cs->starting = 1;
 	if (i->pconn)
 		*i->pconn = conn;
-	if (loom_connect_try(conn)) {
-		/* every address failed at once: report it from the loop, like the rest */
-		loom_dll2_add_tail(&conn->list_pending, &pt->fdless);
-		loom_set_timeout_us(conn, LOOM_TO_CONNECT, 0);
-		return conn;
-	}
+	/* no fd until an attempt wins: context destroy finds it on this list */
+	loom_dll2_add_tail(&conn->list_pending, &pt->fdless);
 	loom_set_timeout_us(conn, LOOM_TO_CONNECT,
 			    i->timeout_ms ? (loom_usec_t)i->timeout_ms * LOOM_US_PER_MS :
 			    (loom_usec_t)ctx->timeout_secs * LOOM_US_PER_SEC);
+	if (resolve) {
+		cs->lookup = loom_dns_lookup(ctx, i->tsi, resolve, cs->dns_flags,
+					     connect_dns_cb, conn);
+		if (!cs->lookup) {
+			cs->starting = 0;
+			loom_dll2_remove(&conn->list_pending);
+			loom_sul_cancel(&conn->sul_timeout);
+			connect_state_free(conn);
+			conn->flags &= ~LCF_CONNECTING;
+			loom__conn_free(conn);
+			if (i->pconn)
+				*i->pconn = NULL;
+			return NULL;
+		}
+	} else
+		connect_addresses_known(cs);
+	cs->starting = 0;
 
 	return conn;
 }

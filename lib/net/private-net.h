@@ -20,4 +20,50 @@ loom__adopt_fd(struct loom_pt *pt, struct loom_vhost *vh,
 	       const struct loom_role_ops *role, const struct loom_protocol *p,
 	       int fd, uint32_t lcf, void *opaque, struct loom_conn **pconn);
 
+/* ---- client connect through a proxy (proxy.c) ---- */
+#define LOOM_PROXY_HTTP		1	/* HTTP CONNECT tunnel */
+#define LOOM_PROXY_SOCKS5	2	/* SOCKS5, the proxy resolves the name */
+
+struct loom_proxy {
+	char host[256];
+	char user[128];
+	char pass[128];
+	int port;
+	uint8_t type;
+};
+
+/* the handshake on a connected socket, before the role or TLS sees it */
+struct loom_proxy_hs {
+	uint8_t buf[1100];		/* what we send, then what we read */
+	size_t len;			/* bytes in buf to send, or read so far */
+	size_t sent;			/* sending: bytes of buf gone */
+	size_t want;			/* reading: bytes the current reply needs */
+	const struct loom_proxy *p;
+	char target[256];
+	int port;
+	uint8_t state;
+	uint8_t after_send;		/* the state once buf is sent */
+	uint8_t want_write;		/* wait for POLLOUT (else POLLIN) */
+};
+
+/* parse "http://[user:pass@]host:port" / "socks5://..." into \p p; 0 or < 0 */
+int
+loom__proxy_parse(struct loom_proxy *p, const char *url);
+/*
+ * The proxy for a connection to \p host: the info's own, or the environment's when
+ * the context reads it and no_proxy does not exclude \p host. 1 and *p filled (an
+ * allocation, loom_free() it) when there is one, 0 when none, < 0 if it is invalid.
+ */
+int
+loom__proxy_select(struct loom_context *ctx, const struct loom_client_connect_info *i,
+		   struct loom_proxy **p);
+/* begin the handshake to reach target:port through p */
+int
+loom__proxy_hs_start(struct loom_proxy_hs *hs, const struct loom_proxy *p,
+		     const char *target, int port);
+/* move the handshake on with non-blocking I/O on fd: 1 tunnel up, 0 wait, < 0 failed
+ * with the reason in \p why */
+int
+loom__proxy_hs_step(struct loom_proxy_hs *hs, int fd, char *why, size_t why_len);
+
 #endif
