@@ -145,6 +145,54 @@ loom__http_format_date(int64_t secs, char *buf, size_t len)
 			tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+size_t
+loom__http_fmt_u64(char *buf, uint64_t v)
+{
+	char tmp[21];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+
+	return n;
+}
+
+size_t
+loom__http_fmt_hex(char *buf, uint64_t v)
+{
+	static const char hx[] = "0123456789abcdef";
+	char tmp[17];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = hx[v & 15];
+		v >>= 4;
+	} while (v);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+
+	return n;
+}
+
+const char *
+loom__http_date_of(struct loom_pt *pt, int64_t mtime)
+{
+	struct loom_http_pt *hp = loom__http_pt(pt);
+
+	if (!hp)
+		return "";
+	if (hp->lm_secs != mtime || !hp->lm[0]) {
+		loom__http_format_date(mtime, hp->lm, sizeof(hp->lm));
+		hp->lm_secs = mtime;
+	}
+
+	return hp->lm;
+}
+
 const char *
 loom__http_date(struct loom_pt *pt, size_t *len)
 {

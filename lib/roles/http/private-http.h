@@ -27,6 +27,8 @@ struct loom_http_pt {
 	int64_t date_secs;
 	char date[40];
 	uint8_t date_len;
+	int64_t lm_secs;			/* the last Last-Modified formatted */
+	char lm[40];
 };
 
 /* the vhost's HTTP settings with the defaults filled in */
@@ -160,6 +162,16 @@ int
 loom__h1_client_rx(struct loom_conn *conn, const uint8_t *buf, size_t len);
 int
 loom__h1_client_eof(struct loom_conn *conn);
+
+/* number formatting without printf on the hot path; return the length written
+ * (buf needs 21 bytes for decimal, 17 for hex), no NUL */
+size_t
+loom__http_fmt_u64(char *buf, uint64_t v);
+size_t
+loom__http_fmt_hex(char *buf, uint64_t v);
+/* Last-Modified text for \p mtime, cached per thread (one entry) */
+const char *
+loom__http_date_of(struct loom_pt *pt, int64_t mtime);
 
 /* h1 pieces the server code calls back into */
 int

@@ -86,9 +86,16 @@ loom_http_respond(struct loom_conn *conn, unsigned int status, const char *conte
 	    status < 200)
 		h->flags |= H1F_HEAD_ONLY;
 
-	n = snprintf(line, sizeof(line), "HTTP/1.1 %u %s\r\n", status,
-		     loom_http_status_reason(status));
-	resp_append(ah, line, (size_t)n);
+	{
+		const char *reason = loom_http_status_reason(status);
+
+		memcpy(line, "HTTP/1.1 ", 9);
+		n = 9 + (int)loom__http_fmt_u64(line + 9, status);
+		line[n++] = ' ';
+		resp_append(ah, line, (size_t)n);
+		resp_append(ah, reason, strlen(reason));
+		resp_append(ah, "\r\n", 2);
+	}
 	resp_header(ah, "Server", hv->server_name, strlen(hv->server_name));
 	date = loom__http_date(conn->pt, &dlen);
 	if (date)
@@ -97,7 +104,7 @@ loom_http_respond(struct loom_conn *conn, unsigned int status, const char *conte
 		resp_header(ah, "Content-Type", content_type, strlen(content_type));
 
 	if (content_length >= 0) {
-		n = snprintf(line, sizeof(line), "%lld", (long long)content_length);
+		n = (int)loom__http_fmt_u64(line, (uint64_t)content_length);
 		if (status != 204 && status >= 200)
 			resp_header(ah, "Content-Length", line, (size_t)n);
 		h->resp_remaining = (h->flags & H1F_HEAD_ONLY) ? 0 : content_length;
@@ -197,7 +204,9 @@ loom__http_emit_body(struct loom_conn *conn, const uint8_t *buf, size_t len, int
 	if (h->flags & H1F_CHUNKED_OUT) {
 		if (len) {
 			pc[n].p = (const uint8_t *)hex;
-			pc[n++].len = (size_t)snprintf(hex, sizeof(hex), "%zx\r\n", len);
+			pc[n].len = loom__http_fmt_hex(hex, len);
+			memcpy(hex + pc[n].len, "\r\n", 2);
+			pc[n++].len += 2;
 			pc[n].p = buf;
 			pc[n++].len = len;
 		}

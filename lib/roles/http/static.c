@@ -45,14 +45,22 @@ loom_http_mime_type(const char *path, const struct loom_http_header_kv *extra)
 {
 	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
 	const struct loom_http_header_kv *kv;
+	char ext[8];
+	size_t n;
 
 	if (!dot || (slash && slash > dot))
 		return "application/octet-stream";
 	for (kv = extra; kv && kv->name; kv++)
 		if (ext_eq(dot, kv->name))
 			return kv->value;
+	/* the table's extensions are short and lower case */
+	for (n = 0; dot[n] && n < sizeof(ext) - 1; n++)
+		ext[n] = dot[n] >= 'A' && dot[n] <= 'Z' ? (char)(dot[n] + 32) : dot[n];
+	if (dot[n])
+		return "application/octet-stream";
+	ext[n] = '\0';
 	for (kv = mime_table; kv->name; kv++)
-		if (ext_eq(dot, kv->name))
+		if (kv->name[1] == ext[1] && !strcmp(kv->name, ext))
 			return kv->value;
 
 	return "application/octet-stream";
@@ -278,7 +286,8 @@ loom__http_serve_file(struct loom_conn *conn, const struct loom_http_mount *m,
 	struct loom_h1 *h = conn->role_data;
 	struct loom_h1_ah *ah = h->ah;
 	struct loom_file_info fi;
-	char rel[1024], etag[48], lastmod[40], hv_buf[256], cr[80], loc[1100];
+	char rel[1024], etag[48], hv_buf[256], cr[80], loc[1100];
+	const char *lastmod;
 	uint64_t first = 0, last = 0;
 	unsigned int status = 200;
 	int fd, r, range = 0;
@@ -302,9 +311,18 @@ loom__http_serve_file(struct loom_conn *conn, const struct loom_http_mount *m,
 	if (fd < 0)
 		return loom__http_error(conn, (unsigned int)-fd);
 
-	snprintf(etag, sizeof(etag), "\"%llx-%llx\"", (unsigned long long)fi.size,
-		 (unsigned long long)fi.mtime * 1000000000ull + fi.mtime_ns);
-	loom__http_format_date(fi.mtime, lastmod, sizeof(lastmod));
+	{
+		size_t e = 0;
+
+		etag[e++] = '"';
+		e += loom__http_fmt_hex(etag + e, fi.size);
+		etag[e++] = '-';
+		e += loom__http_fmt_hex(etag + e, (uint64_t)fi.mtime * 1000000000ull +
+					fi.mtime_ns);
+		etag[e++] = '"';
+		etag[e] = '\0';
+	}
+	lastmod = loom__http_date_of(conn->pt, fi.mtime);
 
 	/* conditional requests: If-None-Match wins over If-Modified-Since */
 	if (loom_hdr_copy(conn, hv_buf, sizeof(hv_buf), LOOM_HDR_IF_NONE_MATCH) > 0) {
