@@ -21,7 +21,7 @@ LOOM_DEBS_TEST="clang libclang-rt-14-dev llvm valgrind doxygen"
 # One line per area, so issues add theirs without touching each other's.
 LOOM_DEBS_PEERS_HTTP="curl python3 nginx-light"
 LOOM_DEBS_PEERS_TLS=""
-LOOM_DEBS_PEERS_DNS=""
+LOOM_DEBS_PEERS_DNS="dnsmasq-base"
 LOOM_DEBS_PEERS_WS=""
 LOOM_DEBS_PEERS_MQTT=""
 LOOM_DEBS_PEERS="$LOOM_DEBS_PEERS_HTTP $LOOM_DEBS_PEERS_TLS $LOOM_DEBS_PEERS_DNS $LOOM_DEBS_PEERS_WS $LOOM_DEBS_PEERS_MQTT"
