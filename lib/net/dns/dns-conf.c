@@ -65,7 +65,8 @@ conf_line(struct loom_dns *dns, char *line)
 			return;
 		if (strchr(arg, '%'))
 			*strchr(arg, '%') = '\0';	/* link-local scope: not kept */
-		if (!loom__plat_sockaddr_parse(&dns->servers[dns->count_servers], arg, 53))
+		/* "ip:port" / "[ip6]:port" too: a Loom extension, for tests */
+		if (!loom__dns_parse_server(&dns->servers[dns->count_servers], arg))
 			dns->count_servers++;
 		return;
 	}
