@@ -10,6 +10,7 @@
 
 #define H1F_REPLAY	(1u << 8)	/* held pipelined bytes wait to be parsed */
 #define H1F_RX_HELD	(1u << 9)	/* we stopped reading (pipelining) */
+#define H1F_FREE_AH	(1u << 10)	/* drop the idle conn's store from the loop */
 
 static void
 h1_set_timeout(struct loom_conn *conn, unsigned int secs)
@@ -156,11 +157,23 @@ h1_transaction_end(struct loom_conn *conn)
 		h1_close_soon(conn, LOOM_CLOSE_NORMAL);
 		return;
 	}
-	h1_free_ah(h);
+	/*
+	 * An idle conn holds no header store. The user may still be reading this
+	 * request's headers in the callback that answered it, so then the store is
+	 * dropped from the loop (or reused by a pipelined request).
+	 */
 	loom__http_file_close(h);
 	h->state = H1S_IDLE;
 	h->resp = H1R_NONE;
 	h->flags = h->flags & (H1F_RX_HELD | H1F_REPLAY);
+	if (!(conn->flags & LCF_IN_CALLBACK))
+		h1_free_ah(h);
+	else if (!h->rx_pending) {
+		h->flags |= H1F_FREE_AH;
+		if (loom_dll2_is_detached(&conn->list_pending))
+			loom_dll2_add_tail(&conn->list_pending,
+					   &conn->pt->pending_writable);
+	}
 	h->body_seen = h->body_remaining = 0;
 	h->resp_remaining = 0;
 	loom__conn_rebind_protocol(conn, conn->vhost->accept_protocol);
@@ -293,7 +306,11 @@ h1_rx(struct loom_conn *conn, const uint8_t *buf, size_t len)
 	while (len && !(conn->flags & (LCF_CLOSING | LCF_CLOSED_CB_DONE))) {
 		switch (h->state) {
 		case H1S_IDLE:
-			h->ah = loom__h1_ah_create(hv, LOOM_HTTP_PARSE_REQUEST);
+			h->flags &= (uint16_t)~H1F_FREE_AH;
+			if (h->ah)
+				loom__h1_ah_reset(h->ah, hv, LOOM_HTTP_PARSE_REQUEST);
+			else
+				h->ah = loom__h1_ah_create(hv, LOOM_HTTP_PARSE_REQUEST);
 			if (!h->ah)
 				return -1;
 			h->state = H1S_HEAD;
@@ -445,6 +462,10 @@ h1_perform_user_pollout(struct loom_conn *conn)
 	if (h->flags & H1F_REPLAY) {
 		if (h1_replay(conn) == LOOM_HP_CLOSED)
 			return LOOM_HP_CLOSED;
+	}
+	if ((h->flags & H1F_FREE_AH) && h->state == H1S_IDLE) {
+		h->flags &= (uint16_t)~H1F_FREE_AH;
+		h1_free_ah(h);
 	}
 	if (!want || (conn->flags & (LCF_CLOSING | LCF_CLOSED_CB_DONE)) ||
 	    conn->buflist_out)

@@ -303,6 +303,17 @@ loom__h1_ah_create(const struct loom_http_vh *hv, enum loom_http_parser_mode mod
 	return ah;
 }
 
+/* ready a kept store for the next message on the same conn */
+void
+loom__h1_ah_reset(struct loom_h1_ah *ah, const struct loom_http_vh *hv,
+		  enum loom_http_parser_mode mode)
+{
+	ah->path[0] = ah->query[0] = '\0';
+	ah->path_len = ah->resp_len = 0;
+	loom__http_parser_init(&ah->p, mode, ah->p.buf, ah->p.buf_len, ah->hdrs,
+			       &hv->lim);
+}
+
 /* ---- public accessors ---- */
 
 static const struct loom_h1_ah *

@@ -130,6 +130,9 @@ loom__http_parse_date(const char *s, size_t len);
 
 struct loom_h1_ah *
 loom__h1_ah_create(const struct loom_http_vh *hv, enum loom_http_parser_mode mode);
+void
+loom__h1_ah_reset(struct loom_h1_ah *ah, const struct loom_http_vh *hv,
+		  enum loom_http_parser_mode mode);
 
 /* the request dispatch: mounts, files, errors (server.c, static.c) */
 int

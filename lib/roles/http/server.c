@@ -406,11 +406,11 @@ loom__http_dispatch(struct loom_conn *conn)
 		return loom_http_write_body(conn, NULL, 0, 1) < 0 ? -1 : 0;
 	}
 
-	/* the protocol's callback decides */
+	/* the protocol's callback decides; it may answer and end the transaction */
 	if (loom__user_callback(conn, LOOM_CB_HTTP, ah->path, ah->path_len))
 		return -1;
-	if (h->resp == H1R_NONE && !(h->flags & H1F_BODY_DONE) &&
-	    ah->p.expect_continue && !(conn->flags & LCF_CLOSING))
+	if (h->state != H1S_IDLE && h->resp == H1R_NONE && !(h->flags & H1F_BODY_DONE) &&
+	    h->ah->p.expect_continue && !(conn->flags & LCF_CLOSING))
 		return loom__h1_send_continue(conn);
 
 	return 0;
