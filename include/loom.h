@@ -38,6 +38,7 @@ extern "C" {
 #include "loom/dns.h"
 #include "loom/adopt.h"
 #include "loom/http.h"
+#include "loom/form.h"
 
 #ifdef __cplusplus
 }
