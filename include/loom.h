@@ -37,7 +37,9 @@ extern "C" {
 #include "loom/client.h"
 #include "loom/dns.h"
 #include "loom/adopt.h"
+#include "loom/tls.h"
 #include "loom/http.h"
+#include "loom/url.h"
 #include "loom/form.h"
 
 #ifdef __cplusplus

@@ -57,7 +57,8 @@ struct loom_conn {
 	struct loom_buflist *buflist_out;	/* output the socket did not take yet */
 	struct loom_sul sul_timeout;		/* loom_set_timeout() */
 	struct loom_dll2 list_pending;		/* pt->pending_writable or pt->always_ready */
-	void *role_data;			/* connect state, or the UDP peer address */
+	void *role_data;			/* the role's state, or the UDP peer address */
+	void *cstate;				/* client connect state while connecting */
 	void *tls;				/* TLS session (lib/tls), NULL when plain */
 	struct loom_pt *pt;			/* owning service thread */
 	int fd;

@@ -10,6 +10,7 @@
 #include "event-libs/private-event-libs.h"
 #include "net/private-net.h"
 #include "net/dns/private-dns.h"
+#include "roles/http/private-http.h"
 
 #include <stdio.h>
 #include <sys/socket.h>
@@ -61,7 +62,7 @@ connect_start_next(struct loom_connect_state *cs);
 static void
 connect_fail(struct loom_conn *conn, const char *why)
 {
-	struct loom_connect_state *cs = conn->role_data;
+	struct loom_connect_state *cs = conn->cstate;
 
 	if (cs && cs->starting) {
 		/* never call the user back from inside loom_client_connect() */
@@ -75,7 +76,7 @@ connect_fail(struct loom_conn *conn, const char *why)
 static void
 connect_fail_errno(struct loom_conn *conn, const char *what)
 {
-	struct loom_connect_state *cs = conn->role_data;
+	struct loom_connect_state *cs = conn->cstate;
 	char why[160];
 
 	if (cs && cs->last_errno)
@@ -94,7 +95,7 @@ loom__connect_is_pending(const struct loom_conn *conn)
 void
 loom__connect_timed_out(struct loom_conn *conn)
 {
-	struct loom_connect_state *cs = conn->role_data;
+	struct loom_connect_state *cs = conn->cstate;
 
 	cs->starting = 0;
 	if (cs->fail[0]) {
@@ -133,11 +134,11 @@ connect_close_attempts(struct loom_connect_state *cs)
 static void
 connect_state_free(struct loom_conn *conn)
 {
-	struct loom_connect_state *cs = conn->role_data;
+	struct loom_connect_state *cs = conn->cstate;
 
 	if (!cs)
 		return;
-	conn->role_data = NULL;
+	conn->cstate = NULL;
 	if (cs->lookup)
 		loom_dns_lookup_cancel(cs->lookup);
 	cs->lookup = NULL;
@@ -178,7 +179,7 @@ connect_established(struct loom_conn *conn)
 static int
 connect_proxy_step(struct loom_conn *conn)
 {
-	struct loom_connect_state *cs = conn->role_data;
+	struct loom_connect_state *cs = conn->cstate;
 	char why[160];
 	int r = loom__proxy_hs_step(cs->hs, conn->fd, why, sizeof(why));
 
@@ -202,7 +203,7 @@ connect_proxy_step(struct loom_conn *conn)
 int
 loom__connect_continue(struct loom_conn *conn)
 {
-	struct loom_connect_state *cs = conn->role_data;
+	struct loom_connect_state *cs = conn->cstate;
 
 	if (!cs || !cs->hs)
 		return LOOM_HP_OK;
@@ -430,7 +431,7 @@ static void
 connect_dns_cb(struct loom_context *ctx, void *user, const struct loom_dns_result *r)
 {
 	struct loom_conn *conn = user;
-	struct loom_connect_state *cs = conn->role_data;
+	struct loom_connect_state *cs = conn->cstate;
 	const int port = cs->proxy ? cs->proxy->port : cs->port;
 	unsigned int n;
 	char why[300];
@@ -458,6 +459,12 @@ loom__client_established(struct loom_conn *conn)
 	unsigned int cb;
 
 	conn->flags |= LCF_ESTABLISHED;
+	/* the role starts its protocol (an HTTP client sends its request) */
+	if (conn->role->alpn_negotiated &&
+	    conn->role->alpn_negotiated(conn, NULL /* TLS ALPN is not read yet */)) {
+		loom__close_now(conn, LOOM_CLOSE_ABNORMAL, "could not start the request");
+		return LOOM_HP_CLOSED;
+	}
 	cb = conn->role->adoption_cb[1];
 	if (cb && loom__user_callback(conn, (enum loom_callback_reason)cb, NULL, 0))
 		return loom__close(conn, LOOM_CLOSE_NORMAL, "connected callback refused");
@@ -553,6 +560,7 @@ loom_client_connect(const struct loom_client_connect_info *i)
 	struct loom_connect_state *cs;
 	const struct loom_protocol *p;
 	const char *resolve = NULL;
+	const struct loom_role_ops *role;
 	struct loom_vhost *vh;
 	struct loom_conn *conn;
 	struct loom_pt *pt;
@@ -560,10 +568,15 @@ loom_client_connect(const struct loom_client_connect_info *i)
 
 	if (!ctx || !i->address || i->tsi < 0 || (unsigned int)i->tsi >= ctx->count_threads)
 		return NULL;
-	if (!(i->flags & LOOM_CONNECT_RAW)) {
-		loom_log_err("client_connect: only LOOM_CONNECT_RAW exists in this build");
+	if (!i->method && !(i->flags & LOOM_CONNECT_RAW)) {
+		loom_log_err("client_connect: give an HTTP method or LOOM_CONNECT_RAW");
 		return NULL;
 	}
+	if (i->method && (i->flags & (LOOM_CONNECT_RAW | LOOM_CONNECT_UDP))) {
+		loom_log_err("client_connect: HTTP (method set) or raw, not both");
+		return NULL;
+	}
+	role = i->method ? &loom_role_ops_h1 : &loom_role_ops_raw_skt;
 	vh = i->vhost ? i->vhost : ctx->vhosts;
 	if (!vh) {
 		loom_log_err("client_connect: the context has no vhost");
@@ -591,7 +604,7 @@ loom_client_connect(const struct loom_client_connect_info *i)
 		loom_free(cs);
 		return NULL;
 	}
-	conn = loom__conn_create(pt, vh, &loom_role_ops_raw_skt, p, i->userdata);
+	conn = loom__conn_create(pt, vh, role, p, i->userdata);
 	if (!conn) {
 		loom_free(cs->proxy);
 		loom_free(cs->target);
@@ -600,7 +613,20 @@ loom_client_connect(const struct loom_client_connect_info *i)
 	}
 	conn->flags |= LCF_CLIENT | LCF_CONNECTING | LCF_IS_SOCKET |
 		       ((i->flags & LOOM_CONNECT_UDP) ? LCF_UDP : 0);
-	conn->role_data = cs;
+	conn->cstate = cs;
+	/* the role keeps what it needs of the info (HTTP method, path, host) */
+	if (role->client_bind && role->client_bind(conn, i)) {
+		_loom_vhlog(LOOM_LL_ERR, vh, "client_connect: the %s role refused the "
+			    "request", role->name);
+		conn->cstate = NULL;
+		conn->flags &= ~LCF_CONNECTING;
+		role->destroy_role(conn);
+		loom__conn_free(conn);
+		loom_free(cs->proxy);
+		loom_free(cs->target);
+		loom_free(cs);
+		return NULL;
+	}
 	conn->opaque_user_data = i->opaque_user_data;
 	cs->conn = conn;
 	cs->starting = 1;

@@ -84,11 +84,9 @@ raw_skt_destroy_role(struct loom_conn *conn)
 {
 	if (conn->flags & LCF_CONNECTING)
 		loom__connect_destroy(conn);
-	else {
-		/* the UDP peer address */
-		loom_free(conn->role_data);
-		conn->role_data = NULL;
-	}
+	/* the UDP peer address */
+	loom_free(conn->role_data);
+	conn->role_data = NULL;
 }
 
 const struct loom_role_ops loom_role_ops_raw_skt = {

@@ -1,0 +1,133 @@
+/*
+ * minimal-http-client: GET a URL and write the response body to stdout. Written to
+ * CC0 / public domain: copy it freely.
+ *
+ *   minimal-http-client URL [--ca FILE] [-k] [--timeout SECS] [-d LOGMASK]
+ *
+ * Exits 0 only after a complete response with a 2xx status; 1 on a refused or
+ * failed connection, a protocol error or a non-2xx status; 2 on a stall (no
+ * progress for --timeout seconds, default 10). https:// needs a TLS build; --ca
+ * trusts a CA file instead of the system store, -k turns verification off.
+ */
+#include <loom.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct loom_context *context;
+static int result = 1;
+static unsigned int status;
+static size_t received;
+
+static int
+callback_client(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
+		void *in, size_t len)
+{
+	switch (reason) {
+	case LOOM_CB_CLIENT_CONNECTION_ERROR:
+		fprintf(stderr, "failed: %s\n", in ? (const char *)in : "?");
+		loom_stop(context);
+		break;
+	case LOOM_CB_ESTABLISHED_CLIENT_HTTP:
+		status = loom_http_status(conn);
+		break;
+	case LOOM_CB_RECEIVE_CLIENT_HTTP:
+		if (fwrite(in, 1, len, stdout) != len)
+			return -1;
+		received += len;
+		break;
+	case LOOM_CB_COMPLETED_CLIENT_HTTP:
+		if (status >= 200 && status < 300)
+			result = 0;
+		else
+			fprintf(stderr, "status %u\n", status);
+		break;
+	case LOOM_CB_CLOSED_CLIENT_HTTP:
+		loom_stop(context);
+		break;
+	default:
+		break;
+	}
+
+	return 0;
+}
+
+static const struct loom_protocol protocols[] = {
+	{ "http-client", callback_client, 0, 0, 0, NULL, 0 },
+	LOOM_PROTOCOL_LIST_TERM
+};
+
+static void
+stall_cb(struct loom_sul *sul)
+{
+	fprintf(stderr, "no progress: giving up\n");
+	result = 2;
+	loom_stop(context);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct loom_client_connect_info ci;
+	struct loom_tls_client_info tls;
+	struct loom_context_info info;
+	struct loom_vhost_info vinfo;
+	struct loom_sul stall;
+	struct loom_url u;
+	int n, timeout = 10;
+	size_t last = 0;
+
+	memset(&tls, 0, sizeof(tls));
+	if (argc < 2 || loom_parse_url(argv[1], &u)) {
+		fprintf(stderr, "usage: %s URL [--ca FILE] [-k] [--timeout S] [-d MASK]\n",
+			argv[0]);
+		return 1;
+	}
+	for (n = 2; n < argc; n++) {
+		if (!strcmp(argv[n], "--ca") && n + 1 < argc)
+			tls.ca_path = argv[++n];
+		else if (!strcmp(argv[n], "-k"))
+			tls.options |= LOOM_TLS_CLI_OPT_INSECURE_NO_VERIFY;
+		else if (!strcmp(argv[n], "--timeout") && n + 1 < argc)
+			timeout = atoi(argv[++n]);
+		else if (!strcmp(argv[n], "-d") && n + 1 < argc)
+			loom_set_log_level(atoi(argv[++n]), NULL);
+	}
+
+	memset(&info, 0, sizeof(info));
+	memset(&vinfo, 0, sizeof(vinfo));
+	memset(&ci, 0, sizeof(ci));
+	memset(&stall, 0, sizeof(stall));
+	context = loom_create_context(&info);
+	if (!context)
+		return 1;
+	vinfo.options = LOOM_VHOST_OPT_NO_LISTEN;
+	vinfo.protocols = protocols;
+	ci.context = context;
+	ci.vhost = loom_create_vhost(context, &vinfo);
+	ci.address = u.host;
+	ci.port = u.port;
+	ci.method = "GET";
+	ci.path = u.path;
+	ci.tls = u.tls ? &tls : NULL;
+	if (!ci.vhost || !loom_client_connect(&ci)) {
+		loom_context_destroy(context);
+		return 1;
+	}
+
+	/* until the close; give up if no byte arrives for the timeout */
+	while (!loom_is_stopping(context)) {
+		if (received != last || !loom_sul_is_scheduled(&stall)) {
+			last = received;
+			loom_sul_schedule(context, 0, &stall, stall_cb,
+					  (loom_usec_t)timeout * 1000000);
+		}
+		if (loom_service(context, -1) < 0)
+			break;
+	}
+	loom_context_destroy(context);
+	fflush(stdout);
+
+	return result;
+}
