@@ -406,7 +406,10 @@ stagger_cb(struct loom_sul *sul)
 							  sul_stagger);
 
 	/* the last one has not connected in 250 ms: race the next one too */
-	connect_start_next(cs);
+	if (connect_start_next(cs) && !cs->in_flight) {
+		connect_fail_errno(cs->conn, "connect failed");
+		return;
+	}
 	if (cs->next < cs->count)
 		loom_sul_schedule(cs->conn->pt->ctx, cs->conn->pt->tsi, &cs->sul_stagger,
 				  stagger_cb, LOOM_CONNECT_STAGGER_US);
