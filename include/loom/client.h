@@ -9,8 +9,14 @@
  * @{ */
 
 /** client connect flags */
-#define LOOM_CONNECT_RAW	(1u << 0) /**< raw-skt role (the only one in this build) */
+#define LOOM_CONNECT_RAW	(1u << 0) /**< raw-skt role (else HTTP when ci.method is set) */
 #define LOOM_CONNECT_UDP	(1u << 1) /**< a UDP socket (with LOOM_CONNECT_RAW) */
+/** HTTP client: follow 301/302/303/307/308 redirects (at most 5); the request then
+ * continues on a new conn (the callbacks' \p conn changes, the per-session data is
+ * carried over), and \p tls must stay valid until the response */
+#define LOOM_CONNECT_FOLLOW_REDIRECTS (1u << 2)
+/** how many redirects LOOM_CONNECT_FOLLOW_REDIRECTS follows before it fails */
+#define LOOM_HTTP_MAX_REDIRECTS	5
 
 struct loom_tls_client_info;
 

@@ -164,7 +164,14 @@ loom_write(struct loom_conn *conn, unsigned char *buf, size_t len,
 int
 loom_callback_on_writable(struct loom_conn *conn)
 {
-	if (!conn || (conn->flags & (LCF_CLOSING | LCF_CLOSED_CB_DONE)) || conn->fd < 0)
+	if (!conn || (conn->flags & (LCF_CLOSING | LCF_CLOSED_CB_DONE)))
+		return LOOM_ECLOSED;
+	if (conn->flags & LCF_CONNECTING) {
+		/* no fd yet (resolving, racing addresses): asked once it connects */
+		conn->flags |= LCF_WANT_WRITABLE;
+		return 0;
+	}
+	if (conn->fd < 0)
 		return LOOM_ECLOSED;
 	if (conn->flags & LCF_WANT_WRITABLE)
 		return 0;

@@ -14,8 +14,13 @@ struct loom_h1_client {
 	char *method;
 	char *path;
 	char *host;
+	char *address;			/* where we connected, for relative redirects */
+	const struct loom_tls_client_info *tls;	/* the caller's, for redirects */
 	int64_t body_len;		/* request body: -2 none, -1 chunked, else length */
+	int port;
+	unsigned int flags;		/* the connect info's LOOM_CONNECT_* */
 	uint8_t in_append;		/* inside APPEND_HANDSHAKE_HEADER */
+	uint8_t redirects;		/* redirects followed to get here */
 };
 
 static struct loom_h1 *
@@ -38,6 +43,7 @@ loom__h1_client_free(struct loom_h1 *h)
 	loom_free(c->method);
 	loom_free(c->path);
 	loom_free(c->host);
+	loom_free(c->address);
 	loom_free(c);
 	h->cli = NULL;
 }
@@ -75,8 +81,12 @@ loom__h1_client_bind(struct loom_conn *conn, const struct loom_client_connect_in
 	c->method = loom__strdup(i->method, "h1 method");
 	c->path = loom__strdup(i->path ? i->path : "/", "h1 path");
 	c->host = loom__strdup(host, "h1 host");
-	if (!c->method || !c->path || !c->host)
+	c->address = loom__strdup(i->address, "h1 address");
+	if (!c->method || !c->path || !c->host || !c->address)
 		return LOOM_ENOMEM;
+	c->port = i->port;
+	c->tls = i->tls;
+	c->flags = i->flags;
 	for (m = c->path; *m; m++)
 		if (!(loom__http_ctype[(uint8_t)*m] & LOOM_HTTP_C_TARGET))
 			return LOOM_EINVAL;	/* no spaces, CR or LF in the target */
@@ -228,6 +238,88 @@ h1c_complete(struct loom_conn *conn)
 	return 0;
 }
 
+/*
+ * A redirect to follow: the request goes on as a new client conn with the same
+ * protocol, flags and per-session data; this one leaves without a word to the
+ * user. 1 when followed, 0 when the response is the user's, -1 on failure.
+ */
+static int
+h1c_follow_redirect(struct loom_conn *conn)
+{
+	struct loom_h1 *h = conn->role_data;
+	struct loom_h1_client *c = h->cli;
+	unsigned int st = h->ah->p.status;
+	struct loom_client_connect_info ci;
+	struct loom_conn *nc = NULL;
+	struct loom_h1 *nh;
+	char loc[1024];
+	struct loom_url u;
+	int l;
+
+	if (!(c->flags & LOOM_CONNECT_FOLLOW_REDIRECTS) ||
+	    (st != 301 && st != 302 && st != 303 && st != 307 && st != 308))
+		return 0;
+	l = loom_hdr_copy(conn, loc, sizeof(loc), LOOM_HDR_LOCATION);
+	if (l <= 0)
+		return 0;
+	/* 307 / 308 repeat the method and its body, which has already streamed out */
+	if ((st == 307 || st == 308) && c->body_len != -2)
+		return 0;
+	if (c->redirects >= LOOM_HTTP_MAX_REDIRECTS) {
+		loom_clog_info(conn, "too many redirects");
+		return -1;
+	}
+	memset(&ci, 0, sizeof(ci));
+	if (loc[0] == '/' && loc[1] != '/') {
+		/* a path on the same server */
+		ci.address = c->address;
+		ci.port = c->port;
+		ci.tls = conn->tls ? c->tls : NULL;
+		ci.path = loc;
+		ci.host = c->host;
+	} else {
+		if (loom_parse_url(loc, &u) ||
+		    (strcmp(u.scheme, "http") && strcmp(u.scheme, "https")))
+			return -1;
+		ci.address = u.host;
+		ci.port = u.port;
+		ci.path = u.path;
+		ci.tls = u.tls ? c->tls : NULL;
+		if (u.tls && !ci.tls) {
+			static const struct loom_tls_client_info defaults;
+
+			ci.tls = &defaults;	/* system trust store, full checks */
+		}
+	}
+	ci.context = conn->pt->ctx;
+	ci.vhost = conn->vhost;
+	ci.tsi = conn->pt->tsi;
+	ci.flags = c->flags;
+	ci.protocol = conn->protocol ? conn->protocol->name : NULL;
+	ci.opaque_user_data = conn->opaque_user_data;
+	ci.userdata = (conn->flags & LCF_USER_ALLOCED) ? conn->user_space : NULL;
+	ci.method = (st == 303 || ((st == 301 || st == 302) && strcmp(c->method, "HEAD")))
+		    ? "GET" : c->method;
+	ci.pconn = &nc;
+	if (!loom_client_connect(&ci) || !nc)
+		return -1;
+	nh = nc->role_data;
+	nh->cli->redirects = (uint8_t)(c->redirects + 1);
+	if (!(conn->flags & LCF_USER_ALLOCED) && conn->protocol &&
+	    conn->protocol->per_session_data_size && nc->user_space && conn->user_space)
+		memcpy(nc->user_space, conn->user_space,
+		       conn->protocol->per_session_data_size);
+	loom_clog_info(conn, "%u: following to %s", st, loc);
+
+	/* this conn is done: no callbacks for it any more */
+	conn->protocol = NULL;
+	conn->flags |= LCF_IN_CALLBACK;
+	loom_close(conn, LOOM_CLOSE_NORMAL);
+	conn->flags &= ~LCF_IN_CALLBACK;
+
+	return 1;
+}
+
 static int
 h1c_head_done(struct loom_conn *conn)
 {
@@ -245,6 +337,12 @@ h1c_head_done(struct loom_conn *conn)
 		ah->p.request_was_head = was_head;
 		ah->p.request_was_connect = was_connect;
 		return 0;
+	}
+	switch (h1c_follow_redirect(conn)) {
+	case 1:
+		return 0;
+	case -1:
+		return -1;
 	}
 	conn->flags |= LCF_ESTABLISHED;
 	if (loom__user_callback(conn, LOOM_CB_ESTABLISHED_CLIENT_HTTP, NULL, 0))

@@ -2,11 +2,12 @@
  * minimal-http-client: GET a URL and write the response body to stdout. Written to
  * CC0 / public domain: copy it freely.
  *
- *   minimal-http-client URL [--ca FILE] [-k] [--timeout SECS] [-d LOGMASK]
+ *   minimal-http-client URL [-L] [--ca FILE] [-k] [--timeout SECS] [-d LOGMASK]
  *
  * Exits 0 only after a complete response with a 2xx status; 1 on a refused or
  * failed connection, a protocol error or a non-2xx status; 2 on a stall (no
- * progress for --timeout seconds, default 10). https:// needs a TLS build; --ca
+ * progress for --timeout seconds, default 10). -L follows redirects (at most 5).
+ * https:// needs a TLS build; --ca
  * trusts a CA file instead of the system store, -k turns verification off.
  */
 #include <loom.h>
@@ -75,7 +76,7 @@ main(int argc, char **argv)
 	struct loom_vhost_info vinfo;
 	struct loom_sul stall;
 	struct loom_url u;
-	int n, timeout = 10;
+	int n, timeout = 10, follow = 0;
 	size_t last = 0;
 
 	memset(&tls, 0, sizeof(tls));
@@ -87,6 +88,8 @@ main(int argc, char **argv)
 	for (n = 2; n < argc; n++) {
 		if (!strcmp(argv[n], "--ca") && n + 1 < argc)
 			tls.ca_path = argv[++n];
+		else if (!strcmp(argv[n], "-L"))
+			follow = 1;
 		else if (!strcmp(argv[n], "-k"))
 			tls.options |= LOOM_TLS_CLI_OPT_INSECURE_NO_VERIFY;
 		else if (!strcmp(argv[n], "--timeout") && n + 1 < argc)
@@ -111,6 +114,7 @@ main(int argc, char **argv)
 	ci.method = "GET";
 	ci.path = u.path;
 	ci.tls = u.tls ? &tls : NULL;
+	ci.flags = follow ? LOOM_CONNECT_FOLLOW_REDIRECTS : 0;
 	if (!ci.vhost || !loom_client_connect(&ci)) {
 		loom_context_destroy(context);
 		return 1;

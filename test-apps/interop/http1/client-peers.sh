@@ -52,6 +52,16 @@ py=$(wait_port "$tmp/py.log") || { bad "python server did not start"; exit 1; }
 	ok "python: 404 exits non-zero"
 "$client" "http://127.0.0.1:$py/status/204" > /dev/null && ok "python: 204 exits 0" ||
 	bad "python: 204"
+# redirects: followed with -L (relative and absolute), a loop stops at the limit
+"$client" "http://127.0.0.1:$py/redirect/302/small.txt" -L > "$tmp/o" &&
+	cmp -s "$tmp/o" "$tmp/root/small.txt" && ok "python: 302 followed" || bad "302 followed"
+"$client" "http://127.0.0.1:$py/redirect-abs/301/redirect/307/small.txt" -L > "$tmp/o" &&
+	cmp -s "$tmp/o" "$tmp/root/small.txt" && ok "python: 301 (absolute) then 307 followed" ||
+	bad "301 then 307 followed"
+"$client" "http://127.0.0.1:$py/redirect/302/small.txt" > /dev/null 2>&1 &&
+	bad "302 without -L exits 0" || ok "python: 302 without -L exits non-zero"
+timeout 20 "$client" "http://127.0.0.1:$py/loop" -L > /dev/null 2>&1 &&
+	bad "a redirect loop exits 0" || ok "python: a redirect loop stops at the limit"
 
 # nginx with a generated config
 ngx=$(command -v nginx || echo /usr/sbin/nginx)

@@ -2,7 +2,9 @@
 # py-peer-server.py DIR: an HTTP server on 127.0.0.1 (port picked at run time,
 # printed as "listening on PORT" on stderr) for client tests: files from DIR, and
 # /chunked/N (N bytes in chunked coding, odd chunk sizes), /close/N (N bytes ended
-# by the close, no Content-Length), /status/N (that status, short body).
+# by the close, no Content-Length), /status/N (that status, short body),
+# /redirect/CODE/PATH (CODE to /PATH), /redirect-abs/CODE/PATH (to an absolute
+# URL of this server), /loop (a 302 to itself, forever).
 import http.server
 import socketserver
 import sys
@@ -17,6 +19,19 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
     def do_GET(self):
+        if self.path.startswith("/redirect") or self.path == "/loop":
+            parts = self.path.split("/", 3)
+            if self.path == "/loop":
+                code, loc = 302, "/loop"
+            else:
+                code, loc = int(parts[2]), "/" + parts[3]
+                if parts[1] == "redirect-abs":
+                    loc = "http://127.0.0.1:%d%s" % (self.server.server_address[1], loc)
+            self.send_response(code)
+            self.send_header("Location", loc)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         parts = self.path.split("/")
         if len(parts) == 3 and parts[1] in ("chunked", "close", "status"):
             n = int(parts[2])
