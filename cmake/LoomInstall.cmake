@@ -65,6 +65,8 @@ set(LOOM_PC_LIBS_PRIVATE "")
 if (LOOM_WITH_THREADS)
 	set(LOOM_PC_LIBS_PRIVATE "-pthread")
 endif()
+# the TLS backend's libraries (LOOM_TLS_PC_LIBS, top CMakeLists.txt) for static links
+string(PREPEND LOOM_PC_LIBS_PRIVATE "${LOOM_TLS_PC_LIBS} ")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/loom.pc.in ${PROJECT_BINARY_DIR}/loom.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/loom.pc DESTINATION ${LOOM_INSTALL_PCDIR})
 

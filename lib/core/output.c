@@ -27,6 +27,12 @@ loom_write_failed(struct loom_conn *conn, int err)
 int
 loom__conn_write(struct loom_conn *conn, const uint8_t *buf, size_t len)
 {
+#if defined(LOOM_WITH_TLS)
+	/* after a "try again" TLS wants the same bytes offered again: the buflist
+	 * flush does exactly that (same bytes, same length, maybe another address) */
+	if (conn->tls)
+		return loom__tls_write(conn, buf, len);
+#endif
 	if (conn->flags & LCF_IS_SOCKET)
 		return loom__plat_send(conn->fd, buf, len);
 
@@ -42,18 +48,55 @@ loom__conn_write(struct loom_conn *conn, const uint8_t *buf, size_t len)
 int
 loom__transport_connected(struct loom_conn *conn)
 {
+#if defined(LOOM_WITH_TLS)
+	if (conn->tls)
+		return loom__tls_connected(conn);
+#endif
 	return 0;
 }
 
 int
 loom__transport_adopted(struct loom_conn *conn)
 {
+#if defined(LOOM_WITH_TLS)
+	/* a socket accepted on (or adopted into) a vhost with a server certificate */
+	if (conn->vhost && conn->vhost->tls && (conn->flags & LCF_IS_SOCKET) &&
+	    !(conn->flags & LCF_UDP))
+		return loom__tls_adopted(conn);
+#endif
 	return 0;
+}
+
+/* loom_client_connect() with info->tls: keep what the handshake will need */
+int
+loom__transport_client_bind(struct loom_conn *conn,
+			    const struct loom_client_connect_info *i)
+{
+#if defined(LOOM_WITH_TLS)
+	return loom__tls_client_attach(conn, i);
+#else
+	loom_clog_err(conn, "TLS asked for, but this build has no TLS (LOOM_WITH_TLS=none)");
+	return LOOM_EUNSUPP;
+#endif
+}
+
+/* the conn is going: a TLS transport sends its close_notify (never waiting) */
+void
+loom__transport_destroy(struct loom_conn *conn)
+{
+#if defined(LOOM_WITH_TLS)
+	if (conn->tls)
+		loom__tls_conn_destroy(conn);
+#endif
 }
 
 int
 loom__conn_read(struct loom_conn *conn, uint8_t *buf, size_t len)
 {
+#if defined(LOOM_WITH_TLS)
+	if (conn->tls)
+		return loom__tls_read(conn, buf, len);
+#endif
 	if (conn->flags & LCF_IS_SOCKET)
 		return loom__plat_recv(conn->fd, buf, len);
 

@@ -191,6 +191,9 @@ loom__server_established(struct loom_conn *conn);
 void
 loom__transport_destroy(struct loom_conn *conn);
 int
+loom__transport_client_bind(struct loom_conn *conn,
+			    const struct loom_client_connect_info *info);
+int
 loom__issue_raw(struct loom_conn *conn, const uint8_t *buf, size_t len);
 int
 loom__flush_pending(struct loom_conn *conn);

@@ -12,6 +12,15 @@ loom__service_conn(struct loom_pt *pt, struct loom_conn *conn, unsigned int reve
 {
 	const struct loom_role_ops *role = conn->role;
 
+#if defined(LOOM_WITH_TLS)
+	/* a TLS handshake in progress, or TLS I/O waiting for the other direction */
+	if (conn->tls && !(conn->flags & LCF_CONNECTING)) {
+		int r = loom__tls_service(pt, conn, &revents);
+
+		if (r != LOOM_TLS_SVC_CONTINUE)
+			return r;
+	}
+#endif
 	if (revents & LOOM_EV_WRITE) {
 		if (role->handle_pollout(pt, conn) == LOOM_HP_CLOSED)
 			return LOOM_HP_CLOSED;
@@ -71,6 +80,10 @@ loom_pt_has_ready_work(const struct loom_pt *pt)
 
 	if (pt->pending_writable.count)
 		return 1;
+#if defined(LOOM_WITH_TLS)
+	if (pt->tls_rx_pending.count && loom__tls_rx_pending_ready(pt))
+		return 1;
+#endif
 	for (d = pt->always_ready.head; d; d = d->next) {
 		const struct loom_conn *c = loom_container_of(d, struct loom_conn,
 							      list_pending);
@@ -113,6 +126,10 @@ void
 loom__pt_after_wait(struct loom_pt *pt)
 {
 	loom_service_pending_writable(pt);
+#if defined(LOOM_WITH_TLS)
+	if (pt->tls_rx_pending.count)
+		loom__tls_service_rx_pending(pt);
+#endif
 	if (pt->always_ready.count)
 		loom_service_always_ready(pt);
 	if (pt->sul_owner.head)
