@@ -4,12 +4,12 @@
 # shellcheck shell=bash disable=SC2034 # the lists are used by the scripts sourcing this
 
 # What building libloom, its examples and its docs needs.
-LOOM_DEBS_BUILD="build-essential cmake ninja-build pkg-config"
+LOOM_DEBS_BUILD="build-essential cmake ninja-build pkg-config libssl-dev openssl"
 
 # What contrib/test.sh adds: clang with its sanitizer runtimes (ASan, UBSan, TSan,
 # libFuzzer), llvm for llvm-symbolizer (readable sanitizer stacks), valgrind for the
 # instruction counts, doxygen for the docs check.
-LOOM_DEBS_TEST="clang libclang-rt-14-dev llvm valgrind doxygen"
+LOOM_DEBS_TEST="clang libclang-rt-14-dev llvm valgrind doxygen libmbedtls-dev"
 
 # ---------------------------------------------------------------------------------
 # PEERS: the real programs the interop tests talk to (DESIGN.md section 9). An issue
@@ -20,7 +20,7 @@ LOOM_DEBS_TEST="clang libclang-rt-14-dev llvm valgrind doxygen"
 # fresh machine (and CI) has it.
 # One line per area, so issues add theirs without touching each other's.
 LOOM_DEBS_PEERS_HTTP="curl python3 nginx-light"
-LOOM_DEBS_PEERS_TLS=""
+LOOM_DEBS_PEERS_TLS="openssl curl python3"
 LOOM_DEBS_PEERS_DNS="dnsmasq-base"
 LOOM_DEBS_PEERS_WS=""
 LOOM_DEBS_PEERS_MQTT=""

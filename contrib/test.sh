@@ -18,19 +18,31 @@ cd "$(dirname "$(readlink -f "$0")")/.." || exit 1
 
 # The trees: name, compiler, which ctest labels (empty = all), cmake options.
 # Sanitizer trees are Debug (assert() on) at -O1 so they stay quick.
-all_trees="release asan-poll asan-epoll tsan"
+all_trees="release mbedtls asan-poll asan-mbedtls asan-epoll tsan"
 san_build=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_C_FLAGS_DEBUG=-g -O1")
 define_tree() {
 	case $1 in
-	release)	# the default build: gcc, epoll, every test
+	release)	# the default build: gcc, epoll, OpenSSL, every test
 		tree_cc=gcc; tree_labels=""
-		tree_opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOOM_WITH_EPOLL=ON) ;;
-	asan-poll)	# ASan + UBSan with clang on the poll() backend, every test
+		tree_opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOOM_WITH_EPOLL=ON
+			   -DLOOM_WITH_TLS=openssl) ;;
+	mbedtls)	# the same with the mbedTLS backend (TLS 1.2 only in 2.28)
+		tree_cc=gcc; tree_labels=""
+		tree_opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOOM_WITH_EPOLL=ON
+			   -DLOOM_WITH_TLS=mbedtls) ;;
+	asan-poll)	# ASan + UBSan with clang on the poll() backend, OpenSSL, every test
 		tree_cc=clang; tree_labels=""
-		tree_opts=("${san_build[@]}" -DLOOM_WITH_ASAN=ON -DLOOM_WITH_EPOLL=OFF) ;;
-	asan-epoll)	# ASan + UBSan with gcc on epoll: the loop and socket tests only
+		tree_opts=("${san_build[@]}" -DLOOM_WITH_ASAN=ON -DLOOM_WITH_EPOLL=OFF
+			   -DLOOM_WITH_TLS=openssl) ;;
+	asan-mbedtls)	# ASan + UBSan with clang, epoll, mbedTLS, every test
+		tree_cc=clang; tree_labels=""
+		tree_opts=("${san_build[@]}" -DLOOM_WITH_ASAN=ON -DLOOM_WITH_EPOLL=ON
+			   -DLOOM_WITH_TLS=mbedtls) ;;
+	asan-epoll)	# ASan + UBSan with gcc on epoll, no TLS (built-in crypto):
+			# the loop and socket tests only
 		tree_cc=gcc; tree_labels="core|evlibs"
-		tree_opts=("${san_build[@]}" -DLOOM_WITH_ASAN=ON -DLOOM_WITH_EPOLL=ON) ;;
+		tree_opts=("${san_build[@]}" -DLOOM_WITH_ASAN=ON -DLOOM_WITH_EPOLL=ON
+			   -DLOOM_WITH_TLS=none) ;;
 	tsan)		# ThreadSanitizer with clang: the tests labelled tsan only
 		tree_cc=clang; tree_labels="tsan"
 		tree_opts=("${san_build[@]}" -DLOOM_WITH_TSAN=ON) ;;

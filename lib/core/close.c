@@ -173,6 +173,7 @@ loom__close_now(struct loom_conn *conn, enum loom_close_status status, const cha
 
 	if (role->destroy_role)
 		role->destroy_role(conn);
+	loom__transport_destroy(conn);
 	if (conn->fd >= 0 && !(conn->flags & LCF_NO_CLOSE_FD))
 		loom__plat_close(conn->fd);
 	conn->fd = -1;

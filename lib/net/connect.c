@@ -630,6 +630,19 @@ loom_client_connect(const struct loom_client_connect_info *i)
 		loom_free(cs);
 		return NULL;
 	}
+	/* the TLS transport keeps what its handshake needs of info->tls */
+	if (i->tls && loom__transport_client_bind(conn, i)) {
+		_loom_vhlog(LOOM_LL_ERR, vh, "client_connect: TLS setup failed");
+		conn->cstate = NULL;
+		conn->flags &= ~LCF_CONNECTING;
+		if (role->destroy_role)
+			role->destroy_role(conn);
+		loom__conn_free(conn);
+		loom_free(cs->proxy);
+		loom_free(cs->target);
+		loom_free(cs);
+		return NULL;
+	}
 	conn->opaque_user_data = i->opaque_user_data;
 	cs->conn = conn;
 	cs->starting = 1;

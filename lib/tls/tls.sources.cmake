@@ -1,0 +1,15 @@
+# lib/tls: the TLS glue and the backend chosen by LOOM_WITH_TLS, plus the generic
+# crypto API (with LOOM_WITH_TLS=none: built-in SHA-1/SHA-256 and platform random).
+list(APPEND LOOM_SRCS tls/crypto.c)
+if (LOOM_WITH_OPENSSL OR LOOM_WITH_MBEDTLS)
+	list(APPEND LOOM_SRCS tls/tls.c)
+	list(APPEND LOOM_LINK_PRIVATE ${LOOM_TLS_LIBS})
+	list(APPEND LOOM_INCLUDES_PRIVATE ${LOOM_TLS_INCLUDES})
+	if (LOOM_WITH_OPENSSL)
+		list(APPEND LOOM_SRCS tls/openssl/openssl-tls.c)
+	else()
+		list(APPEND LOOM_SRCS tls/mbedtls/mbedtls-tls.c)
+	endif()
+else()
+	list(APPEND LOOM_SRCS tls/crypto-builtin.c)
+endif()
