@@ -243,7 +243,7 @@ boundary_ok(const char *b, size_t n)
 		uint8_t c = (uint8_t)b[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || strchr("'()+_,-./:=? ", c)))
+		      (c >= '0' && c <= '9') || (c && strchr("'()+_,-./:=? ", c))))
 			return 0;
 	}
 
