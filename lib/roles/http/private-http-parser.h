@@ -13,6 +13,21 @@
 #include <loom.h>
 #include <loom/http.h>
 
+/*
+ * Character classes of RFC 9110 / 9112 as one table (tokens.c), so the parser
+ * files (and the h1 role, to check what it sends) test a byte with one lookup.
+ */
+#define LOOM_HTTP_C_TCHAR	0x01	/* token char */
+#define LOOM_HTTP_C_VALUE	0x02	/* field value: VCHAR, obs-text, SP, HTAB */
+#define LOOM_HTTP_C_TARGET	0x04	/* request target: VCHAR (0x21..0x7e) */
+#define LOOM_HTTP_C_QDTEXT	0x08	/* quoted-string text (not '"' or '\\') */
+#define LOOM_HTTP_C_HOST	0x10	/* Host / authority: unreserved, sub-delims,
+					 * '%', ':', '[', ']' */
+#define LOOM_HTTP_C_WS		0x20	/* SP, HTAB */
+#define LOOM_HTTP_C_HEX		0x40	/* HEXDIG */
+#define LOOM_HTTP_C_SCHEME	0x80	/* URI scheme after the first: ALPHA DIGIT + - . */
+extern const uint8_t loom__http_ctype[256];
+
 /* what loom__http_parse() and the chunked decoder return */
 #define LOOM_HP_MORE		0	/* consumed everything, need more bytes */
 #define LOOM_HP_DONE		1	/* the head (or the chunked body) is complete */
