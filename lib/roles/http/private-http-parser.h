@@ -97,22 +97,30 @@ struct loom_http_parser {
 	uint16_t first[LOOM_HDR_COUNT];	/* index into hdrs of the first of each token,
 					 * 0xffff when absent */
 
-	/* response parsing: set by the caller before parsing (RFC 9112 section 6.3) */
+	/*
+	 * response parsing: set by the caller before parsing (RFC 9112 section 6.3).
+	 * In response mode loom__http_parser_init() leaves them as they are, so they
+	 * may be set before or after it and survive the re-init after a 1xx; in
+	 * request mode it clears them.
+	 */
 	uint8_t request_was_head;	/* the request was HEAD: no body */
 	uint8_t request_was_connect;	/* the request was CONNECT: 2xx has no body */
 
 	/* private state */
 	uint32_t used;			/* bytes of buf in use */
 	uint32_t head_bytes;		/* bytes of head seen */
-	uint32_t tok_start;		/* where the current item began in buf */
+	uint32_t tok_start;		/* after an error: the (positive) status */
 	uint8_t state;
-	uint8_t cr;			/* a CR was seen: only LF may follow */
+	uint8_t cr;			/* unused: each line end is a state of its own */
 };
 
 /*
  * loom__http_parser_init() - ready \p p to parse one message head in \p mode into
  * \p buf (its size bounds what can be kept) and \p hdrs (room for lim->max_headers
  * entries, or the default 64 when 0). Call it again for each message.
+ * \p lim may be NULL (all defaults). What buf keeps: method, target, reason,
+ * header names and values without their OWS; a value's trailing OWS takes room
+ * while it is read. A buf of max_head_bytes always suffices.
  */
 void
 loom__http_parser_init(struct loom_http_parser *p, enum loom_http_parser_mode mode,
@@ -132,13 +140,27 @@ loom__http_parser_init(struct loom_http_parser *p, enum loom_http_parser_mode mo
  *        too small for what must be kept
  *   -501 a Transfer-Encoding Loom does not implement
  *   -505 an HTTP version other than 1.0 and 1.1
- * After an error the parser stays in error until re-initialised.
+ * After an error the parser stays in error until re-initialised (and returns the
+ * same error, consuming nothing); after LOOM_HP_DONE it returns LOOM_HP_DONE and
+ * consumes nothing. The result, *used included, is the same for any split of
+ * the input.
+ *
+ * In detail: a bare LF ends a line as CRLF does; empty lines before a request
+ * line are skipped (and count as head bytes). The request target is origin-form,
+ * absolute-form ("scheme://authority..."), authority-form ("host:port", always and
+ * only with CONNECT) or "*" (only with OPTIONS). More than one Host is -400; a Host
+ * value must be made of authority characters. Content-Length must be below 2^63.
+ * A request's Transfer-Encoding must end in chunked, once (-400), with no other
+ * coding (-501). A response with a Transfer-Encoding other than "chunked" is -501
+ * (it could not be decoded), chunked twice -400; Transfer-Encoding in an HTTP/1.0
+ * message is -400 in both modes. Response status codes are 100..599.
+ * expect_continue is only set for HTTP/1.1 (RFC 9110 10.1.1).
  */
 int
 loom__http_parse(struct loom_http_parser *p, const uint8_t *in, size_t len,
 		 size_t *used);
 
-/* the n-th (0-based) header with token \p t, or NULL */
+/* the n-th (0-based) header with token \p t, or NULL; valid after LOOM_HP_DONE */
 const struct loom_http_hdr *
 loom__http_hdr(const struct loom_http_parser *p, enum loom_hdr_token t, unsigned int n);
 
@@ -152,7 +174,7 @@ struct loom_http_chunked {
 	uint32_t trailer_bytes;
 	uint8_t state;
 	uint8_t digits;
-	uint8_t cr;
+	uint8_t cr;			/* unused: each line end is a state of its own */
 };
 
 /* bounds on what is not data: size line with extensions, and the trailer section */
@@ -170,6 +192,18 @@ loom__http_chunked_init(struct loom_http_chunked *c);
  * there: what follows is the next message), or -400 on a bad size (not hex, more
  * than 16 hex digits / overflow, sign or space inside), a bad line ending, a size
  * line or trailer over its bound, or missing CRLF after chunk data.
+ *
+ * In detail: data_cb gets pointers into \p in, never an empty piece; it may be
+ * NULL (data is skipped). When it stops decoding, *used counts the piece it was
+ * given, and the next call goes on from there. A chunk size is at most 16 hex
+ * digits and below 2^63. Every line of the framing (size lines, the CRLF after
+ * data, trailer lines, the last CRLF) must end in CRLF: a bare LF there is -400,
+ * as parsers that disagree on it can be made to disagree on where a body ends.
+ * Chunk extensions (token[=token|quoted-string], BWS allowed around ';' and '=')
+ * are checked and skipped; trailer fields are checked like header lines (no
+ * obs-fold) and skipped. The line bound counts the whole size line with its CRLF,
+ * the trailer bound every byte after the last chunk's line. After DONE or an
+ * error the call returns the same, consuming nothing.
  */
 int
 loom__http_chunked_decode(struct loom_http_chunked *c, const uint8_t *in, size_t len,
