@@ -29,11 +29,13 @@ struct server_opts {
 	size_t max_unsent;
 	uint64_t max_body;
 	int loglevel;
+	int tls_port;			/* HTTPS (with --cert/--key) */
+	const char *cert, *key;
 };
 
 static struct loom_context *ctx;
 static struct server_opts opts = { 7681, -1, NULL, NULL, NULL, 0, 256 * 1024,
-				   64ull * 1024 * 1024, LOOM_LL_DEFAULT };
+				   64ull * 1024 * 1024, LOOM_LL_DEFAULT, 7682, NULL, NULL };
 
 /* POST /post: count the body, answer how much came */
 struct post_conn {
@@ -170,7 +172,9 @@ usage(const char *argv0)
 		"  -p PORT        HTTP port (default 7681, 0 = pick a free one)\n"
 		"  --root DIR     serve DIR instead of the demo site\n"
 		"  --raw-port P   also a raw TCP echo service on P (0 = pick one)\n"
-		"  --tls-port, --cert, --key: not in this build yet (no TLS)\n",
+		"  --tls-port P   HTTPS port when --cert/--key are given (default 7682)\n"
+		"  --cert FILE    PEM certificate (and chain) for HTTPS\n"
+		"  --key FILE     its PEM private key\n",
 		argv0);
 }
 
@@ -209,11 +213,13 @@ parse_args(int argc, char **argv)
 			opts.max_conns = (unsigned int)atoi(v);
 		else if (!strcmp(a, "--max-unsent"))
 			opts.max_unsent = (size_t)atol(v);
-		else if (!strcmp(a, "--tls-port") || !strcmp(a, "--cert") ||
-			 !strcmp(a, "--key")) {
-			fprintf(stderr, "%s: not supported by this build yet\n", a);
-			return -1;
-		} else {
+		else if (!strcmp(a, "--tls-port"))
+			opts.tls_port = atoi(v);
+		else if (!strcmp(a, "--cert"))
+			opts.cert = v;
+		else if (!strcmp(a, "--key"))
+			opts.key = v;
+		else {
 			usage(argv[0]);
 			return -1;
 		}
@@ -270,6 +276,34 @@ main(int argc, char **argv)
 		fprintf(stderr, "listening on unix %s\n", opts.unix_path);
 	else
 		fprintf(stderr, "listening on %d\n", loom_vhost_port(vh));
+
+	if (opts.cert || opts.key) {
+		/* the same site over TLS: a second vhost with a certificate */
+		struct loom_tls_vhost_info tinfo;
+
+		if (!opts.cert || !opts.key) {
+			fprintf(stderr, "TLS needs both --cert and --key\n");
+			loom_context_destroy(ctx);
+			return 2;
+		}
+		memset(&tinfo, 0, sizeof(tinfo));
+		tinfo.cert_path = opts.cert;
+		tinfo.key_path = opts.key;
+		tinfo.alpn = "http/1.1";
+		memset(&vinfo, 0, sizeof(vinfo));
+		vinfo.name = "https";
+		vinfo.port = opts.tls_port;
+		vinfo.iface = opts.iface;
+		vinfo.protocols = http_protocols;
+		vinfo.http = &hinfo;
+		vinfo.tls = &tinfo;
+		vh = loom_create_vhost(ctx, &vinfo);
+		if (!vh) {
+			loom_context_destroy(ctx);
+			return 1;
+		}
+		fprintf(stderr, "listening on tls %d\n", loom_vhost_port(vh));
+	}
 
 	if (opts.raw_port >= 0) {
 		memset(&vinfo, 0, sizeof(vinfo));
