@@ -106,6 +106,31 @@ loom__conn_rebind_protocol(struct loom_conn *conn, const struct loom_protocol *p
 	return 0;
 }
 
+/*
+ * Give \p from's socket to \p to (same pt, \p to has no fd): the fd table and the
+ * loop's registration follow; \p from is left without an fd, to be closed.
+ */
+int
+loom__conn_move_fd(struct loom_conn *from, struct loom_conn *to)
+{
+	struct loom_pt *pt = from->pt;
+	int fd = from->fd;
+
+	if (fd < 0 || to->fd >= 0 || to->pt != pt || from->tls)
+		return LOOM_EINVAL;
+	pt->ctx->evlib->destroy_conn(from);
+	pt->fds[fd] = NULL;
+	from->fd = -1;
+	to->ev = from->ev;
+	to->flags |= (from->flags & LCF_IS_SOCKET) | LCF_KNOWN_WRITABLE;
+	if (loom__conn_insert_fd(to, fd, to->ev)) {
+		loom__plat_close(fd);
+		return LOOM_ESOCKET;
+	}
+
+	return 0;
+}
+
 /* Called when the last reference goes: everything else was undone by close. */
 void
 loom__conn_free(struct loom_conn *conn)

@@ -163,6 +163,8 @@ loom__conn_rebind_protocol(struct loom_conn *conn, const struct loom_protocol *p
 void
 loom__conn_free(struct loom_conn *conn);
 int
+int
+loom__conn_move_fd(struct loom_conn *from, struct loom_conn *to);
 loom__user_callback(struct loom_conn *conn, enum loom_callback_reason reason,
 		    void *in, size_t len);
 void

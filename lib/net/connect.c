@@ -618,7 +618,23 @@ loom_client_connect(const struct loom_client_connect_info *i)
 		       ((i->flags & LOOM_CONNECT_UDP) ? LCF_UDP : 0);
 	conn->cstate = cs;
 	/* the role keeps what it needs of the info (HTTP method, path, host) */
-	if (role->client_bind && role->client_bind(conn, i)) {
+	r = role->client_bind ? role->client_bind(conn, i) : 0;
+	if (r == 1) {
+		/* queued behind a live conn to the same server, whose socket it will
+		 * take over (HTTP/1.1 keep-alive): no connect of its own for now */
+		conn->cstate = NULL;
+		conn->flags &= ~LCF_CONNECTING;
+		loom_free(cs->proxy);
+		loom_free(cs->hs);
+		loom_free(cs->target);
+		loom_free(cs);
+		conn->opaque_user_data = i->opaque_user_data;
+		if (i->pconn)
+			*i->pconn = conn;
+		loom_dll2_add_tail(&conn->list_pending, &pt->fdless);
+		return conn;
+	}
+	if (r) {
 		_loom_vhlog(LOOM_LL_ERR, vh, "client_connect: the %s role refused the "
 			    "request", role->name);
 		conn->cstate = NULL;

@@ -11,6 +11,11 @@
 #include <stdio.h>
 
 struct loom_h1_client {
+	struct loom_dll2 live;		/* on the pt's list while others may queue on us */
+	struct loom_dll2 qlink;		/* on a live conn's queue while waiting */
+	struct loom_dll2_owner queue;	/* requests waiting for our socket */
+	struct loom_conn *conn;
+	struct loom_vhost *vhost;
 	char *method;
 	char *path;
 	char *host;
@@ -33,6 +38,30 @@ conn_h1c(struct loom_conn *conn)
 	return conn->role_data;
 }
 
+static int
+h1c_restart(struct loom_conn *q);
+static int
+h1c_queue_or_register(struct loom_conn *conn, struct loom_h1_client *c,
+		      const struct loom_client_connect_info *i);
+
+/* requests queued on a conn that goes away: each connects by itself again (the
+ * first becomes the live conn the rest queue on), unless the context is ending */
+static void
+h1c_requeue(struct loom_h1_client *c)
+{
+	while (c->queue.head) {
+		struct loom_h1_client *qc = loom_container_of(c->queue.head,
+						struct loom_h1_client, qlink);
+		struct loom_conn *q = qc->conn;
+
+		loom_dll2_remove(&qc->qlink);
+		if (q->pt->ctx->destroying || q->pt->destroying)
+			continue;	/* the pt's fdless list closes it */
+		if (h1c_restart(q))
+			loom__close_now(q, LOOM_CLOSE_ABNORMAL, "could not reconnect");
+	}
+}
+
 void
 loom__h1_client_free(struct loom_h1 *h)
 {
@@ -40,6 +69,9 @@ loom__h1_client_free(struct loom_h1 *h)
 
 	if (!c)
 		return;
+	loom_dll2_remove(&c->live);
+	loom_dll2_remove(&c->qlink);
+	h1c_requeue(c);
 	loom_free(c->method);
 	loom_free(c->path);
 	loom_free(c->host);
@@ -87,11 +119,131 @@ loom__h1_client_bind(struct loom_conn *conn, const struct loom_client_connect_in
 	c->port = i->port;
 	c->tls = i->tls;
 	c->flags = i->flags;
+	c->conn = conn;
+	c->vhost = conn->vhost;
 	for (m = c->path; *m; m++)
 		if (!(loom__http_ctype[(uint8_t)*m] & LOOM_HTTP_C_TARGET))
 			return LOOM_EINVAL;	/* no spaces, CR or LF in the target */
 
+	return h1c_queue_or_register(conn, c, i);
+}
+
+/* same server, plain, and still able to carry another request */
+static int
+h1c_same_server(const struct loom_h1_client *a, const struct loom_h1_client *b)
+{
+	return a->vhost == b->vhost && a->port == b->port && !a->tls && !b->tls &&
+	       !strcmp(a->address, b->address) && !strcmp(a->host, b->host) &&
+	       !(a->conn->flags & (LCF_CLOSING | LCF_CLOSED_CB_DONE));
+}
+
+/*
+ * A plain request to a server we already have a client conn to waits for that
+ * conn's socket (HTTP/1.1 keep-alive) instead of opening another: 1 = queued.
+ * Otherwise the conn registers so later requests can queue on it.
+ */
+static int
+h1c_queue_or_register(struct loom_conn *conn, struct loom_h1_client *c,
+		      const struct loom_client_connect_info *i)
+{
+	struct loom_http_pt *hp = loom__http_pt(conn->pt);
+	struct loom_dll2 *d;
+
+	if (!hp)
+		return LOOM_ENOMEM;
+	if (i->tls || i->proxy)
+		return 0;	/* only plain direct conns are shared */
+	for (d = hp->clients.head; d; d = d->next) {
+		struct loom_h1_client *live = loom_container_of(d, struct loom_h1_client,
+								live);
+
+		if (h1c_same_server(live, c)) {
+			loom_dll2_add_tail(&c->qlink, &live->queue);
+			loom_clog_debug(conn, "queued behind a conn to %s:%d", c->address,
+					c->port);
+			return 1;
+		}
+	}
+	loom_dll2_add_tail(&c->live, &hp->clients);
+
 	return 0;
+}
+
+/* a queued request whose live conn closed: connect again as a new conn */
+static int
+h1c_restart(struct loom_conn *q)
+{
+	struct loom_h1 *h = q->role_data;
+	struct loom_h1_client *c = h->cli;
+	struct loom_client_connect_info ci;
+	struct loom_conn *nc = NULL;
+	struct loom_h1 *nh;
+
+	memset(&ci, 0, sizeof(ci));
+	ci.context = q->pt->ctx;
+	ci.vhost = q->vhost;
+	ci.tsi = q->pt->tsi;
+	ci.address = c->address;
+	ci.port = c->port;
+	ci.host = c->host;
+	ci.path = c->path;
+	ci.method = c->method;
+	ci.flags = c->flags;
+	ci.protocol = q->protocol ? q->protocol->name : NULL;
+	ci.opaque_user_data = q->opaque_user_data;
+	ci.userdata = (q->flags & LCF_USER_ALLOCED) ? q->user_space : NULL;
+	ci.pconn = &nc;
+	if (!loom_client_connect(&ci) || !nc)
+		return -1;
+	nh = nc->role_data;
+	nh->cli->redirects = c->redirects;
+	if (!(q->flags & LCF_USER_ALLOCED) && q->protocol &&
+	    q->protocol->per_session_data_size && nc->user_space && q->user_space)
+		memcpy(nc->user_space, q->user_space, q->protocol->per_session_data_size);
+	/* the queued conn leaves without a word: the new one carries the request */
+	q->protocol = NULL;
+	loom__close_now(q, LOOM_CLOSE_NORMAL, "requeued");
+
+	return 0;
+}
+
+/*
+ * The response is complete and the server keeps the connection: the first queued
+ * request takes the socket and goes out at once. 1 when handed over.
+ */
+static int
+h1c_hand_over(struct loom_conn *conn)
+{
+	struct loom_h1 *h = conn->role_data;
+	struct loom_h1_client *c = h->cli, *qc;
+	struct loom_pt *pt = conn->pt;
+	struct loom_conn *q;
+
+	if (!c->queue.head || conn->fd < 0 || conn->tls || !h->ah->p.keepalive ||
+	    h->ah->p.body_kind == LOOM_HTTP_BODY_UNTIL_CLOSE)
+		return 0;
+	qc = loom_container_of(c->queue.head, struct loom_h1_client, qlink);
+	q = qc->conn;
+	loom_dll2_remove(&qc->qlink);
+	/* the rest of the queue now waits on q, in order */
+	while (c->queue.head) {
+		struct loom_dll2 *d = c->queue.head;
+
+		loom_dll2_remove(d);
+		loom_dll2_add_tail(d, &qc->queue);
+	}
+	loom_dll2_remove(&c->live);
+	loom_dll2_add_tail(&qc->live, &loom__http_pt(pt)->clients);
+
+	loom_dll2_remove(&q->list_pending);	/* off the fdless list */
+	if (loom__conn_move_fd(conn, q)) {
+		loom__close_now(q, LOOM_CLOSE_ABNORMAL, "could not take over the socket");
+		return 1;
+	}
+	loom_clog_debug(q, "reusing the connection for the next request");
+	loom__client_established(q);
+
+	return 1;
 }
 
 static int
@@ -167,9 +319,8 @@ loom__h1_client_start(struct loom_conn *conn)
 	    req_append(ah, " HTTP/1.1\r\nHost: ", 17) ||
 	    req_append(ah, c->host, strlen(c->host)) ||
 	    req_append(ah, "\r\nUser-Agent: loom/" LOOM_VERSION_STRING "\r\nAccept: */*"
-		       "\r\nConnection: close\r\n",
-		       strlen("\r\nUser-Agent: loom/" LOOM_VERSION_STRING "\r\nAccept: */*"
-			      "\r\nConnection: close\r\n")))
+		       "\r\n", strlen("\r\nUser-Agent: loom/" LOOM_VERSION_STRING
+					"\r\nAccept: */*\r\n")))
 		return -1;
 
 	c->in_append = 1;
@@ -231,6 +382,8 @@ h1c_complete(struct loom_conn *conn)
 	loom_set_timeout(conn, LOOM_TO_NONE, 0);
 	if (loom__user_callback(conn, LOOM_CB_COMPLETED_CLIENT_HTTP, NULL, 0))
 		return -1;
+	/* a queued request to the same server takes the socket, if it may */
+	h1c_hand_over(conn);
 	conn->flags |= LCF_IN_CALLBACK;
 	loom_close(conn, LOOM_CLOSE_NORMAL);
 	conn->flags &= ~LCF_IN_CALLBACK;

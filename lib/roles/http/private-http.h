@@ -29,6 +29,7 @@ struct loom_http_pt {
 	uint8_t date_len;
 	int64_t lm_secs;			/* the last Last-Modified formatted */
 	char lm[40];
+	struct loom_dll2_owner clients;		/* HTTP client conns others may queue on */
 };
 
 /* the vhost's HTTP settings with the defaults filled in */
