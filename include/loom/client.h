@@ -19,6 +19,7 @@
 #define LOOM_HTTP_MAX_REDIRECTS	5
 
 struct loom_tls_client_info;
+struct loom_mqtt_client_info;
 
 /**
  * struct loom_client_connect_info - what loom_client_connect() needs; zero it first
@@ -55,6 +56,9 @@ struct loom_client_connect_info {
 	const char *iface_name;
 	/** LOOM_DNS_IPV4 / LOOM_DNS_IPV6 to use one address family only; 0 = both */
 	unsigned int dns_flags;
+	/** MQTT client (include/loom/mqtt.h): set, the connection speaks MQTT over
+	 * the transport (TCP, or TLS with \p tls); NULL = not MQTT */
+	const struct loom_mqtt_client_info *mqtt;
 };
 
 /**

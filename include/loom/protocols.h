@@ -80,6 +80,26 @@ enum loom_callback_reason {
 	/** HTTP client: the connection is closed (once, after it connected) */
 	LOOM_CB_CLOSED_CLIENT_HTTP,
 
+	/** MQTT client: CONNACK accepted the connection; \p in is NULL, \p len is
+	 * 1 when the server kept our session (session present) */
+	LOOM_CB_MQTT_CLIENT_ESTABLISHED = 200,
+	/** MQTT client: a PUBLISH arrived; \p in is a struct loom_mqtt_message * */
+	LOOM_CB_MQTT_CLIENT_RX,
+	/** MQTT client: SUBACK; \p in is a struct loom_mqtt_ack * */
+	LOOM_CB_MQTT_SUBSCRIBED,
+	/** MQTT client: UNSUBACK; \p in is a struct loom_mqtt_ack * */
+	LOOM_CB_MQTT_UNSUBSCRIBED,
+	/** MQTT client: a QoS 1 PUBACK or QoS 2 PUBCOMP (or a refusing PUBREC) for
+	 * one of our publishes; \p in is a struct loom_mqtt_ack * */
+	LOOM_CB_MQTT_ACK,
+	/** MQTT client: loom_callback_on_writable() was asked; publish from here */
+	LOOM_CB_MQTT_CLIENT_WRITEABLE,
+	/** MQTT client: the connection is closed (once, after ESTABLISHED) */
+	LOOM_CB_MQTT_CLIENT_CLOSED,
+	/** MQTT 5 client: the server sent DISCONNECT; \p in is a struct loom_mqtt_ack *
+	 * with its reason code (and reason string); the close follows */
+	LOOM_CB_MQTT_SERVER_DISCONNECT,
+
 	/** first value free for the application's own reasons */
 	LOOM_CB_USER = 1000
 };

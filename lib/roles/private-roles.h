@@ -59,6 +59,7 @@ extern const struct loom_role_ops loom_role_ops_listen;
 extern const struct loom_role_ops loom_role_ops_raw_skt;
 extern const struct loom_role_ops loom_role_ops_raw_file;
 extern const struct loom_role_ops loom_role_ops_pipe;
+extern const struct loom_role_ops loom_role_ops_mqtt;	/* lib/roles/mqtt */
 
 /* roles that can be bound to accepted connections, by name */
 const struct loom_role_ops *
