@@ -23,7 +23,7 @@ LOOM_DEBS_PEERS_HTTP="curl python3 nginx-light"
 LOOM_DEBS_PEERS_TLS="openssl curl python3"
 LOOM_DEBS_PEERS_DNS="dnsmasq-base"
 LOOM_DEBS_PEERS_WS=""
-LOOM_DEBS_PEERS_MQTT=""
+LOOM_DEBS_PEERS_MQTT="mosquitto mosquitto-clients"
 LOOM_DEBS_PEERS="$LOOM_DEBS_PEERS_HTTP $LOOM_DEBS_PEERS_TLS $LOOM_DEBS_PEERS_DNS $LOOM_DEBS_PEERS_WS $LOOM_DEBS_PEERS_MQTT"
 # ---------------------------------------------------------------------------------
 
