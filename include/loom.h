@@ -41,6 +41,7 @@ extern "C" {
 #include "loom/http.h"
 #include "loom/url.h"
 #include "loom/form.h"
+#include "loom/ws.h"
 #include "loom/mqtt.h"
 
 #ifdef __cplusplus

@@ -11,6 +11,8 @@
 /** client connect flags */
 #define LOOM_CONNECT_RAW	(1u << 0) /**< raw-skt role (else HTTP when ci.method is set) */
 #define LOOM_CONNECT_UDP	(1u << 1) /**< a UDP socket (with LOOM_CONNECT_RAW) */
+#define LOOM_CONNECT_WS		(1u << 2) /**< a WebSocket client (path, host, ws_*) */
+#define LOOM_CONNECT_WS_DEFLATE	(1u << 3) /**< with WS: offer permessage-deflate */
 /** HTTP client: follow 301/302/303/307/308 redirects (at most 5); the request then
  * continues on a new conn (the callbacks' \p conn changes, the per-session data is
  * carried over), and \p tls must stay valid until the response */
@@ -59,6 +61,13 @@ struct loom_client_connect_info {
 	/** MQTT client (include/loom/mqtt.h): set, the connection speaks MQTT over
 	 * the transport (TCP, or TLS with \p tls); NULL = not MQTT */
 	const struct loom_mqtt_client_info *mqtt;
+	/** WebSocket client: subprotocols to ask for, "a, b" (Sec-WebSocket-Protocol);
+	 * NULL = none. The one the server picks is bound if the vhost has it. */
+	const char *ws_protocol;
+	/** WebSocket client: an Origin header to send; NULL = none */
+	const char *ws_origin;
+	/** WebSocket client: largest message accepted (1009 past it); 0 = 1 MiB */
+	uint64_t ws_max_message;
 };
 
 /**

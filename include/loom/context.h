@@ -10,6 +10,7 @@ struct loom_vhost;
 struct loom_protocol;
 struct loom_tls_vhost_info;
 struct loom_http_vhost_info;
+struct loom_ws_vhost_info;
 
 /** \defgroup context Context, vhosts and service
  * @{ */
@@ -80,6 +81,8 @@ struct loom_vhost_info {
 	const struct loom_tls_vhost_info *tls;
 	/** HTTP limits, mounts and options (include/loom/http.h); NULL = defaults */
 	const struct loom_http_vhost_info *http;
+	/** WebSocket limits and options (include/loom/ws.h); NULL = defaults */
+	const struct loom_ws_vhost_info *ws;
 };
 
 /**

@@ -100,6 +100,35 @@ enum loom_callback_reason {
 	 * with its reason code (and reason string); the close follows */
 	LOOM_CB_MQTT_SERVER_DISCONNECT,
 
+	/** WebSocket server: the handshake is done (\p in NULL); write from
+	 * LOOM_CB_SERVER_WRITEABLE */
+	LOOM_CB_ESTABLISHED = 80,
+	/** WebSocket server: a piece of a message, \p in / \p len (see
+	 * loom_ws_is_final_fragment(), loom_ws_frame_is_binary()) */
+	LOOM_CB_RECEIVE,
+	/** WebSocket server: the connection can take one loom_write() */
+	LOOM_CB_SERVER_WRITEABLE,
+	/** WebSocket server: the connection is closed (once) */
+	LOOM_CB_CLOSED,
+	/** WebSocket client: the server accepted the handshake */
+	LOOM_CB_CLIENT_ESTABLISHED,
+	/** WebSocket client: a piece of a message, as LOOM_CB_RECEIVE */
+	LOOM_CB_CLIENT_RECEIVE,
+	/** WebSocket client: the connection can take one loom_write() */
+	LOOM_CB_CLIENT_WRITEABLE,
+	/** WebSocket client: the connection is closed (once, after it was
+	 * established; before that LOOM_CB_CLIENT_CONNECTION_ERROR) */
+	LOOM_CB_CLIENT_CLOSED,
+	/** WebSocket, both sides: the peer sent a close frame; \p in / \p len is
+	 * its payload (2-byte code, then the reason). Loom answers it. */
+	LOOM_CB_WS_PEER_INITIATED_CLOSE,
+	/** WebSocket server: before the 101, with the chosen protocol bound and the
+	 * request headers readable (loom_hdr_copy()); \p in is the protocol name.
+	 * Nonzero refuses the handshake with 403. */
+	LOOM_CB_FILTER_PROTOCOL_CONNECTION,
+	/** WebSocket, both sides: a pong arrived; \p in / \p len its payload */
+	LOOM_CB_RECEIVE_PONG,
+
 	/** first value free for the application's own reasons */
 	LOOM_CB_USER = 1000
 };

@@ -116,6 +116,7 @@ struct loom_vhost {
 	void *user;
 	char *unix_path;			/* filesystem path to unlink at destroy */
 	void *http_vh;				/* HTTP roles' per-vhost settings */
+	void *ws_vh;				/* the ws role's per-vhost settings */
 	unsigned int options;
 	unsigned int keepalive_secs;
 	int listen_port;
@@ -163,8 +164,8 @@ loom__conn_rebind_protocol(struct loom_conn *conn, const struct loom_protocol *p
 void
 loom__conn_free(struct loom_conn *conn);
 int
-int
 loom__conn_move_fd(struct loom_conn *from, struct loom_conn *to);
+int
 loom__user_callback(struct loom_conn *conn, enum loom_callback_reason reason,
 		    void *in, size_t len);
 void

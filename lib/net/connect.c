@@ -571,7 +571,7 @@ loom_client_connect(const struct loom_client_connect_info *i)
 
 	if (!ctx || !i->address || i->tsi < 0 || (unsigned int)i->tsi >= ctx->count_threads)
 		return NULL;
-	if (!i->method && !i->mqtt && !(i->flags & LOOM_CONNECT_RAW)) {
+	if (!i->method && !i->mqtt && !(i->flags & (LOOM_CONNECT_RAW | LOOM_CONNECT_WS))) {
 		loom_log_err("client_connect: give an HTTP method or LOOM_CONNECT_RAW");
 		return NULL;
 	}
@@ -580,7 +580,7 @@ loom_client_connect(const struct loom_client_connect_info *i)
 		return NULL;
 	}
 	role = i->mqtt ? &loom_role_ops_mqtt : i->method ? &loom_role_ops_h1 :
-	       &loom_role_ops_raw_skt;
+	       (i->flags & LOOM_CONNECT_WS) ? &loom_role_ops_ws : &loom_role_ops_raw_skt;
 	vh = i->vhost ? i->vhost : ctx->vhosts;
 	if (!vh) {
 		loom_log_err("client_connect: the context has no vhost");

@@ -13,7 +13,8 @@
 struct loom_role_ops {
 	const char *name;
 	const char *alpn;
-	/* h1 upgrade check (ws, h2c); NULL for roles that do not upgrade */
+	/* h1 upgrade check (ws, h2c): 0 = answered (the conn may have a new role),
+	 * -1 = close, 1 = not this role's upgrade; NULL for roles that do not upgrade */
 	int (*check_upgrades)(struct loom_conn *conn);
 	int (*init_vhost)(struct loom_vhost *vh, const struct loom_vhost_info *info);
 	void (*destroy_vhost)(struct loom_vhost *vh);
@@ -59,6 +60,7 @@ extern const struct loom_role_ops loom_role_ops_listen;
 extern const struct loom_role_ops loom_role_ops_raw_skt;
 extern const struct loom_role_ops loom_role_ops_raw_file;
 extern const struct loom_role_ops loom_role_ops_pipe;
+extern const struct loom_role_ops loom_role_ops_ws;
 extern const struct loom_role_ops loom_role_ops_mqtt;	/* lib/roles/mqtt */
 
 /* roles that can be bound to accepted connections, by name */

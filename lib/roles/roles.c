@@ -10,6 +10,7 @@ static const struct loom_role_ops *const loom_roles[] = {
 	&loom_role_ops_raw_skt,
 	&loom_role_ops_raw_file,
 	&loom_role_ops_h1,
+	&loom_role_ops_ws,
 	NULL
 };
 

@@ -270,6 +270,8 @@ h1_head_done(struct loom_conn *conn)
 	}
 	if (loom__http_dispatch(conn))
 		return -1;
+	if (conn->role != &loom_role_ops_h1)
+		return 0;	/* upgraded (ws): h is gone */
 	if (h->state == H1S_DONE_RX && h->resp == H1R_NONE &&
 	    !(conn->flags & (LCF_CLOSING | LCF_CLOSED_CB_DONE)) && !(h->flags & H1F_FILE))
 		/* a body-less request: the callback has everything now */
@@ -331,8 +333,20 @@ h1_rx(struct loom_conn *conn, const uint8_t *buf, size_t len)
 					return -1;
 				return 0;
 			}
+			if (h->ah->p.upgrade && len) {
+				/*
+				 * What follows an upgrade request may already be the
+				 * new protocol's: held, it goes to the role that takes
+				 * the conn over (or is parsed as the next request).
+				 */
+				if (h1_hold(conn, buf, len))
+					return -1;
+				len = 0;
+			}
 			if (h1_head_done(conn))
 				return -1;
+			if (conn->role != &loom_role_ops_h1)
+				return 0;	/* upgraded: the conn has a new role */
 			break;
 
 		case H1S_BODY:
@@ -443,6 +457,8 @@ h1_replay(struct loom_conn *conn)
 			loom__close_now(conn, LOOM_CLOSE_ABNORMAL, "http error");
 			return LOOM_HP_CLOSED;
 		}
+		if (conn->role != &loom_role_ops_h1)
+			return LOOM_HP_OK;	/* upgraded: h is gone */
 	}
 	if (!h->rx_pending && (h->flags & H1F_RX_HELD) && h->state != H1S_DONE_RX) {
 		h->flags &= (uint16_t)~H1F_RX_HELD;
@@ -462,6 +478,8 @@ h1_perform_user_pollout(struct loom_conn *conn)
 	if (h->flags & H1F_REPLAY) {
 		if (h1_replay(conn) == LOOM_HP_CLOSED)
 			return LOOM_HP_CLOSED;
+		if (conn->role != &loom_role_ops_h1)	/* upgraded */
+			return conn->role->perform_user_pollout(conn);
 	}
 	if ((h->flags & H1F_FREE_AH) && h->state == H1S_IDLE) {
 		h->flags &= (uint16_t)~H1F_FREE_AH;

@@ -367,6 +367,15 @@ loom__http_dispatch(struct loom_conn *conn)
 	if (ah->p.body_kind == LOOM_HTTP_BODY_LENGTH && ah->p.content_length > hv->max_body)
 		return loom__http_error(conn, 413);
 
+	/* an Upgrade the ws role takes ("websocket") is answered by it: the conn
+	 * then changes role; 1 means the upgrade is not its */
+	if (ah->p.upgrade && loom_role_ops_ws.check_upgrades) {
+		int r = loom_role_ops_ws.check_upgrades(conn);
+
+		if (r <= 0)
+			return r;
+	}
+
 	m = loom__http_match_mount(hv, ah->path, &rest);
 	if (m) {
 		switch (m->kind) {

@@ -1,0 +1,336 @@
+/*
+ * frame.c: the WebSocket frame parser and encoder (RFC 6455 section 5). I/O-free:
+ * bytes in (split anywhere), events or a close code out; no socket, no allocation.
+ */
+#include "roles/ws/private-ws.h"
+
+#include <string.h>
+
+enum {
+	WSP_HDR,		/* collecting the frame header */
+	WSP_PAYLOAD,		/* payload bytes of the frame */
+	WSP_ERROR
+};
+
+void
+loom__ws_parser_init(struct loom_ws_parser *p, int server, uint64_t max_msg,
+		     uint64_t max_frame)
+{
+	memset(p, 0, sizeof(*p));
+	p->server = (uint8_t)!!server;
+	p->max_msg = max_msg;
+	p->max_frame = max_frame;
+	p->hdr_need = 2;
+}
+
+int
+loom__ws_close_code_valid(unsigned int code)
+{
+	if (code >= 3000 && code <= 4999)
+		return 1;	/* registered (3xxx) and private (4xxx) use */
+
+	switch (code) {
+	case 1000: case 1001: case 1002: case 1003:
+	case 1007: case 1008: case 1009: case 1010: case 1011:
+	case 1012: case 1013: case 1014:
+		return 1;
+	default:
+		/* 1004-1006 and 1015 are never sent; the rest is reserved */
+		return 0;
+	}
+}
+
+static int
+ws_fail(struct loom_ws_parser *p, int code)
+{
+	p->state = WSP_ERROR;
+	p->error = (uint16_t)code;
+
+	return -code;
+}
+
+/* the header is whole: check it and set up the payload */
+static int
+ws_header_done(struct loom_ws_parser *p)
+{
+	const uint8_t *h = p->hdr;
+	uint64_t len = h[1] & 0x7f;
+	size_t o = 2;
+	int control;
+
+	if (len == 126) {
+		len = ((uint64_t)h[2] << 8) | h[3];
+		o = 4;
+	} else if (len == 127) {
+		int i;
+
+		len = 0;
+		for (i = 0; i < 8; i++)
+			len = (len << 8) | h[2 + i];
+		if (len >> 63)
+			return ws_fail(p, 1002);	/* the top bit must be 0 */
+		o = 10;
+	}
+	if (p->masked)
+		memcpy(p->mask, h + o, 4);
+	p->mask_ofs = 0;
+	p->remaining = len;
+
+	control = !!(p->opcode & 8);
+	if (control) {
+		if (!p->fin || len > LOOM_WS_MAX_CTL)
+			return ws_fail(p, 1002);
+		p->ctl_len = 0;
+	} else {
+		if (p->max_frame && len > p->max_frame)
+			return ws_fail(p, 1009);
+		/* too big already by its header: refuse before reading it */
+		if (!p->msg_compressed && p->max_msg &&
+		    (len > p->max_msg || p->msg_len + len > p->max_msg))
+			return ws_fail(p, 1009);
+	}
+
+	return 0;
+}
+
+/* the first two bytes are in: check what they say and how long the header is */
+static int
+ws_header_start(struct loom_ws_parser *p)
+{
+	uint8_t b0 = p->hdr[0], b1 = p->hdr[1];
+	unsigned int op = b0 & 0x0f, l7 = b1 & 0x7f;
+
+	p->remaining = UINT64_MAX;	/* unknown until the length is read */
+	p->fin = (uint8_t)!!(b0 & 0x80);
+	p->rsv1 = (uint8_t)!!(b0 & 0x40);
+	p->masked = (uint8_t)!!(b1 & 0x80);
+	p->opcode = (uint8_t)op;
+
+	if (b0 & 0x30)
+		return ws_fail(p, 1002);	/* RSV2 / RSV3: no extension uses them */
+	switch (op) {
+	case LOOM_WSOP_CONT:
+		if (!p->msg_opcode || p->rsv1)
+			return ws_fail(p, 1002);
+		break;
+	case LOOM_WSOP_TEXT:
+	case LOOM_WSOP_BINARY:
+		if (p->msg_opcode || (p->rsv1 && !p->allow_rsv1))
+			return ws_fail(p, 1002);
+		p->msg_opcode = (uint8_t)op;
+		p->msg_compressed = p->rsv1;
+		p->msg_len = 0;
+		p->msg_first = 1;
+		memset(&p->utf8, 0, sizeof(p->utf8));
+		break;
+	case LOOM_WSOP_CLOSE:
+	case LOOM_WSOP_PING:
+	case LOOM_WSOP_PONG:
+		if (p->rsv1)
+			return ws_fail(p, 1002);
+		break;
+	default:
+		return ws_fail(p, 1002);	/* reserved opcodes */
+	}
+	if (p->masked != p->server)
+		return ws_fail(p, 1002);	/* clients mask, servers do not */
+
+	p->hdr_need = (uint8_t)(2 + (l7 == 126 ? 2 : l7 == 127 ? 8 : 0) +
+				(p->masked ? 4 : 0));
+
+	return 0;
+}
+
+/* a control frame's payload is whole: make its event */
+static int
+ws_control_done(struct loom_ws_parser *p, struct loom_ws_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->data = p->ctl;
+	ev->len = p->ctl_len;
+	switch (p->opcode) {
+	case LOOM_WSOP_PING:
+		ev->type = LOOM_WS_EV_PING;
+		break;
+	case LOOM_WSOP_PONG:
+		ev->type = LOOM_WS_EV_PONG;
+		break;
+	default:
+		ev->type = LOOM_WS_EV_CLOSE;
+		ev->close_code = 1005;
+		if (p->ctl_len == 1)
+			return ws_fail(p, 1002);
+		if (p->ctl_len >= 2) {
+			struct loom_utf8 u;
+
+			ev->close_code = (uint16_t)((p->ctl[0] << 8) | p->ctl[1]);
+			if (!loom__ws_close_code_valid(ev->close_code))
+				return ws_fail(p, 1002);
+			memset(&u, 0, sizeof(u));
+			if (loom__utf8_feed(&u, p->ctl + 2, p->ctl_len - 2u) || u.need)
+				return ws_fail(p, 1007);
+		}
+		break;
+	}
+	p->state = WSP_HDR;
+	p->hdr_have = 0;
+	p->hdr_need = 2;
+
+	return LOOM_WS_P_EVENT;
+}
+
+int
+loom__ws_parse(struct loom_ws_parser *p, uint8_t *in, size_t len, size_t *used,
+	       struct loom_ws_event *ev)
+{
+	size_t o = 0;
+	int r;
+
+	*used = 0;
+	if (p->state == WSP_ERROR)
+		return -(int)p->error;
+
+	while (o < len || (p->state == WSP_PAYLOAD && !p->remaining)) {
+		if (p->state == WSP_HDR) {
+			p->hdr[p->hdr_have++] = in[o++];
+			if (p->hdr_have == 2 && (r = ws_header_start(p)) < 0)
+				goto out_err;
+			if (p->hdr_have < p->hdr_need)
+				continue;
+			if ((r = ws_header_done(p)) < 0)
+				goto out_err;
+			p->state = WSP_PAYLOAD;
+			/* an empty frame is an event of its own: go round */
+			continue;
+		}
+
+		/* WSP_PAYLOAD */
+		{
+			size_t take = len - o;
+
+			if (take > p->remaining)
+				take = (size_t)p->remaining;
+			if (p->masked && take) {
+				loom__ws_mask(in + o, take, p->mask, p->mask_ofs);
+				p->mask_ofs = (uint8_t)((p->mask_ofs + take) & 3);
+			}
+			if (p->opcode & 8) {
+				memcpy(p->ctl + p->ctl_len, in + o, take);
+				p->ctl_len = (uint8_t)(p->ctl_len + take);
+				p->remaining -= take;
+				o += take;
+				if (p->remaining)
+					continue;
+				r = ws_control_done(p, ev);
+				*used = o;
+				return r;
+			}
+
+			/* a piece of a data frame */
+			if (!p->msg_compressed) {
+				if (p->max_msg && p->msg_len + take > p->max_msg) {
+					r = ws_fail(p, 1009);
+					goto out_err;
+				}
+				if (p->msg_opcode == LOOM_WSOP_TEXT &&
+				    loom__utf8_feed(&p->utf8, in + o, take)) {
+					r = ws_fail(p, 1007);
+					goto out_err;
+				}
+			}
+			p->msg_len += take;
+			p->remaining -= take;
+
+			memset(ev, 0, sizeof(*ev));
+			ev->type = LOOM_WS_EV_DATA;
+			ev->data = in + o;
+			ev->len = take;
+			ev->opcode = p->msg_opcode;
+			ev->msg_first = p->msg_first;
+			ev->compressed = p->msg_compressed;
+			ev->frame_remaining = p->remaining;
+			p->msg_first = 0;
+			o += take;
+			if (!p->remaining) {
+				ev->frame_end = 1;
+				ev->msg_end = p->fin;
+				p->state = WSP_HDR;
+				p->hdr_have = 0;
+				p->hdr_need = 2;
+				if (p->fin) {
+					if (!p->msg_compressed &&
+					    p->msg_opcode == LOOM_WSOP_TEXT && p->utf8.need) {
+						r = ws_fail(p, 1007);
+						goto out_err;
+					}
+					p->msg_opcode = 0;
+				}
+			}
+			*used = o;
+			return LOOM_WS_P_EVENT;
+		}
+	}
+	*used = o;
+
+	return LOOM_WS_P_MORE;
+
+out_err:
+	*used = o;
+	return r;
+}
+
+size_t
+loom__ws_frame_header(uint8_t *h, unsigned int opcode, int fin, int rsv1,
+		      uint64_t len, const uint8_t *mask)
+{
+	size_t n = 2;
+	int i;
+
+	h[0] = (uint8_t)((fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | (opcode & 0x0f));
+	if (len < 126)
+		h[1] = (uint8_t)len;
+	else if (len < 65536) {
+		h[1] = 126;
+		h[2] = (uint8_t)(len >> 8);
+		h[3] = (uint8_t)len;
+		n = 4;
+	} else {
+		h[1] = 127;
+		for (i = 0; i < 8; i++)
+			h[2 + i] = (uint8_t)(len >> (56 - 8 * i));
+		n = 10;
+	}
+	if (mask) {
+		h[1] |= 0x80;
+		memcpy(h + n, mask, 4);
+		n += 4;
+	}
+
+	return n;
+}
+
+void
+loom__ws_mask(uint8_t *p, size_t len, const uint8_t mask[4], size_t ofs)
+{
+	uint8_t m[8];
+	size_t i = 0;
+	int k;
+
+	/* align the mask to the start, then eight bytes at a time */
+	for (k = 0; k < 8; k++)
+		m[k] = mask[(ofs + (size_t)k) & 3];
+	if (len >= 8) {
+		uint64_t mw;
+
+		memcpy(&mw, m, 8);
+		for (; i + 8 <= len; i += 8) {
+			uint64_t w;
+
+			memcpy(&w, p + i, 8);
+			w ^= mw;
+			memcpy(p + i, &w, 8);
+		}
+	}
+	for (; i < len; i++)
+		p[i] ^= m[i & 7];
+}
