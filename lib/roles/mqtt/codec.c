@@ -445,6 +445,9 @@ loom__mqtt_decode(uint8_t version, uint8_t hdr, const uint8_t *body, uint32_t le
 	k->type = hdr >> 4;
 	k->flags = hdr & 0xf;
 
+	if (k->type == MQTT_CONNECT || k->type == MQTT_SUBSCRIBE ||
+	    k->type == MQTT_UNSUBSCRIBE || k->type == MQTT_PINGREQ)
+		return -MQTT_RC_PROTOCOL_ERROR;	/* only a client sends these */
 	if (k->type == MQTT_PUBLISH)
 		e = decode_publish(v5, &r, k);
 	else if (k->flags != (k->type == MQTT_PUBREL ? 2 : 0))
@@ -516,8 +519,6 @@ loom__mqtt_decode(uint8_t version, uint8_t hdr, const uint8_t *body, uint32_t le
 		if (r.off < r.len)
 			e = props_decode(&r, MQTT_AUTH, &k->props);
 		break;
-	case MQTT_CONNECT: case MQTT_SUBSCRIBE: case MQTT_UNSUBSCRIBE: case MQTT_PINGREQ:
-		return -MQTT_RC_PROTOCOL_ERROR;	/* only a client sends these */
 	default:
 		return -MQTT_RC_MALFORMED;
 	}
