@@ -117,6 +117,7 @@ loom__ws_create(struct loom_conn *conn, int server, uint64_t max_msg)
 		return NULL;
 	ws->conn = conn;
 	ws->max_msg = max_msg;
+	ws->rnd_used = sizeof(ws->rnd);	/* filled on first use */
 	loom__ws_parser_init(&ws->p, server, max_msg,
 			     w->max_frame < max_msg ? w->max_frame : max_msg);
 	ws->state = server ? WSS_OPEN : WSS_CLIENT_HANDSHAKE;
@@ -135,6 +136,18 @@ loom__ws_opened(struct loom_conn *conn)
 
 /* ---- sending control frames ---- */
 
+/* a fresh mask per frame, from the platform's random source in batches */
+void
+loom__ws_mask_key(struct loom_ws *ws, uint8_t mask[4])
+{
+	if ((size_t)ws->rnd_used + 4 > sizeof(ws->rnd)) {
+		loom__plat_random(ws->rnd, sizeof(ws->rnd));
+		ws->rnd_used = 0;
+	}
+	memcpy(mask, ws->rnd + ws->rnd_used, 4);
+	ws->rnd_used = (uint8_t)(ws->rnd_used + 4);
+}
+
 int
 loom__ws_send_ctl(struct loom_conn *conn, unsigned int op, const uint8_t *pl,
 		  size_t len)
@@ -146,7 +159,7 @@ loom__ws_send_ctl(struct loom_conn *conn, unsigned int op, const uint8_t *pl,
 	if (len > LOOM_WS_MAX_CTL || conn->fd < 0 || (conn->flags & LCF_CLOSED_CB_DONE))
 		return LOOM_EINVAL;
 	if (client)
-		loom__plat_random(mask, 4);
+		loom__ws_mask_key(conn->role_data, mask);
 	hl = loom__ws_frame_header(f, op, 1, 0, len, client ? mask : NULL);
 	if (len)
 		memcpy(f + hl, pl, len);
@@ -304,8 +317,8 @@ ws_event(struct loom_conn *conn, const struct loom_ws_event *ev)
 
 	switch (ev->type) {
 	case LOOM_WS_EV_DATA:
-		if (ws->state != WSS_OPEN)
-			return LOOM_HP_OK;	/* after our close: dropped */
+		if (ws->state != WSS_OPEN && ws->state != WSS_CLOSE_SENT)
+			return LOOM_HP_OK;	/* after the close exchange: dropped */
 		return ws_data(conn, ev);
 
 	case LOOM_WS_EV_PING:
@@ -510,7 +523,20 @@ ws_perform_user_pollout(struct loom_conn *conn)
 		return loom__check_drained(conn) ? LOOM_HP_CLOSED : LOOM_HP_OK;
 	}
 
-	return loom__role_user_pollout(conn);
+	if (!(conn->flags & LCF_WANT_WRITABLE) || (conn->flags & LCF_CLOSING) ||
+	    conn->buflist_out)
+		return LOOM_HP_OK;	/* POLLOUT flushes first, then calls us */
+	conn->flags &= ~LCF_WANT_WRITABLE;
+	if (loom__user_callback(conn, (enum loom_callback_reason)
+				conn->role->writeable_cb[!!(conn->flags & LCF_CLIENT)],
+				NULL, 0))
+		return loom__close(conn, LOOM_CLOSE_NORMAL, "writeable callback asked");
+	if ((conn->flags & LCF_CLOSING) && ws->state == WSS_OPEN)
+		/* loom_close() from the callback: the close handshake starts now */
+		return loom__close(conn, (enum loom_close_status)
+				   (1000 + conn->close_status_hi), "closed by app");
+
+	return loom__check_drained(conn) ? LOOM_HP_CLOSED : LOOM_HP_OK;
 }
 
 /* ---- writing ---- */
@@ -558,7 +584,7 @@ ws_write_role_protocol(struct loom_conn *conn, uint8_t **buf, size_t *len,
 	}
 	ws->tx_in_msg = (uint8_t)!fin;
 	if (client) {
-		loom__plat_random(mask, 4);
+		loom__ws_mask_key(ws, mask);
 		loom__ws_mask(p, plen, mask, 0);
 	}
 	hl = loom__ws_frame_header(hdr, op, fin, rsv1, plen, client ? mask : NULL);

@@ -202,6 +202,8 @@ struct loom_ws {
 	uint8_t replay;				/* rx_pending waits to be parsed */
 	uint8_t rx_compressed_text;
 	uint8_t close_reason_len, peer_reason_len;
+	uint8_t rnd_used;
+	uint8_t rnd[64];			/* random bytes for client masks */
 	uint16_t close_code, peer_code;
 	char close_reason[123];
 	char peer_reason[123];
@@ -215,6 +217,8 @@ struct loom_ws *
 loom__ws_create(struct loom_conn *conn, int server, uint64_t max_msg);
 int
 loom__ws_rx(struct loom_conn *conn, uint8_t *buf, size_t len);
+void
+loom__ws_mask_key(struct loom_ws *ws, uint8_t mask[4]);
 int
 loom__ws_send_ctl(struct loom_conn *conn, unsigned int op, const uint8_t *pl,
 		  size_t len);
