@@ -88,6 +88,7 @@ feed(struct loom_http_parser *p, const uint8_t *m, size_t len, size_t ncuts,
 	size_t off = 0, i, used;
 	int r = LOOM_HP_MORE;
 
+	LT_CHECK(ncuts && cuts[ncuts - 1] == len);	/* the pieces cover m */
 	for (i = 0; i < ncuts; i++) {
 		size_t n = cuts[i] - off;
 
@@ -870,6 +871,7 @@ chunk_feed(const uint8_t *m, size_t len, size_t ncuts, char *out, size_t outlen)
 
 	memset(&sk, 0, sizeof(sk));
 	loom__http_chunked_init(&c);
+	LT_CHECK(ncuts && cuts[ncuts - 1] == len);
 	for (i = 0; i < ncuts; i++) {
 		size_t n = cuts[i] - off;
 
