@@ -67,6 +67,8 @@ if (LOOM_WITH_THREADS)
 endif()
 # the TLS backend's libraries (LOOM_TLS_PC_LIBS, top CMakeLists.txt) for static links
 string(PREPEND LOOM_PC_LIBS_PRIVATE "${LOOM_TLS_PC_LIBS} ")
+# the event-lib shims' libraries (cmake/LoomEvlibs.cmake)
+string(PREPEND LOOM_PC_LIBS_PRIVATE "${LOOM_EVLIB_PC_LIBS} ")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/loom.pc.in ${PROJECT_BINARY_DIR}/loom.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/loom.pc DESTINATION ${LOOM_INSTALL_PCDIR})
 

@@ -9,7 +9,48 @@ function(loom_add_test)
 	endif()
 	add_test(NAME ${T_NAME} COMMAND ${T_COMMAND})
 	set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT})
+	loom_add_evlib_copies()
 endfunction()
+
+# The raw, h1 and ws sets run again on every event lib this build has: each test
+# labelled core, http1 or ws (not reliability: valgrind; not tsan) is registered
+# once more per lib as <name>@<lib>, with $LOOM_EVLIB (the testing aid of
+# loom_create_context()) set and the labels evlibs and evlibs-<lib>.
+# LOOM_EVLIB_TEST_SKIP_<lib> lists tests that cannot hold there.
+set(LOOM_EVLIB_TEST_SKIP_libuv api-test-emfile)	# its loop holds 3 fds of 32
+set(LOOM_EVLIB_TEST_SKIP_libev api-test-emfile)
+set(LOOM_EVLIB_TEST_SKIP_libevent api-test-emfile)
+set(LOOM_EVLIB_TEST_SKIP_glib api-test-emfile)
+macro(loom_add_evlib_copies)
+	set(_copy OFF)
+	foreach(_l core http1 ws)
+		if (_l IN_LIST T_LABELS)
+			set(_copy ON)
+		endif()
+	endforeach()
+	foreach(_l reliability tsan evlibs)
+		if (_l IN_LIST T_LABELS)
+			set(_copy OFF)
+		endif()
+	endforeach()
+	if (T_NAME MATCHES "install-consumer|valgrind")
+		set(_copy OFF)
+	endif()
+	if (_copy)
+		foreach(_e ${LOOM_EVLIBS_BUILT})
+			if (NOT T_NAME IN_LIST LOOM_EVLIB_TEST_SKIP_${_e})
+				add_test(NAME ${T_NAME}@${_e} COMMAND ${T_COMMAND})
+				set_tests_properties(${T_NAME}@${_e} PROPERTIES
+					LABELS "evlibs;evlibs-${_e}" TIMEOUT ${T_TIMEOUT}
+					ENVIRONMENT "LOOM_EVLIB=${_e}")
+				if ("tls" IN_LIST T_LABELS)
+					set_tests_properties(${T_NAME}@${_e} PROPERTIES
+						FIXTURES_REQUIRED tls-certs)
+				endif()
+			endif()
+		endforeach()
+	endif()
+endmacro()
 
 # loom_add_example(<name> <source>...): a minimal example linked to libloom
 function(loom_add_example name)

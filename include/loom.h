@@ -32,6 +32,7 @@ extern "C" {
 #include "loom/buflist.h"
 #include "loom/protocols.h"
 #include "loom/context.h"
+#include "loom/evlib.h"
 #include "loom/sul.h"
 #include "loom/conn.h"
 #include "loom/client.h"

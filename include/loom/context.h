@@ -11,6 +11,7 @@ struct loom_protocol;
 struct loom_tls_vhost_info;
 struct loom_http_vhost_info;
 struct loom_ws_vhost_info;
+struct loom_evlib_custom;
 
 /** \defgroup context Context, vhosts and service
  * @{ */
@@ -50,6 +51,20 @@ struct loom_context_info {
 	 * http_proxy / https_proxy / all_proxy / no_proxy environment variables (read
 	 * at context creation) */
 	unsigned int proxy_from_env;
+	/** the event library (READMEs/README.event-libs.md): NULL = the default loop
+	 * (epoll or poll), or "libuv", "libevent", "libev", "glib" when this build has
+	 * it (loom_evlib_available()). When NULL and \p custom_evlib is NULL,
+	 * $LOOM_EVLIB names one (a testing aid: runs any program on another loop). */
+	const char *event_lib;
+	/** a loop of the app's own that Loom does not know (include/loom/evlib.h);
+	 * overrides \p event_lib; Loom is then always a guest in the app's loop */
+	const struct loom_evlib_custom *custom_evlib;
+	/** per service thread (count_threads entries), the app's loop for Loom to join
+	 * as a guest: a uv_loop_t *, struct event_base *, struct ev_loop *,
+	 * GMainContext * or the custom loop's own pointer. Loom adds its watchers to it
+	 * and never runs, stops or closes it. NULL (the array or an entry) = Loom
+	 * makes, runs (loom_run()) and closes a loop of its own. */
+	void **foreign_loops;
 };
 
 /** vhost options (struct loom_vhost_info.options) */

@@ -34,7 +34,7 @@ loom_pt_create(struct loom_context *ctx, struct loom_pt *pt, unsigned int tsi,
 	if (loom__pt_defer_init(pt, info->defer_queue_len ? info->defer_queue_len :
 						LOOM_DEFAULT_DEFER_LEN))
 		return LOOM_ENOMEM;
-	if (ctx->evlib->init_pt(pt, NULL))
+	if (ctx->evlib->init_pt(pt, info->foreign_loops ? info->foreign_loops[tsi] : NULL))
 		return LOOM_ESOCKET;
 	if (loom__plat_wake_create(&pt->wake)) {
 		loom_log_err("pt %u: cannot create the wakeup pipe (errno %d)", tsi, errno);
@@ -82,7 +82,11 @@ loom_create_context(const struct loom_context_info *info)
 		n = loom__plat_fd_limit();
 		ctx->max_conns = n > 2 * LOOM_FD_RESERVE ? n - LOOM_FD_RESERVE : n / 2;
 	}
-	ctx->evlib = &loom_evlib_default;
+	ctx->evlib = loom__evlib_select(info);
+	if (!ctx->evlib) {
+		loom_free(ctx);
+		return NULL;
+	}
 
 	if (!(ctx->options & LOOM_CTX_OPT_NO_HOSTS_FILE) &&
 	    loom__hosts_load(ctx, info->hosts_file ? info->hosts_file : "/etc/hosts") ==
@@ -96,8 +100,9 @@ loom_create_context(const struct loom_context_info *info)
 		if (loom_pt_create(ctx, &ctx->pt[n], n, info))
 			goto bail;
 
-	loom_log_info("context created: %u service thread(s), %s loop, max %u conns/pt",
-		      ctx->count_threads, ctx->evlib->name, ctx->max_conns);
+	loom_log_info("context created: %u service thread(s), %s loop%s, max %u conns/pt",
+		      ctx->count_threads, loom_evlib_name(ctx),
+		      ctx->pt[0].evlib_guest ? " (guest)" : "", ctx->max_conns);
 
 	return ctx;
 

@@ -89,6 +89,7 @@ struct loom_pt {
 	uint8_t *serv_buf;			/* rx buffer shared by the pt's conns */
 	unsigned int serv_buf_size;
 	void *evlib_pt;				/* event-lib private state */
+	uint8_t evlib_guest;			/* in a loop the app runs (foreign/custom) */
 	struct loom_conn *pipe_conn;		/* the wakeup pipe */
 	struct loom_plat_wake wake;		/* platform wake handles */
 	struct loom_plat_mutex defer_lock;	/* protects the defer ring */
@@ -133,6 +134,7 @@ struct loom_hosts_entry {
 struct loom_context {
 	struct loom_vhost *vhosts;		/* singly linked, creation order */
 	const struct loom_event_lib_ops *evlib;
+	const void *evlib_ctx;			/* event-lib context state (custom ops) */
 	void *user;
 	struct loom_hosts_entry *hosts;
 	unsigned int count_hosts;

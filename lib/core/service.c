@@ -121,6 +121,22 @@ loom__pt_wait_ms(struct loom_pt *pt, int timeout_ms)
 	return timeout_ms;
 }
 
+/* a guest's prepare step (private-event-libs.h): a stop is not work for a guest */
+int
+loom__pt_guest_wait_ms(struct loom_pt *pt)
+{
+	loom_usec_t next = pt->sul_owner.head ?
+			   loom__sul_service(pt, loom__plat_now_us()) : -1;
+
+	if (loom_pt_has_ready_work(pt))
+		return 0;
+	if (next < 0)
+		return -1;
+	next = (next + 999) / 1000;
+
+	return next > 3600 * 1000 ? 3600 * 1000 : (int)next;
+}
+
 /* after the event lib dispatched what the kernel reported */
 void
 loom__pt_after_wait(struct loom_pt *pt)
