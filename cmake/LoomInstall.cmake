@@ -69,6 +69,12 @@ endif()
 string(PREPEND LOOM_PC_LIBS_PRIVATE "${LOOM_TLS_PC_LIBS} ")
 # the event-lib shims' libraries (cmake/LoomEvlibs.cmake)
 string(PREPEND LOOM_PC_LIBS_PRIVATE "${LOOM_EVLIB_PC_LIBS} ")
+# what lib/ rooms link privately (zlib ...): their *.sources.cmake append link flags
+# to the global property LOOM_PC_PRIVATE
+get_property(LOOM_PC_ROOM_LIBS GLOBAL PROPERTY LOOM_PC_PRIVATE)
+foreach(f ${LOOM_PC_ROOM_LIBS})
+	string(PREPEND LOOM_PC_LIBS_PRIVATE "${f} ")
+endforeach()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/loom.pc.in ${PROJECT_BINARY_DIR}/loom.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/loom.pc DESTINATION ${LOOM_INSTALL_PCDIR})
 

@@ -16,6 +16,8 @@ if (ZLIB_FOUND)
 	set_source_files_properties(roles/ws/deflate.c PROPERTIES
 		COMPILE_DEFINITIONS LOOM_WITH_ZLIB)
 	list(APPEND LOOM_LINK_PRIVATE ${ZLIB_LIBRARIES})
+	# a static libloom needs -lz in the app's link too (loom.pc Libs.private)
+	set_property(GLOBAL APPEND PROPERTY LOOM_PC_PRIVATE "-lz")
 	list(APPEND LOOM_INCLUDES_PRIVATE ${ZLIB_INCLUDE_DIRS})
 	message(STATUS "ws: permessage-deflate with zlib ${ZLIB_VERSION_STRING}")
 else()
