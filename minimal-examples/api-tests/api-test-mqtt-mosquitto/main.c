@@ -449,9 +449,10 @@ test_auth(void)
 		c.mi.password = "wrong";
 		LT_CHECK(!cli_connect(&c));
 		LT_CHECK(!wait_for(&c.error, 1, 5000));
-		if (strcmp(c.err, v == 5 ? "mqtt: bad user name or password" :
-			   "mqtt: not authorized"))
+		/* mosquitto answers a wrong password "not authorized" in both */
+		if (strcmp(c.err, "mqtt: not authorized"))
 			fprintf(stderr, "v%u wrong password: '%s'\n", v, c.err);
+		LT_CHECK(!strcmp(c.err, "mqtt: not authorized"));
 
 		cli_init(&c, "auth", v);
 		c.mi.username = "loom";

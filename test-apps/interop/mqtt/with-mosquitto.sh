@@ -1,13 +1,14 @@
 #!/bin/sh
-# with-mosquitto.sh [--auth] [--tls CERTDIR] CMD ARGS...
+# with-mosquitto.sh [--auth] [--tls] CMD ARGS...
 #
 # Starts mosquitto 2.0 (Debian) on 127.0.0.1 on a port picked at run time, with a
 # generated config (no persistence), runs CMD with every @PORT@ in ARGS replaced by
-# the plain port (@TLSPORT@ by the TLS one), @MOSQ_PID@ by the broker's pid, then
+# the plain port (@TLSPORT@ by the TLS one, @CA@ by the CA file that signed its
+# certificate), @MOSQ_PID@ by the broker's pid, then
 # stops the broker by its PID. Exits with CMD's status, or 77 (skip) when mosquitto
 # is not installed.
 #   --auth   anonymous clients are refused; user "loom" password "secret" is allowed
-#   --tls D  also a TLS listener with D/server.crt and D/server.key
+#   --tls    also a TLS listener, with certificates from test-apps/interop/tls/mkcerts.sh
 set -u
 MOSQ=$(command -v mosquitto || ls /usr/sbin/mosquitto 2>/dev/null)
 [ -n "$MOSQ" ] || { echo "mosquitto not installed: skipped"; exit 77; }
@@ -17,7 +18,7 @@ TLSDIR=
 while :; do
 	case "${1:-}" in
 	--auth) AUTH=1; shift ;;
-	--tls) TLSDIR=$2; shift 2 ;;
+	--tls) TLSDIR=yes; shift ;;
 	*) break ;;
 	esac
 done
@@ -29,6 +30,11 @@ cleanup() {
 	rm -rf "$DIR"
 }
 trap cleanup EXIT INT TERM
+if [ -n "$TLSDIR" ]; then
+	TLSDIR=$DIR/certs
+	"$(dirname "$0")/../tls/mkcerts.sh" "$TLSDIR" >/dev/null || exit 1
+	chmod -R a+rX "$TLSDIR"
+fi
 
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -49,7 +55,8 @@ for try in 1 2 3 4 5; do
 		echo "listener $PORT 127.0.0.1"
 		if [ -n "$TLSDIR" ]; then
 			echo "listener $TLSPORT 127.0.0.1"
-			echo "certfile $TLSDIR/server.crt"
+			echo "cafile $TLSDIR/ca.pem"
+			echo "certfile $TLSDIR/server.pem"
 			echo "keyfile $TLSDIR/server.key"
 		fi
 		if [ $AUTH = 1 ]; then
@@ -93,7 +100,8 @@ echo "mosquitto pid $MPID on port $PORT"
 CMD=$1
 shift
 set -- $(for a in "$@"; do printf '%s\n' "$a" | sed -e "s/@PORT@/$PORT/g" \
-	-e "s/@TLSPORT@/$TLSPORT/g" -e "s/@MOSQ_PID@/$MPID/g"; done)
+	-e "s/@TLSPORT@/$TLSPORT/g" -e "s|@CA@|$TLSDIR/ca.pem|g" \
+	-e "s/@MOSQ_PID@/$MPID/g"; done)
 MQTT_PORT=$PORT MQTT_TLS_PORT=$TLSPORT "$CMD" "$@"
 rc=$?
 if [ $rc != 0 ]; then
