@@ -6,8 +6,10 @@
  * connection is cut mid-flight (QoS 2 delivered exactly once), and in 5: topic
  * aliases, user properties, "no matching subscribers" on PUBACK, session present.
  * With --auth: refusals come as "mqtt: ..." texts and the right password works.
+ * With --will-victim: connect with a will on TOPIC, print "ready" and wait to be
+ * killed (test-apps/interop/mqtt/will-kill.sh).
  *
- *   api-test-mqtt-mosquitto PORT [--auth]
+ *   api-test-mqtt-mosquitto PORT [--auth | --will-victim TOPIC VERSION]
  */
 #include <loom.h>
 #include "loom-test.h"
@@ -462,6 +464,27 @@ test_auth(void)
 	}
 }
 
+/* a client with a will that waits to be killed */
+static int
+will_victim(const char *topic, uint8_t v)
+{
+	static struct cli w;
+
+	cli_init(&w, "will-kill-victim", v);
+	w.mi.will_topic = topic;
+	w.mi.will_payload = "killed";
+	w.mi.will_payload_len = 6;
+	w.mi.will_qos = 1;
+	if (cli_connect(&w) || wait_for(&w.established, 1, 5000))
+		return 1;
+	printf("ready\n");
+	fflush(stdout);
+	while (!w.closed)
+		loom_service(ctx, 1000);
+
+	return 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -482,6 +505,8 @@ main(int argc, char **argv)
 	if (vh) {
 		if (argc > 2 && !strcmp(argv[2], "--auth"))
 			test_auth();
+		else if (argc > 4 && !strcmp(argv[2], "--will-victim"))
+			return will_victim(argv[3], (uint8_t)atoi(argv[4]));
 		else
 			for (v = 4; v <= 5; v++) {
 				fprintf(stderr, "--- MQTT %s\n", v == 5 ? "5" : "3.1.1");
