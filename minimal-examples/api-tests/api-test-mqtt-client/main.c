@@ -5,8 +5,8 @@
  * CONNACK refusals reach LOOM_CB_CLIENT_CONNECTION_ERROR as text; keepalive
  * PINGREQs go out and a missing PINGRESP closes; an unacknowledged QoS 1 and QoS 2
  * publish is sent again with DUP on the next connection of the same session; a
- * duplicate inbound QoS 2 publish is delivered once; a second client is unaffected
- * by the first one's failure.
+ * duplicate inbound QoS 2 publish is delivered once; inbound topic aliases name
+ * their topic.
  */
 #include <loom.h>
 #include "loom-test.h"
@@ -47,12 +47,13 @@ static struct {
 	int pubs;
 	int pubrels;
 	int pubcomps;
+	int alias_ok;
 } st;
 
 static const struct scen *cur;
 static struct loom_conn *bconn;
 static struct loom_mqtt_session *session;
-static int resend_phase, qos2_phase;
+static int resend_phase, qos2_phase, alias_phase;
 
 static long long
 now_ms(void)
@@ -201,6 +202,8 @@ client_cb(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
 		st.rx++;
 		if (qos2_phase)
 			LT_CHECK(m->qos == 2 && m->packet_id == 9 && m->payload_len == 1);
+		if (alias_phase && m->topic_len == 3 && !memcmp(m->topic, "a/b", 3))
+			st.alias_ok++;
 		break;
 	case LOOM_CB_MQTT_ACK:
 		st.acks++;
@@ -302,6 +305,10 @@ static const uint8_t rx_max[] = {
 	0x34, 0x06, 0x00, 0x01, 'a', 0x00, 0x01, 0x00,
 	0x34, 0x06, 0x00, 0x01, 'a', 0x00, 0x02, 0x00,
 	0x34, 0x06, 0x00, 0x01, 'a', 0x00, 0x03, 0x00,
+};
+static const uint8_t alias_ok[] = {
+	0x30, 0x09, 0x00, 0x03, 'a', '/', 'b', 0x03, 0x23, 0x00, 0x02,	/* names alias 2 */
+	0x30, 0x07, 0x00, 0x00, 0x03, 0x23, 0x00, 0x02, 'y',		/* uses it */
 };
 static const uint8_t connack_again[] = { 0x20, 0x03, 0x00, 0x00, 0x00 };
 static const uint8_t server_only[] = { 0x82, 0x00 };
@@ -464,6 +471,29 @@ test_resend(void)
 	session = NULL;
 }
 
+/* inbound topic aliases: the second message arrives with the first one's topic */
+static void
+test_alias_in(void)
+{
+	static const struct scen s = { "alias in", 5, ca5, sizeof(ca5), alias_ok,
+				       sizeof(alias_ok), -1, NULL, 0, 0, 4, 0, 0, 0, 0 };
+	int i;
+
+	memset(&st, 0, sizeof(st));
+	cur = &s;
+	alias_phase = 1;
+	LT_CHECK(connect_client(cur, 1) != NULL);
+	for (i = 0; i < 50 && st.rx < 2; i++)
+		loom_service(ctx, 20);
+	LT_CHECK_EQ(st.rx, 2);
+	LT_CHECK_EQ(st.alias_ok, 2);
+	alias_phase = 0;
+	if (bconn)
+		loom_close(bconn, LOOM_CLOSE_NOSTATUS);
+	run_until_closed(3000, 0);
+	LT_CHECK_EQ(last_disconnect(), -1);
+}
+
 static void
 test_qos2_in(void)
 {
@@ -512,6 +542,7 @@ main(void)
 		test_keepalive();
 		test_resend();
 		test_qos2_in();
+		test_alias_in();
 	}
 	loom_context_destroy(ctx);
 
