@@ -49,6 +49,20 @@ ws_fail(struct loom_ws_parser *p, int code)
 	return -code;
 }
 
+/*
+ * A bad first two bytes: the error waits until the rest of the header is in, so
+ * the bad frame's length is known and the role can skip it to find the peer's
+ * close frame that answers ours.
+ */
+static int
+ws_defer(struct loom_ws_parser *p, int code)
+{
+	if (!p->pending_err)
+		p->pending_err = (uint16_t)code;
+
+	return 0;
+}
+
 /* the header is whole: check it and set up the payload */
 static int
 ws_header_done(struct loom_ws_parser *p)
@@ -75,6 +89,8 @@ ws_header_done(struct loom_ws_parser *p)
 		memcpy(p->mask, h + o, 4);
 	p->mask_ofs = 0;
 	p->remaining = len;
+	if (p->pending_err)
+		return ws_fail(p, p->pending_err);
 
 	control = !!(p->opcode & 8);
 	if (control) {
@@ -82,7 +98,13 @@ ws_header_done(struct loom_ws_parser *p)
 			return ws_fail(p, 1002);
 		p->ctl_len = 0;
 	} else {
-		if (p->max_frame && len > p->max_frame)
+		uint64_t lim = p->max_frame;
+
+		/* deflate can grow incompressible data a little (RFC 1951 stored
+		 * blocks): the inflated size is what the message limit bounds */
+		if (lim && p->msg_compressed)
+			lim += lim / 64 + 1024;
+		if (lim && len > lim)
 			return ws_fail(p, 1009);
 		/* too big already by its header: refuse before reading it */
 		if (!p->msg_compressed && p->max_msg &&
@@ -105,18 +127,20 @@ ws_header_start(struct loom_ws_parser *p)
 	p->rsv1 = (uint8_t)!!(b0 & 0x40);
 	p->masked = (uint8_t)!!(b1 & 0x80);
 	p->opcode = (uint8_t)op;
+	p->hdr_need = (uint8_t)(2 + (l7 == 126 ? 2 : l7 == 127 ? 8 : 0) +
+				(p->masked ? 4 : 0));
 
 	if (b0 & 0x30)
-		return ws_fail(p, 1002);	/* RSV2 / RSV3: no extension uses them */
+		return ws_defer(p, 1002);	/* RSV2 / RSV3: no extension uses them */
 	switch (op) {
 	case LOOM_WSOP_CONT:
 		if (!p->msg_opcode || p->rsv1)
-			return ws_fail(p, 1002);
+			return ws_defer(p, 1002);
 		break;
 	case LOOM_WSOP_TEXT:
 	case LOOM_WSOP_BINARY:
 		if (p->msg_opcode || (p->rsv1 && !p->allow_rsv1))
-			return ws_fail(p, 1002);
+			return ws_defer(p, 1002);
 		p->msg_opcode = (uint8_t)op;
 		p->msg_compressed = p->rsv1;
 		p->msg_len = 0;
@@ -127,16 +151,13 @@ ws_header_start(struct loom_ws_parser *p)
 	case LOOM_WSOP_PING:
 	case LOOM_WSOP_PONG:
 		if (p->rsv1)
-			return ws_fail(p, 1002);
+			return ws_defer(p, 1002);
 		break;
 	default:
-		return ws_fail(p, 1002);	/* reserved opcodes */
+		return ws_defer(p, 1002);	/* reserved opcodes */
 	}
 	if (p->masked != p->server)
-		return ws_fail(p, 1002);	/* clients mask, servers do not */
-
-	p->hdr_need = (uint8_t)(2 + (l7 == 126 ? 2 : l7 == 127 ? 8 : 0) +
-				(p->masked ? 4 : 0));
+		return ws_defer(p, 1002);	/* clients mask, servers do not */
 
 	return 0;
 }

@@ -74,6 +74,7 @@ struct loom_ws_parser {
 	uint8_t ctl_len;
 	uint8_t ctl[LOOM_WS_MAX_CTL];
 	uint16_t error;		/* the close code once in error */
+	uint16_t pending_err;	/* found in the first bytes, given with the header */
 };
 
 /*
