@@ -48,6 +48,7 @@ static struct {
 	int pubrels;
 	int pubcomps;
 	int alias_ok;
+	int writeable, writeable_early;
 } st;
 
 static const struct scen *cur;
@@ -207,6 +208,11 @@ client_cb(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
 		break;
 	case LOOM_CB_MQTT_ACK:
 		st.acks++;
+		break;
+	case LOOM_CB_MQTT_CLIENT_WRITEABLE:
+		st.writeable++;
+		if (!st.established)
+			st.writeable_early++;
 		break;
 	case LOOM_CB_MQTT_CLIENT_CLOSED:
 		st.closed++;
@@ -498,16 +504,22 @@ static void
 test_qos2_in(void)
 {
 	static const struct scen s = SC("qos2 in", 4, ca3, qos2_dup, -1);
+	struct loom_conn *c;
 	int i;
 
 	memset(&st, 0, sizeof(st));
 	cur = &s;
 	qos2_phase = 1;
-	LT_CHECK(connect_client(cur, 1) != NULL);
+	c = connect_client(cur, 1);
+	LT_CHECK(c != NULL);
+	/* asked for while still connecting: it comes once CONNACK is in, not before */
+	LT_CHECK_EQ(loom_callback_on_writable(c), 0);
 	for (i = 0; i < 50 && !st.pubcomps; i++)
 		loom_service(ctx, 20);
 	LT_CHECK_EQ(st.rx, 1);		/* delivered once */
 	LT_CHECK_EQ(st.pubcomps, 1);
+	LT_CHECK_EQ(st.writeable, 1);
+	LT_CHECK_EQ(st.writeable_early, 0);
 	qos2_phase = 0;
 	if (bconn)
 		loom_close(bconn, LOOM_CLOSE_NOSTATUS);
