@@ -83,10 +83,13 @@ h1_path(struct loom_h1_ah *ah)
 	}
 	end = t + tl;
 	if (t[0] != '/') {
-		/* absolute-form: "http://host[:port]/path" -> "/path" */
-		const char *s = tl > 3 ? strstr(t, "://") : NULL;
+		/* absolute-form: "http://host[:port]/path" -> "/path"; the target is
+		 * not NUL-terminated, so the search stays inside it */
+		const char *s = t;
 
-		if (!s || s >= end)
+		while (s + 3 <= end && memcmp(s, "://", 3))
+			s++;
+		if (s + 3 > end)
 			return -1;
 		s += 3;
 		while (s < end && *s != '/' && *s != '?')
