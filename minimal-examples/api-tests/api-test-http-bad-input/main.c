@@ -248,6 +248,12 @@ main(void)
 	expect("unknown method", "BREW /ok HTTP/1.1\r\nHost: a\r\n\r\n", 501, 1);
 	still_ok();
 
+	/* absolute-form targets are served by their path */
+	expect("absolute-form", "GET http://a/ok?x=1 HTTP/1.1\r\nHost: a\r\n"
+	       "Connection: close\r\n\r\n", 200, 1);
+	expect("absolute-form, no path", "GET http://a HTTP/1.1\r\nHost: a\r\n"
+	       "Connection: close\r\n\r\n", 200, 1);
+
 	/* limits at their edges */
 	make_request_with_target(req, sizeof(req), MAX_URI);
 	expect("URI at the limit", req, 200, 0);
