@@ -11,6 +11,10 @@ LOOM_DEBS_BUILD="build-essential cmake ninja-build pkg-config libssl-dev openssl
 # instruction counts, doxygen for the docs check.
 LOOM_DEBS_TEST="clang libclang-rt-14-dev llvm valgrind doxygen libmbedtls-dev"
 
+# The event libraries Loom's shims are built against when found (issue [evlibs],
+# READMEs/README.event-libs.md); test.sh installs them so every shim is tested.
+LOOM_DEBS_EVLIBS="libuv1-dev libevent-dev libev-dev libglib2.0-dev"
+
 # ---------------------------------------------------------------------------------
 # PEERS: the real programs the interop tests talk to (DESIGN.md section 9). An issue
 # that adds tests against a peer appends its Debian package(s) here, e.g.

@@ -15,6 +15,7 @@
 #define MQTT_DEF_INFLIGHT	16
 #define MQTT_MAX_HELD_OUTPUT	(256u * 1024u)	/* publish says EBUSY past this */
 #define MQTT_STACK_PKT		512
+#define MQTT_KEEP_RX_BUF	4096		/* rx buffers larger are freed after use */
 
 /* what an entry of the session's out list waits for */
 enum {
@@ -715,6 +716,12 @@ mqtt_rx(struct loom_mqtt *m, const uint8_t *buf, size_t len, struct mqtt_fail *f
 			r = on_packet(m, f);
 			if (r)
 				return r;
+			if (m->fr.cap > MQTT_KEEP_RX_BUF) {
+				/* a big packet is through: do not hold its buffer while idle */
+				loom_free(m->fr.body);
+				m->fr.body = NULL;
+				m->fr.cap = 0;
+			}
 		}
 	}
 
