@@ -1,8 +1,10 @@
 /*
  * loom-test-server: the server tests, scripts and people try Loom against
  * (DESIGN.md section 10): HTTP/1.1 on -p (default 7681) serving the demo site and
- * POST /post; optionally a raw TCP echo service on --raw-port. Later issues add
- * WebSocket, TLS and h2 on the same ports.
+ * POST /post, and WebSocket on the same port with the protocols loom-echo (each
+ * message back whole, up to 16 MiB; larger gets 1009), loom-mirror (each message to
+ * every mirror client) and loom-increment (a counter pushed every 50 ms);
+ * optionally a raw TCP echo service on --raw-port. Later issues add h2.
  */
 #include <loom.h>
 
@@ -128,6 +130,263 @@ callback_raw_echo(struct loom_conn *conn, enum loom_callback_reason reason, void
 	return 0;
 }
 
+/* ---- WebSocket: loom-echo ---- */
+
+#define WS_MAX_MESSAGE	(16u * 1024 * 1024)
+#define WS_ECHO_QUEUE	16
+
+struct ws_msg {
+	struct ws_msg *next;
+	size_t len;
+	int binary;
+	unsigned char buf[];		/* LOOM_PRE + len */
+};
+
+struct ws_echo_conn {
+	struct ws_msg *head, *tail;	/* whole messages to send back */
+	unsigned int queued;
+	unsigned char *rx;		/* the message coming in */
+	size_t rx_len, rx_alloc;
+	int rx_stopped;
+};
+
+/* add a piece of the incoming message; returns the whole message at its end */
+static int
+ws_rx_piece(struct loom_conn *conn, unsigned char **rx, size_t *rx_len, size_t *alloc,
+	    const void *in, size_t len, struct ws_msg **done)
+{
+	*done = NULL;
+	if (*rx_len + len > *alloc) {
+		size_t na = *rx_len + len + (*rx_len + len) / 2 + 256;
+		unsigned char *nb = realloc(*rx, na);
+
+		if (!nb)
+			return -1;
+		*rx = nb;
+		*alloc = na;
+	}
+	if (len)
+		memcpy(*rx + *rx_len, in, len);
+	*rx_len += len;
+	if (!loom_ws_is_final_fragment(conn))
+		return 0;
+	*done = malloc(sizeof(**done) + LOOM_PRE + *rx_len);
+	if (!*done)
+		return -1;
+	(*done)->next = NULL;
+	(*done)->len = *rx_len;
+	(*done)->binary = loom_ws_frame_is_binary(conn);
+	if (*rx_len)
+		memcpy((*done)->buf + LOOM_PRE, *rx, *rx_len);
+	*rx_len = 0;
+	if (*alloc > 65536) {
+		/* do not keep a big buffer for the next small message */
+		free(*rx);
+		*rx = NULL;
+		*alloc = 0;
+	}
+
+	return 0;
+}
+
+static int
+callback_ws_echo(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
+		 void *in, size_t len)
+{
+	struct ws_echo_conn *ec = user;
+	struct ws_msg *m;
+
+	switch (reason) {
+	case LOOM_CB_RECEIVE:
+		if (ws_rx_piece(conn, &ec->rx, &ec->rx_len, &ec->rx_alloc, in, len, &m))
+			return -1;
+		if (!m)
+			break;
+		if (ec->tail)
+			ec->tail->next = m;
+		else
+			ec->head = m;
+		ec->tail = m;
+		/* a client that does not read its echoes is held back */
+		if (++ec->queued >= WS_ECHO_QUEUE && !ec->rx_stopped) {
+			ec->rx_stopped = 1;
+			loom_rx_flow_control(conn, 0);
+		}
+		return loom_callback_on_writable(conn) < 0 ? -1 : 0;
+	case LOOM_CB_SERVER_WRITEABLE:
+		m = ec->head;
+		if (!m)
+			break;
+		if (loom_write(conn, m->buf + LOOM_PRE, m->len,
+			       m->binary ? LOOM_WRITE_BINARY : LOOM_WRITE_TEXT) < 0)
+			return -1;
+		ec->head = m->next;
+		if (!ec->head)
+			ec->tail = NULL;
+		free(m);
+		ec->queued--;
+		if (ec->rx_stopped && ec->queued < WS_ECHO_QUEUE / 2) {
+			ec->rx_stopped = 0;
+			loom_rx_flow_control(conn, 1);
+		}
+		if (ec->head)
+			return loom_callback_on_writable(conn) < 0 ? -1 : 0;
+		break;
+	case LOOM_CB_CLOSED:
+		while (ec->head) {
+			m = ec->head;
+			ec->head = m->next;
+			free(m);
+		}
+		free(ec->rx);
+		memset(ec, 0, sizeof(*ec));
+		break;
+	default:
+		break;
+	}
+
+	return 0;
+}
+
+/* ---- WebSocket: loom-mirror, every message to every mirror client ---- */
+
+#define MIRROR_RING	64
+#define MIRROR_MAX	(64 * 1024)
+
+struct mirror_conn {
+	uint32_t next;			/* the ring sequence it sends next */
+	unsigned char *rx;
+	size_t rx_len, rx_alloc;
+};
+
+static struct {
+	struct ws_msg *ring[MIRROR_RING];
+	uint32_t head;			/* sequence of the next message stored */
+} mirror;
+
+static int
+callback_ws_mirror(struct loom_conn *conn, enum loom_callback_reason reason,
+		   void *user, void *in, size_t len)
+{
+	struct mirror_conn *mc = user;
+	struct ws_msg *m;
+
+	switch (reason) {
+	case LOOM_CB_ESTABLISHED:
+		mc->next = mirror.head;	/* from now on */
+		break;
+	case LOOM_CB_RECEIVE:
+		if (mc->rx_len + len > MIRROR_MAX) {
+			loom_ws_close_reason(conn, 1009, "mirror messages are 64 KiB at most",
+					     34);
+			return -1;
+		}
+		if (ws_rx_piece(conn, &mc->rx, &mc->rx_len, &mc->rx_alloc, in, len, &m))
+			return -1;
+		if (!m)
+			break;
+		free(mirror.ring[mirror.head % MIRROR_RING]);
+		mirror.ring[mirror.head % MIRROR_RING] = m;
+		mirror.head++;
+		loom_callback_on_writable_all_protocol(loom_get_vhost(conn),
+						       loom_get_protocol(conn));
+		break;
+	case LOOM_CB_SERVER_WRITEABLE:
+		if (mirror.head - mc->next > MIRROR_RING)
+			mc->next = mirror.head - MIRROR_RING;	/* too slow: skip */
+		if (mc->next == mirror.head)
+			break;
+		m = mirror.ring[mc->next % MIRROR_RING];
+		/* the frame header goes in the shared message's headroom: that is
+		 * fine, each write is whole before the next one starts */
+		if (loom_write(conn, m->buf + LOOM_PRE, m->len,
+			       m->binary ? LOOM_WRITE_BINARY : LOOM_WRITE_TEXT) < 0)
+			return -1;
+		mc->next++;
+		if (mc->next != mirror.head)
+			return loom_callback_on_writable(conn) < 0 ? -1 : 0;
+		break;
+	case LOOM_CB_CLOSED:
+		free(mc->rx);
+		memset(mc, 0, sizeof(*mc));
+		break;
+	default:
+		break;
+	}
+
+	return 0;
+}
+
+static void
+mirror_free(void)
+{
+	unsigned int n;
+
+	for (n = 0; n < MIRROR_RING; n++) {
+		free(mirror.ring[n]);
+		mirror.ring[n] = NULL;
+	}
+}
+
+/* ---- WebSocket: loom-increment, a counter every 50 ms; "reset" resets it ---- */
+
+struct increment_conn {
+	unsigned long count;
+};
+
+static struct {
+	struct loom_sul sul;
+	struct loom_vhost *vh;
+	const struct loom_protocol *p;
+	unsigned int clients;
+} incr;
+
+static void
+increment_tick(struct loom_sul *sul)
+{
+	if (!incr.clients)
+		return;
+	loom_callback_on_writable_all_protocol(incr.vh, incr.p);
+	loom_sul_schedule(ctx, 0, &incr.sul, increment_tick, 50 * 1000);
+}
+
+static int
+callback_ws_increment(struct loom_conn *conn, enum loom_callback_reason reason,
+		      void *user, void *in, size_t len)
+{
+	struct increment_conn *ic = user;
+	unsigned char buf[LOOM_PRE + 24];
+	int n;
+
+	switch (reason) {
+	case LOOM_CB_ESTABLISHED:
+		ic->count = 0;
+		incr.vh = loom_get_vhost(conn);
+		incr.p = loom_get_protocol(conn);
+		if (!incr.clients++)
+			loom_sul_schedule(ctx, 0, &incr.sul, increment_tick, 50 * 1000);
+		break;
+	case LOOM_CB_RECEIVE:
+		if (len == 5 && !memcmp(in, "reset", 5))
+			ic->count = 0;
+		break;
+	case LOOM_CB_SERVER_WRITEABLE:
+		n = snprintf((char *)buf + LOOM_PRE, sizeof(buf) - LOOM_PRE, "%lu",
+			     ic->count++);
+		if (loom_write(conn, buf + LOOM_PRE, (size_t)n, LOOM_WRITE_TEXT) < 0)
+			return -1;
+		break;
+	case LOOM_CB_CLOSED:
+		if (incr.clients && !--incr.clients)
+			loom_sul_cancel(&incr.sul);
+		break;
+	default:
+		break;
+	}
+
+	return 0;
+}
+
 static const struct loom_protocol raw_protocols[] = {
 	{ "loom-raw-echo", callback_raw_echo, sizeof(struct echo_conn), 0, 0, NULL, 0 },
 	LOOM_PROTOCOL_LIST_TERM
@@ -136,6 +395,10 @@ static const struct loom_protocol raw_protocols[] = {
 static const struct loom_protocol http_protocols[] = {
 	{ "http", loom_callback_default, 0, 0, 0, NULL, 0 },
 	{ "loom-post", callback_post, sizeof(struct post_conn), 0, 0, NULL, 0 },
+	{ "loom-echo", callback_ws_echo, sizeof(struct ws_echo_conn), 0, 0, NULL, 0 },
+	{ "loom-mirror", callback_ws_mirror, sizeof(struct mirror_conn), 0, 0, NULL, 0 },
+	{ "loom-increment", callback_ws_increment, sizeof(struct increment_conn), 0, 0,
+	  NULL, 0 },
 	LOOM_PROTOCOL_LIST_TERM
 };
 
@@ -233,6 +496,7 @@ main(int argc, char **argv)
 {
 	struct loom_http_mount mounts[2];
 	struct loom_http_vhost_info hinfo;
+	struct loom_ws_vhost_info wsinfo;
 	struct loom_context_info info;
 	struct loom_vhost_info vinfo;
 	struct loom_vhost *vh;
@@ -259,6 +523,10 @@ main(int argc, char **argv)
 	memset(&hinfo, 0, sizeof(hinfo));
 	hinfo.mounts = mounts;
 	hinfo.max_body = opts.max_body;
+	/* WebSocket on the same vhosts: a handshake naming no protocol gets echo */
+	memset(&wsinfo, 0, sizeof(wsinfo));
+	wsinfo.max_message = WS_MAX_MESSAGE;
+	wsinfo.default_protocol = "loom-echo";
 
 	memset(&vinfo, 0, sizeof(vinfo));
 	vinfo.name = "http";
@@ -267,6 +535,7 @@ main(int argc, char **argv)
 	vinfo.unix_socket_path = opts.unix_path;
 	vinfo.protocols = http_protocols;
 	vinfo.http = &hinfo;
+	vinfo.ws = &wsinfo;
 	vh = loom_create_vhost(ctx, &vinfo);
 	if (!vh) {
 		loom_context_destroy(ctx);
@@ -296,6 +565,7 @@ main(int argc, char **argv)
 		vinfo.iface = opts.iface;
 		vinfo.protocols = http_protocols;
 		vinfo.http = &hinfo;
+		vinfo.ws = &wsinfo;
 		vinfo.tls = &tinfo;
 		vh = loom_create_vhost(ctx, &vinfo);
 		if (!vh) {
@@ -324,6 +594,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	r = loom_run(ctx, 0);
 	loom_context_destroy(ctx);
+	mirror_free();
 
 	return r ? 1 : 0;
 }

@@ -1,0 +1,26 @@
+#!/bin/bash
+# test-server-ws.sh SERVER: loom-test-server's WebSocket protocols
+# (test-server-ws.py), then SIGTERM and a clean exit.
+set -u
+server=$1
+here=$(cd "$(dirname "$0")" && pwd)
+log=$(mktemp)
+"$server" -p 0 2>"$log" &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$log"' EXIT
+port=
+for _ in $(seq 1 100); do
+	port=$(sed -n 's/^listening on \([0-9]*\)$/\1/p' "$log")
+	[ -n "$port" ] && break
+	sleep 0.05
+done
+[ -n "$port" ] || { echo "no listening line"; cat "$log"; exit 1; }
+timeout 150 /usr/bin/python3 "$here/test-server-ws.py" "$port"
+fail=$?
+kill -TERM $pid
+wait $pid
+rc=$?
+trap 'rm -f "$log"' EXIT
+[ $rc -eq 0 ] && echo "ok: clean exit on SIGTERM" || { echo "FAIL: exit $rc on SIGTERM"; fail=1; }
+grep -q "Sanitizer\|runtime error" "$log" && { grep -A20 "Sanitizer\|runtime error" "$log" | head -30; fail=1; }
+exit $fail
