@@ -247,7 +247,8 @@ mqtt_pingresp_timeout(struct loom_sul *sul)
 {
 	struct loom_mqtt *m = loom_container_of(sul, struct loom_mqtt, sul_pingresp);
 
-	loom__close_now(m->conn, LOOM_CLOSE_ABNORMAL, "mqtt: no PINGRESP in time");
+	loom__close_now(m->conn, LOOM_CLOSE_ABNORMAL, m->state == MS_CONNECT_SENT ?
+			"mqtt: no CONNACK in time" : "mqtt: no PINGRESP in time");
 }
 
 static void
@@ -336,7 +337,10 @@ mqtt_alpn_negotiated(struct loom_conn *conn, const char *alpn)
 	/* to the user the conn is "connected" once CONNACK accepts it */
 	conn->flags &= ~LCF_ESTABLISHED;
 	m->state = MS_CONNECT_SENT;
-	loom_set_timeout(conn, LOOM_TO_AWAITING_RX, (int)conn->pt->ctx->timeout_secs);
+	/* the PINGRESP timer also bounds the wait for CONNACK */
+	loom_sul_schedule(conn->pt->ctx, conn->pt->tsi, &m->sul_pingresp,
+			  mqtt_pingresp_timeout,
+			  (loom_usec_t)conn->pt->ctx->timeout_secs * LOOM_US_PER_SEC);
 
 	return mqtt_send(m, m->connect_pkt, m->connect_len) ? -1 : 0;
 }
@@ -443,7 +447,7 @@ on_connack(struct loom_mqtt *m, const struct loom_mqtt_pkt *k, struct mqtt_fail 
 		m->s->qos2_in_count = 0;	/* the server has no state for them */
 
 	m->state = MS_ESTABLISHED;
-	loom_set_timeout(conn, LOOM_TO_NONE, 0);
+	loom_sul_cancel(&m->sul_pingresp);
 	if (m->keep_alive)
 		loom_sul_schedule(conn->pt->ctx, conn->pt->tsi, &m->sul_ka, mqtt_ka_cb,
 				  (loom_usec_t)m->keep_alive * LOOM_US_PER_SEC);

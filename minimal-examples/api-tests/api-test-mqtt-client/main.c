@@ -2,7 +2,8 @@
  * api-test-mqtt-client: the MQTT client role against a scripted fake broker in the
  * same process (a raw listener): each hostile or malformed packet gets DISCONNECT
  * with the right reason code (v5) or a bare DISCONNECT (3.1.1) and the close;
- * CONNACK refusals reach LOOM_CB_CLIENT_CONNECTION_ERROR as text; keepalive
+ * CONNACK refusals reach LOOM_CB_CLIENT_CONNECTION_ERROR as text, as does a
+ * missing CONNACK; keepalive
  * PINGREQs go out and a missing PINGRESP closes; an unacknowledged QoS 1 and QoS 2
  * publish is sent again with DUP on the next connection of the same session; a
  * duplicate inbound QoS 2 publish is delivered once; inbound topic aliases name
@@ -399,6 +400,24 @@ test_refused(void)
 	LT_CHECK(!strcmp(st.error, "mqtt: bad user name or password"));
 }
 
+/* a broker that never answers CONNECT: the context's timeout (2 s here) ends it */
+static void
+test_no_connack(void)
+{
+	static const uint8_t none[1] = { 0 };
+	static const struct scen s = { "no CONNACK", 4, none, 0, none, 0, -1, NULL, 0, 0,
+				       0, 0, 0, 0, 0 };
+	long long t0 = now_ms();
+
+	memset(&st, 0, sizeof(st));
+	cur = &s;
+	LT_CHECK(connect_client(cur, 1) != NULL);
+	run_until_closed(6000, 0);
+	LT_CHECK_EQ(st.conn_error, 1);
+	LT_CHECK(!strcmp(st.error, "mqtt: no CONNACK in time"));
+	LT_CHECK(now_ms() - t0 >= 1800 && now_ms() - t0 < 4000);
+}
+
 static void
 test_keepalive(void)
 {
@@ -533,6 +552,7 @@ main(void)
 	struct loom_vhost_info vi;
 
 	memset(&info, 0, sizeof(info));
+	info.timeout_secs = 2;
 	ctx = loom_create_context(&info);
 	LT_CHECK(ctx != NULL);
 	if (!ctx)
@@ -551,6 +571,7 @@ main(void)
 	if (bvh && cvh) {
 		test_hostile();
 		test_refused();
+		test_no_connack();
 		test_keepalive();
 		test_resend();
 		test_qos2_in();
