@@ -1,0 +1,205 @@
+/*
+ * fuzz-mqtt-client.c: the MQTT client role whole (lib/roles/mqtt/client.c), not
+ * only its codec: a Loom client connects to a raw listener in the same context
+ * that answers CONNECT with the fuzz input, then closes. The client has a QoS 1
+ * and a QoS 2 publish and a SUBSCRIBE in flight (ids 1, 2, 3) and replies to what
+ * it gets, so acks, aliases, QoS 2 flows and errors all run; every input must end
+ * with the client closed (or refused) and nothing left allocated.
+ *
+ * Input: [mode] stream...   mode & 1: MQTT 5 (else 3.1.1); mode & 2: the input is
+ * sent in two writes (split at the middle).
+ */
+#include <loom.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define check(x) do { if (!(x)) abort(); } while (0)
+
+static const uint8_t *feed;
+static size_t feed_len;
+static int split, ended, established;
+static long live;
+
+static void *
+counting_realloc(void *ptr, size_t size, const char *reason)
+{
+	void *p;
+
+	(void)reason;
+	if (!size) {
+		if (ptr) {
+			live--;
+			free(ptr);
+		}
+		return NULL;
+	}
+	p = realloc(ptr, size);
+	if (p && !ptr)
+		live++;
+
+	return p;
+}
+
+static void
+bsend(struct loom_conn *c, const uint8_t *b, size_t len)
+{
+	uint8_t *buf;
+
+	if (!len)
+		return;
+	buf = malloc(LOOM_PRE + len);
+	check(buf);
+	memcpy(buf + LOOM_PRE, b, len);
+	loom_write(c, buf + LOOM_PRE, len, LOOM_WRITE_RAW);
+	free(buf);
+}
+
+static int
+broker_cb(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
+	  void *in, size_t len)
+{
+	int *sent = user;
+
+	(void)in;
+	(void)len;
+	if (reason == LOOM_CB_RAW_RX && !*sent) {
+		/* whatever the client says, the stream goes back, then the close */
+		*sent = 1;
+		if (split && feed_len > 1) {
+			bsend(conn, feed, feed_len / 2);
+			bsend(conn, feed + feed_len / 2, feed_len - feed_len / 2);
+		} else
+			bsend(conn, feed, feed_len);
+		loom_close(conn, LOOM_CLOSE_NORMAL);
+	}
+
+	return 0;
+}
+
+static int
+client_cb(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
+	  void *in, size_t len)
+{
+	const struct loom_mqtt_message *m = in;
+	const struct loom_mqtt_ack *a = in;
+	struct loom_mqtt_publish_info pub;
+	struct loom_mqtt_topic t;
+	size_t cur = 0, nl, vl;
+	const char *n, *v;
+
+	(void)user;
+	(void)len;
+	switch (reason) {
+	case LOOM_CB_MQTT_CLIENT_ESTABLISHED:
+		established = 1;
+		memset(&pub, 0, sizeof(pub));
+		pub.topic = "f/t";
+		pub.payload = "p";
+		pub.payload_len = 1;
+		pub.qos = 1;
+		loom_mqtt_publish(conn, &pub);
+		pub.qos = 2;
+		loom_mqtt_publish(conn, &pub);
+		memset(&t, 0, sizeof(t));
+		t.filter = "f/#";
+		t.qos = 2;
+		loom_mqtt_subscribe(conn, &t, 1);
+		break;
+	case LOOM_CB_MQTT_CLIENT_RX:
+		check(m->topic_len <= 65535 && (m->topic || !m->topic_len));
+		while (loom_mqtt_user_property_next(m, &cur, &n, &nl, &v, &vl))
+			check(nl <= 65535 && vl <= 65535);
+		break;
+	case LOOM_CB_MQTT_ACK:
+	case LOOM_CB_MQTT_SUBSCRIBED:
+	case LOOM_CB_MQTT_UNSUBSCRIBED:
+	case LOOM_CB_MQTT_SERVER_DISCONNECT:
+		check(a->count >= 1 && a->reasons);
+		break;
+	case LOOM_CB_MQTT_CLIENT_CLOSED:
+	case LOOM_CB_CLIENT_CONNECTION_ERROR:
+		ended++;
+		break;
+	default:
+		break;
+	}
+
+	return 0;
+}
+
+static const struct loom_protocol bprotos[] = {
+	{ "broker", broker_cb, sizeof(int), 0, 0, NULL, 0 },
+	LOOM_PROTOCOL_LIST_TERM
+};
+static const struct loom_protocol cprotos[] = {
+	{ "mqtt", client_cb, 0, 0, 0, NULL, 0 },
+	LOOM_PROTOCOL_LIST_TERM
+};
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct loom_client_connect_info ci;
+	struct loom_mqtt_client_info mi;
+	struct loom_context_info info;
+	struct loom_vhost_info vi;
+	struct loom_vhost *bvh, *cvh;
+	struct loom_context *ctx;
+	int spins = 0;
+
+	if (size < 1 || size > 8192)
+		return 0;
+	loom_set_allocator(counting_realloc);
+	loom_set_log_level(0, NULL);
+	feed = data + 1;
+	feed_len = size - 1;
+	split = !!(data[0] & 2);
+	ended = established = 0;
+	live = 0;
+
+	memset(&info, 0, sizeof(info));
+	info.timeout_secs = 2;
+	ctx = loom_create_context(&info);
+	check(ctx);
+	memset(&vi, 0, sizeof(vi));
+	vi.options = LOOM_VHOST_OPT_RAW | LOOM_VHOST_OPT_IPV4_ONLY;
+	vi.protocols = bprotos;
+	bvh = loom_create_vhost(ctx, &vi);
+	memset(&vi, 0, sizeof(vi));
+	vi.name = "c";
+	vi.options = LOOM_VHOST_OPT_NO_LISTEN;
+	vi.protocols = cprotos;
+	cvh = loom_create_vhost(ctx, &vi);
+	check(bvh && cvh);
+
+	memset(&mi, 0, sizeof(mi));
+	mi.client_id = "fz";
+	mi.protocol_version = (data[0] & 1) ? LOOM_MQTT_V5 : LOOM_MQTT_V311;
+	mi.clean_start = 1;
+	mi.keep_alive = 60;
+	mi.topic_alias_maximum = 3;
+	mi.receive_maximum = 4;
+	mi.maximum_packet_size = 4096;
+	mi.use_topic_alias = 1;
+	memset(&ci, 0, sizeof(ci));
+	ci.context = ctx;
+	ci.vhost = cvh;
+	ci.address = "127.0.0.1";
+	ci.port = loom_vhost_port(bvh);
+	ci.mqtt = &mi;
+	check(loom_client_connect(&ci));
+	/* the broker closes after sending: the client must end */
+	while (!ended && spins++ < 400)
+		loom_service(ctx, 10);
+	check(ended == 1);
+	loom_context_destroy(ctx);
+	check(live == 0);
+	loom_set_allocator(NULL);
+
+	return 0;
+}
