@@ -26,7 +26,7 @@ LOOM_DEBS_EVLIBS="libuv1-dev libevent-dev libev-dev libglib2.0-dev"
 LOOM_DEBS_PEERS_HTTP="curl python3 nginx-light"
 LOOM_DEBS_PEERS_TLS="openssl curl python3"
 LOOM_DEBS_PEERS_DNS="dnsmasq-base"
-LOOM_DEBS_PEERS_WS="python3-websockets nodejs node-ws"
+LOOM_DEBS_PEERS_WS="python3-websockets nodejs node-ws chromium"
 LOOM_DEBS_PEERS_MQTT="mosquitto mosquitto-clients"
 LOOM_DEBS_PEERS="$LOOM_DEBS_PEERS_HTTP $LOOM_DEBS_PEERS_TLS $LOOM_DEBS_PEERS_DNS $LOOM_DEBS_PEERS_WS $LOOM_DEBS_PEERS_MQTT"
 # ---------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 #!/bin/bash
-# test-server-ws.sh SERVER: loom-test-server's WebSocket protocols
-# (test-server-ws.py), then SIGTERM and a clean exit.
+# test-server-ws.sh SERVER [browser]: loom-test-server's WebSocket protocols
+# (test-server-ws.py), or with "browser" the demo page in headless Chromium
+# (test-server-browser.py), then SIGTERM and a clean exit.
 set -u
 server=$1
+mode=${2:-protocols}
 here=$(cd "$(dirname "$0")" && pwd)
 log=$(mktemp)
 "$server" -p 0 2>"$log" &
@@ -15,7 +17,12 @@ for _ in $(seq 1 100); do
 	sleep 0.05
 done
 [ -n "$port" ] || { echo "no listening line"; cat "$log"; exit 1; }
-timeout 150 /usr/bin/python3 "$here/test-server-ws.py" "$port"
+if [ "$mode" = browser ]; then
+	command -v chromium >/dev/null || { echo "chromium missing (contrib/deps.sh)"; exit 1; }
+	timeout 60 /usr/bin/python3 "$here/test-server-browser.py" "$port"
+else
+	timeout 150 /usr/bin/python3 "$here/test-server-ws.py" "$port"
+fi
 fail=$?
 kill -TERM $pid
 wait $pid
