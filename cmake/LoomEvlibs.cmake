@@ -54,6 +54,18 @@ if (LOOM_WITH_LIBEV)
 endif()
 set(LOOM_WITH_LIBEV ${_found})
 
+# Debian's libev.so also exports libevent's API names (event_add, event_new ...: its
+# compatibility layer), so libev and libevent cannot share one program: calls meant
+# for libevent would land in libev. With both found, libev wins; build libevent
+# with -DLOOM_WITH_LIBEV=OFF.
+if (LOOM_WITH_LIBEV AND LOOM_WITH_LIBEVENT)
+	message(STATUS "event lib libevent: left out, it cannot share a program with "
+		"libev (-DLOOM_WITH_LIBEV=OFF builds it)")
+	set(LOOM_WITH_LIBEVENT OFF)
+	list(REMOVE_ITEM LOOM_EVLIBS_BUILT libevent)
+	set(LOOM_EVLIB_LIBEVENT_LIBS)
+endif()
+
 set(LOOM_EVLIB_PC_LIBS "")
 foreach(_l uv event_core glib-2.0 ev)
 	if ((_l STREQUAL "uv" AND LOOM_WITH_LIBUV) OR

@@ -48,6 +48,10 @@ macro(loom_add_evlib_copies)
 				set_tests_properties(${T_NAME}@${_e} PROPERTIES
 					LABELS "evlibs;evlibs-${_e}" TIMEOUT ${T_TIMEOUT}
 					ENVIRONMENT "LOOM_EVLIB=${_e}")
+				# a copy may use the same fixed names (a Unix socket, a
+				# file) as the original: never run them at the same time
+				set_tests_properties(${T_NAME} ${T_NAME}@${_e} PROPERTIES
+					RESOURCE_LOCK ${T_NAME})
 				if ("tls" IN_LIST T_LABELS)
 					set_tests_properties(${T_NAME}@${_e} PROPERTIES
 						FIXTURES_REQUIRED tls-certs)

@@ -21,7 +21,8 @@ cd "$(dirname "$(readlink -f "$0")")/.." || exit 1
 # Every tree builds the event-lib shims found and runs their own tests (label
 # evlibs); the raw, h1 and ws sets run again on each lib (labels evlibs-<lib>) in
 # the release and asan-epoll trees only, to keep the run short. GLib (opt-in: its
-# load-time allocations would fail other trees' valgrind tests) is in asan-epoll.
+# load-time allocations would fail other trees' valgrind tests) and libevent (it
+# cannot share a program with libev) are tested in asan-epoll, libev in release.
 no_evlib_copies=(-DLOOM_TEST_EVLIB_COPIES=OFF)
 all_trees="release mbedtls asan-poll asan-mbedtls asan-epoll tsan"
 san_build=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_C_FLAGS_DEBUG=-g -O1")
@@ -47,7 +48,7 @@ define_tree() {
 			# the loop and socket tests only
 		tree_cc=gcc; tree_labels="core|evlibs"
 		tree_opts=("${san_build[@]}" -DLOOM_WITH_ASAN=ON -DLOOM_WITH_EPOLL=ON
-			   -DLOOM_WITH_TLS=none -DLOOM_WITH_GLIB=ON) ;;
+			   -DLOOM_WITH_TLS=none -DLOOM_WITH_GLIB=ON -DLOOM_WITH_LIBEV=OFF) ;;
 	tsan)		# ThreadSanitizer with clang: the tests labelled tsan only
 		tree_cc=clang; tree_labels="tsan"
 		tree_opts=("${san_build[@]}" -DLOOM_WITH_TSAN=ON "${no_evlib_copies[@]}") ;;

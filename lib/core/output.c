@@ -5,6 +5,7 @@
  */
 #include "core/private-core.h"
 #include "roles/private-roles.h"
+#include "event-libs/private-event-libs.h"
 
 /* a fatal write error: close from the loop, the caller may still hold conn */
 static int
@@ -228,6 +229,8 @@ loom_callback_on_writable(struct loom_conn *conn)
 	if (conn->flags & LCF_KNOWN_WRITABLE) {
 		/* the last write went through whole: no need to ask the kernel */
 		loom_dll2_add_tail(&conn->list_pending, &conn->pt->pending_writable);
+		if (conn->pt->ctx->evlib->work_queued)
+			conn->pt->ctx->evlib->work_queued(conn->pt);
 		return 0;
 	}
 	loom__io(conn, LOOM_EV_START | LOOM_EV_WRITE);

@@ -28,6 +28,10 @@ struct loom_event_lib_ops {
 	void (*destroy_pt)(struct loom_pt *pt);
 	/* the soonest sul changed (foreign loops re-arm their timer); may be NULL */
 	void (*sul_changed)(struct loom_pt *pt);
+	/* work that needs no fd event was queued (a WRITEABLE the last write made
+	 * certain), possibly from the app's own callbacks: a guest whose loop has no
+	 * prepare step (libevent) makes its next poll not sleep; may be NULL */
+	void (*work_queued)(struct loom_pt *pt);
 };
 
 /* the default event lib of this build: epoll or poll */
