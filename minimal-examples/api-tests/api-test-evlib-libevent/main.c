@@ -14,6 +14,7 @@
 #include <sys/time.h>
 #include <pthread.h>
 #include <string.h>
+#include <dirent.h>
 
 #define MSG "hello from the guest"
 
@@ -228,6 +229,117 @@ out:
 	LT_CHECK_EQ(closes, 1);
 }
 
+/* ---- 100 idle conns: no wakeups; 1000 opened and closed: nothing left ---- */
+
+#define MANY 100
+static struct loom_conn *many[MANY];
+static int many_up;
+
+static int
+cb_many(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
+	void *in, size_t len)
+{
+	int i;
+
+	switch (reason) {
+	case LOOM_CB_RAW_CONNECTED:
+		for (i = 0; i < MANY; i++)
+			if (!many[i]) {
+				many[i] = conn;
+				many_up++;
+				break;
+			}
+		break;
+	case LOOM_CB_RAW_CLOSE:
+		for (i = 0; i < MANY; i++)
+			if (many[i] == conn) {
+				many[i] = NULL;
+				many_up--;
+			}
+		break;
+	default:
+		break;
+	}
+
+	return 0;
+}
+
+static const struct loom_protocol many_protocols[] = {
+	{ .name = "sink", .callback = loom_callback_default },
+	{ .name = "many", .callback = cb_many },
+	{ .name = NULL }
+};
+
+static int
+count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+
+	return n - 1;	/* the dir's own fd */
+}
+
+static void
+test_many(void)
+{
+	struct loom_client_connect_info ci;
+	struct loom_vhost_info vi;
+	struct loom_context *ctx;
+	struct loom_vhost *vh;
+	int round, i, turns, fds_before = count_fds(), opened = 0;
+	unsigned int n;
+
+	ctx = guest_context();
+	LT_CHECK(ctx != NULL);
+	if (!ctx)
+		return;
+	memset(&vi, 0, sizeof(vi));
+	vi.options = LOOM_VHOST_OPT_RAW;
+	vi.iface = "127.0.0.1";
+	vi.protocols = many_protocols;
+	vh = loom_create_vhost(ctx, &vi);
+	LT_CHECK(vh != NULL);
+	if (!vh)
+		goto out;
+	memset(&ci, 0, sizeof(ci));
+	ci.context = ctx;
+	ci.vhost = vh;
+	ci.address = "127.0.0.1";
+	ci.port = loom_vhost_port(vh);
+	ci.flags = LOOM_CONNECT_RAW;
+	ci.protocol = "many";
+	for (round = 0; round < 10; round++) {
+		for (i = 0; i < MANY; i++)
+			opened += loom_client_connect(&ci) != NULL;
+		for (turns = 0; turns < 250 && many_up < MANY; turns++)
+			run_for(20);
+		LT_CHECK_EQ(many_up, MANY);
+		if (!round) {
+			n = run_for(1000);
+			fprintf(stderr, "%d idle conns: %u wakeups in 1 s\n", 2 * MANY, n);
+			LT_CHECK(n <= 5);
+		}
+		for (i = 0; i < MANY; i++)
+			if (many[i])
+				loom_close(many[i], LOOM_CLOSE_NORMAL);
+		for (turns = 0; turns < 250 && loom_conn_count(ctx, 0); turns++)
+			run_for(20);
+		LT_CHECK_EQ(loom_conn_count(ctx, 0), 0);
+	}
+	LT_CHECK_EQ(opened, 10 * MANY);
+out:
+	loom_context_destroy(ctx);
+	run_for(10);
+	LT_CHECK_EQ(count_fds(), fds_before);
+}
+
 static void
 test_cycles(void)
 {
@@ -286,6 +398,7 @@ main(void)
 	app_timer = event_new(loop, -1, EV_PERSIST, app_tick, NULL);
 
 	test_guest();
+	test_many();
 	test_cycles();
 	test_own_loop();
 
