@@ -4,7 +4,8 @@
  * public domain: copy it freely.
  *
  *   minimal-ws-client URL [--protocol NAME] [--deflate] [--timeout SECS]
- *                         [--linger MS] [--max-message BYTES] [-d LOGMASK]
+ *                         [--linger MS] [--max-message BYTES] [--ca FILE] [-k]
+ *                         [-d LOGMASK]
  *
  * At the end of stdin, once as many messages came back as lines went out (or
  * --linger ms, default 1000, after the last line went), it closes with 1000 and
@@ -258,6 +259,7 @@ int
 main(int argc, char **argv)
 {
 	struct loom_client_connect_info ci;
+	struct loom_tls_client_info tls;
 	struct loom_context_info info;
 	struct loom_vhost_info vinfo;
 	struct loom_sul stall;
@@ -266,15 +268,21 @@ main(int argc, char **argv)
 	int n, timeout = 10;
 
 	memset(&ci, 0, sizeof(ci));
+	memset(&tls, 0, sizeof(tls));
 	if (argc < 2 || loom_parse_url(argv[1], &u) ||
 	    (strcmp(u.scheme, "ws") && strcmp(u.scheme, "wss"))) {
 		fprintf(stderr, "usage: %s ws://host[:port]/path [--protocol NAME] "
-			"[--deflate] [--timeout S] [--max-message B] [-d MASK]\n", argv[0]);
+			"[--deflate] [--timeout S] [--max-message B] [--ca F] [-k] "
+			"[-d MASK]\n", argv[0]);
 		return 1;
 	}
 	for (n = 2; n < argc; n++) {
 		if (!strcmp(argv[n], "--protocol") && n + 1 < argc)
 			ci.ws_protocol = argv[++n];
+		else if (!strcmp(argv[n], "--ca") && n + 1 < argc)
+			tls.ca_path = argv[++n];
+		else if (!strcmp(argv[n], "-k"))
+			tls.options |= LOOM_TLS_CLI_OPT_INSECURE_NO_VERIFY;
 		else if (!strcmp(argv[n], "--deflate"))
 			ci.flags |= LOOM_CONNECT_WS_DEFLATE;
 		else if (!strcmp(argv[n], "--linger") && n + 1 < argc)
@@ -304,11 +312,7 @@ main(int argc, char **argv)
 	ci.path = u.path;
 	ci.flags |= LOOM_CONNECT_WS;
 	ci.protocol = "ws-client";
-	if (u.tls) {
-		fprintf(stderr, "wss:// is not supported by this example yet\n");
-		loom_context_destroy(context);
-		return 1;
-	}
+	ci.tls = u.tls ? &tls : NULL;
 	if (!vhost || !loom_client_connect(&ci)) {
 		loom_context_destroy(context);
 		return 1;

@@ -5,10 +5,14 @@
 #   python-server  python3-websockets (and raw frames) against minimal-ws-server-echo
 #   python-client  minimal-ws-client against python servers, good and misbehaving
 #   node           node's ws module both ways, with and without permessage-deflate
+#   wss            (extra args TEST_SERVER CERTDIR) wss:// to loom-test-server's TLS
+#                  port from minimal-ws-client and python3-websockets, CA-verified
 set -u
 WHAT=$1
 SERVER=$2
 CLIENT=$3
+TSERVER=${4:-}
+CERTS=${5:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
 TMP=$(mktemp -d /tmp/loom-ws-interop.XXXXXX)
@@ -160,8 +164,43 @@ node)
 		kill $NPID 2>/dev/null; wait $NPID 2>/dev/null
 	done
 	;;
+wss)
+	"$TSERVER" -p 0 --tls-port 0 --cert "$CERTS/server.pem" --key "$CERTS/server.key" \
+		2>"$TMP/server.log" &
+	SPID=$!
+	PIDS="$PIDS $SPID"
+	for i in $(seq 1 50); do
+		TPORT=$(sed -n 's/^listening on tls \([0-9]*\)$/\1/p' "$TMP/server.log")
+		[ -n "$TPORT" ] && break
+		sleep 0.1
+	done
+	[ -n "$TPORT" ] || { echo "no tls listener"; cat "$TMP/server.log"; exit 1; }
+	for opt in "" "--deflate"; do
+		seq 1 2000 | timeout 30 "$CLIENT" "wss://localhost:$TPORT/" --ca "$CERTS/ca.pem" \
+			--protocol loom-echo $opt >"$TMP/out.txt" 2>"$TMP/client.err"
+		r=$?
+		seq 1 2000 | cmp -s - "$TMP/out.txt" && [ $r = 0 ]
+		check "minimal-ws-client wss:// ${opt:-plain}, CA-verified: 2000 lines, exit 0" $?
+	done
+	timeout 60 $PY - "$TPORT" "$CERTS/ca.pem" <<'PYEOF'
+import asyncio, ssl, sys, websockets
+async def m():
+    ctx = ssl.create_default_context(cafile=sys.argv[2])
+    async with websockets.connect("wss://localhost:%s/" % sys.argv[1], ssl=ctx,
+                                  subprotocols=["loom-echo"], max_size=None) as ws:
+        big = bytes(range(256)) * (8 << 12)
+        await ws.send(big)
+        assert await ws.recv() == big
+        await ws.send("text")
+        assert await ws.recv() == "text"
+asyncio.run(asyncio.wait_for(m(), 50))
+PYEOF
+	check "python3-websockets wss:// 8 MiB and text through loom-echo" $?
+	stop_server
+	;;
 *)
-	echo "usage: $0 python-server|python-client|node ECHO_SERVER WS_CLIENT"; exit 2
+	echo "usage: $0 python-server|python-client|node|wss ECHO_SERVER WS_CLIENT [TEST_SERVER CERTDIR]"
+	exit 2
 	;;
 esac
 
