@@ -99,9 +99,14 @@ echo "mosquitto pid $MPID on port $PORT"
 
 CMD=$1
 shift
-set -- $(for a in "$@"; do printf '%s\n' "$a" | sed -e "s/@PORT@/$PORT/g" \
-	-e "s/@TLSPORT@/$TLSPORT/g" -e "s|@CA@|$TLSDIR/ca.pem|g" \
-	-e "s/@MOSQ_PID@/$MPID/g"; done)
+# substitute in each argument, keeping arguments with spaces whole
+n=$#
+for a in "$@"; do
+	set -- "$@" "$(printf '%s' "$a" | sed -e "s/@PORT@/$PORT/g" \
+		-e "s/@TLSPORT@/$TLSPORT/g" -e "s|@CA@|$TLSDIR/ca.pem|g" \
+		-e "s/@MOSQ_PID@/$MPID/g")"
+done
+shift $n
 MQTT_PORT=$PORT MQTT_TLS_PORT=$TLSPORT "$CMD" "$@"
 rc=$?
 if [ $rc != 0 ]; then
