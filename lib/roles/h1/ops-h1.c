@@ -336,7 +336,8 @@ h1_rx(struct loom_conn *conn, const uint8_t *buf, size_t len)
 					return -1;
 				return 0;
 			}
-			if (h->ah->p.upgrade && len) {
+			if (h->ah->p.upgrade && len &&
+			    h->ah->p.body_kind == LOOM_HTTP_BODY_NONE) {
 				/*
 				 * What follows an upgrade request may already be the
 				 * new protocol's: held, it goes to the role that takes

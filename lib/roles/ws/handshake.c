@@ -177,8 +177,9 @@ loom__ws_server_upgrade(struct loom_conn *conn)
 	v = hdr_val(ah, LOOM_HDR_UPGRADE, 0, &vl);
 	if (!v || !loom__ws_list_has(v, vl, "websocket"))
 		return 1;	/* another protocol's upgrade (h2c): not ours */
-	if (ah->p.method != LOOM_HTTP_METHOD_GET || ah->p.version_minor < 1)
-		return refuse(conn, 400, "websocket needs GET and HTTP/1.1");
+	if (ah->p.method != LOOM_HTTP_METHOD_GET || ah->p.version_minor < 1 ||
+	    ah->p.body_kind != LOOM_HTTP_BODY_NONE)
+		return refuse(conn, 400, "websocket needs GET, HTTP/1.1 and no body");
 	v = hdr_val(ah, LOOM_HDR_SEC_WEBSOCKET_VERSION, 0, &vl);
 	if (!v || vl != 2 || memcmp(v, "13", 2) || loom__http_hdr(&ah->p,
 			LOOM_HDR_SEC_WEBSOCKET_VERSION, 1))

@@ -26,8 +26,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-check() {	# NAME CONDITION-RESULT
+check() {	# NAME CONDITION-RESULT; returns the result
 	if [ "$2" = 0 ]; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi
+	return "$2"
 }
 
 # start our echo server; sets SPORT
@@ -144,7 +145,8 @@ node)
 	start_server --max-message 1048576
 	for pmd in false true; do
 		timeout 60 $NODE "$HERE/ws-node.js" client "$SPORT" "$pmd"
-		check "node ws client (perMessageDeflate $pmd) against the server" $?
+		check "node ws client (perMessageDeflate $pmd) against the server" $? ||
+			tail -20 "$TMP/server.log"
 	done
 	stop_server
 	for pmd in false true; do
@@ -160,7 +162,8 @@ node)
 		seq 1 2000 | timeout 30 "$CLIENT" "ws://127.0.0.1:$NPORT/" $opt >"$TMP/out.txt" 2>"$TMP/client.err"
 		r=$?
 		seq 1 2000 | cmp -s - "$TMP/out.txt" && [ $r = 0 ]
-		check "client against a node ws echo server (perMessageDeflate $pmd)" $?
+		check "client against a node ws echo server (perMessageDeflate $pmd)" $? ||
+			{ echo "client exit $r:"; tail -5 "$TMP/client.err" "$TMP/node.err"; }
 		kill $NPID 2>/dev/null; wait $NPID 2>/dev/null
 	done
 	;;

@@ -127,6 +127,19 @@ def raw_cases():
     s, head, _ = handshake(key=b"c2hvcnQ=")
     case("handshake: 5-byte key -> 400", head.startswith("HTTP/1.1 400"), head.split("\r\n")[0])
     s.close()
+    s, head, _ = handshake(b"Content-Length: 5\r\n")
+    case("handshake: a body with the upgrade -> 400", head.startswith("HTTP/1.1 400"),
+         head.split("\r\n")[0])
+    s.close()
+    # another protocol's upgrade with a body is plain HTTP: the body is read as one
+    s = socket.create_connection(("127.0.0.1", PORT), timeout=5)
+    s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+              b"Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n"
+              b"Content-Length: 5\r\n\r\nhello")
+    head = s.recv(4096).decode("latin1")
+    case("h2c upgrade with a body is served as HTTP/1.1", head.startswith("HTTP/1.1 200"),
+         head.split("\r\n")[0])
+    s.close()
     s, head, _ = handshake()
     case("handshake: accept value (RFC 6455 1.3)",
          "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in head)
