@@ -16,6 +16,7 @@
 #define MQTT_MAX_HELD_OUTPUT	(256u * 1024u)	/* publish says EBUSY past this */
 #define MQTT_STACK_PKT		512
 #define MQTT_KEEP_RX_BUF	4096		/* rx buffers larger are freed after use */
+#define MQTT_TX_BATCH		16384		/* packets sent together in one loop pass */
 
 /* what an entry of the session's out list waits for */
 enum {
@@ -55,6 +56,8 @@ struct loom_mqtt {
 	struct loom_sul sul_ka;		/* send PINGREQ when idle for keep_alive */
 	struct loom_sul sul_pingresp;	/* PINGRESP did not come */
 	loom_usec_t last_tx;
+	uint8_t *tx;			/* packets batched for the end of the loop pass */
+	size_t tx_len;
 	char **alias_in;		/* topics the server gave aliases (index alias-1) */
 	char **alias_out;		/* topics we gave aliases */
 	char *assigned_id;
@@ -205,16 +208,49 @@ conn_mqtt(const struct loom_conn *conn)
 	return conn->role_data;
 }
 
+/* what is batched goes to the transport now */
+static int
+tx_flush(struct loom_mqtt *m)
+{
+	int n;
+
+	if (!m->tx_len)
+		return 0;
+	n = loom__issue_raw(m->conn, m->tx, m->tx_len);
+	m->tx_len = 0;
+
+	return n < 0 ? n : 0;
+}
+
+/*
+ * Packets of an established session are batched and go out together at the end
+ * of this loop pass (the conn's pending-writable turn), so a burst of small
+ * publishes or acks costs one send, not one each. Anything else, or what does not
+ * fit, goes at once, after the batch.
+ */
 static int
 mqtt_send(struct loom_mqtt *m, const uint8_t *buf, size_t len)
 {
-	int n = loom__issue_raw(m->conn, buf, len);
+	struct loom_conn *conn = m->conn;
+	int n;
 
-	if (n < 0)
-		return n;
 	m->last_tx = loom_now_usecs();
+	if (m->state == MS_ESTABLISHED && !(conn->flags & LCF_CLOSING) &&
+	    m->tx_len + len <= MQTT_TX_BATCH &&
+	    (loom_dll2_is_detached(&conn->list_pending) ||
+	     conn->list_pending.owner == &conn->pt->pending_writable) &&
+	    (m->tx || (m->tx = loom_realloc(NULL, MQTT_TX_BATCH, "mqtt tx")))) {
+		memcpy(m->tx + m->tx_len, buf, len);
+		m->tx_len += len;
+		if (loom_dll2_is_detached(&conn->list_pending))
+			loom_dll2_add_tail(&conn->list_pending, &conn->pt->pending_writable);
+		return 0;
+	}
+	if (tx_flush(m))
+		return LOOM_ESOCKET;
+	n = loom__issue_raw(conn, buf, len);
 
-	return 0;
+	return n < 0 ? n : 0;
 }
 
 static int
@@ -236,8 +272,11 @@ send_disconnect(struct loom_mqtt *m, uint8_t reason)
 		return 0;
 	m->disconnect_sent = 1;
 	n = loom__mqtt_enc_simple(b, sizeof(b), m->version, MQTT_DISCONNECT, reason);
+	/* the last packet: what is batched, then it, at once */
+	if (tx_flush(m))
+		return LOOM_ESOCKET;
 
-	return mqtt_send(m, b, n);
+	return loom__issue_raw(m->conn, b, n) < 0 ? LOOM_ESOCKET : 0;
 }
 
 /* ---- keepalive ---- */
@@ -785,6 +824,8 @@ mqtt_perform_user_pollout(struct loom_conn *conn)
 {
 	struct loom_mqtt *m = conn->role_data;
 
+	if (m->tx_len && tx_flush(m))
+		return LOOM_HP_OK;	/* the write failed: the conn closes from the loop */
 	if (m->state != MS_ESTABLISHED)
 		return LOOM_HP_OK;	/* WRITEABLE waits for CONNACK */
 
@@ -862,6 +903,7 @@ mqtt_destroy_role(struct loom_conn *conn)
 	free_aliases(m->alias_out, m->server_alias_max);
 	loom_free(m->assigned_id);
 	loom_free(m->connect_pkt);
+	loom_free(m->tx);
 	loom_free(m->fr.body);
 	loom_free(m);
 	conn->role_data = NULL;
@@ -946,7 +988,7 @@ loom_mqtt_publish(struct loom_conn *conn, const struct loom_mqtt_publish_info *p
 		return LOOM_EINVAL;
 	if (pub->qos > m->server_max_qos || (pub->retain && !m->server_retain))
 		return LOOM_EUNSUPP;
-	if (loom_pending_output(conn) > MQTT_MAX_HELD_OUTPUT)
+	if (loom_pending_output(conn) + m->tx_len > MQTT_MAX_HELD_OUTPUT)
 		return LOOM_EBUSY;
 	if (pub->qos) {
 		unsigned int win = m->inflight_max < m->server_receive_max ?
