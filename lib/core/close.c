@@ -150,7 +150,7 @@ loom__close_now(struct loom_conn *conn, enum loom_close_status status, const cha
 	loom_dll2_remove(&conn->list_pending);
 
 	if (conn->fd >= 0) {
-		if (!(conn->flags & LCF_NOT_POLLABLE))
+		if (!(conn->flags & (LCF_NOT_POLLABLE | LCF_HUP_PARKED)))
 			pt->ctx->evlib->destroy_conn(conn);
 		if (pt->fds[conn->fd] == conn)
 			pt->fds[conn->fd] = NULL;

@@ -170,7 +170,7 @@ loom__io(struct loom_conn *conn, unsigned int flags)
 		ev &= ~(flags & (LOOM_EV_READ | LOOM_EV_WRITE));
 	if (ev == conn->ev || conn->fd < 0)
 		return;
-	if (conn->flags & LCF_NOT_POLLABLE) {
+	if (conn->flags & (LCF_NOT_POLLABLE | LCF_HUP_PARKED)) {
 		conn->ev = (uint8_t)ev;
 		return;
 	}
@@ -186,6 +186,14 @@ loom_rx_flow_control(struct loom_conn *conn, int enable)
 	if (enable) {
 		conn->flags &= (uint32_t)~LCF_RX_PAUSED;
 		loom__io(conn, LOOM_EV_START | LOOM_EV_READ);
+		if (conn->flags & LCF_HUP_PARKED) {
+			/* back in the poll set: the rest of the data, then the end */
+			conn->flags &= ~LCF_HUP_PARKED;
+			if (conn->pt->ctx->evlib->sock_accept(conn) < 0) {
+				loom_set_timeout_us(conn, LOOM_TO_KILLED, 0);
+				return LOOM_ESOCKET;
+			}
+		}
 	} else {
 		conn->flags |= LCF_RX_PAUSED;
 		loom__io(conn, LOOM_EV_STOP | LOOM_EV_READ);

@@ -40,6 +40,7 @@ struct loom_pt;
 #define LCF_CONNECTING		(1u << 16) /* client connect in progress (role_data) */
 #define LCF_LISTENER		(1u << 17) /* a vhost's listen (or UDP) socket */
 #define LCF_PSS_ALLOCED		(1u << 18) /* user_space is a block of its own */
+#define LCF_HUP_PARKED		(1u << 19) /* hung up while paused: out of the poll set */
 
 /* event interest (conn->ev and loom__io() flags) */
 #define LOOM_EV_READ		(1u << 0)

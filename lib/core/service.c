@@ -26,10 +26,18 @@ loom__service_conn(struct loom_pt *pt, struct loom_conn *conn, unsigned int reve
 			return LOOM_HP_CLOSED;
 	}
 	if (revents & LOOM_REV_HUPERR) {
-		/* a paused reader would never see the hangup: nothing more can move */
+		/*
+		 * A paused reader may still have data to read after the hangup (a
+		 * pipe's last bytes), but the loop cannot mask a hangup: it would
+		 * report it forever. Park the fd out of the poll set until reading
+		 * resumes; then the data, and the end, are read as usual.
+		 */
 		if ((conn->flags & LCF_RX_PAUSED) && !loom__connect_is_pending(conn)) {
-			loom__close_now(conn, LOOM_CLOSE_ABNORMAL, "hangup while paused");
-			return LOOM_HP_CLOSED;
+			if (!(conn->flags & LCF_HUP_PARKED)) {
+				pt->ctx->evlib->destroy_conn(conn);
+				conn->flags |= LCF_HUP_PARKED;
+			}
+			return LOOM_HP_OK;
 		}
 		revents |= LOOM_EV_READ;
 	}
