@@ -97,7 +97,7 @@ python-client)
 	printf 'hello\n\nw\xc3\xb6rld \xe2\x82\xac\n' >>"$TMP/in.txt"
 	for opt in "" "--deflate"; do
 		start_peer echo
-		timeout 30 "$CLIENT" "ws://127.0.0.1:$PPORT/x?y=1" $opt <"$TMP/in.txt" \
+		timeout 30 "$CLIENT" "ws://127.0.0.1:$PPORT/x?y=1" $opt --linger 10000 <"$TMP/in.txt" \
 			>"$TMP/out.txt" 2>"$TMP/client.err"
 		r=$?
 		cmp -s "$TMP/in.txt" "$TMP/out.txt" && [ $r = 0 ] && peer_logged "client close 1000"
@@ -170,7 +170,10 @@ node)
 			sleep 0.1
 		done
 		opt=""; [ $pmd = true ] && opt=--deflate
-		seq 1 2000 | timeout 30 "$CLIENT" "ws://127.0.0.1:$NPORT/" $opt >"$TMP/out.txt" 2>"$TMP/client.err"
+		# a generous linger: under ASan on a loaded machine 2000 echoes can take
+		# longer than the default second after the last line went out
+		seq 1 2000 | timeout 30 "$CLIENT" "ws://127.0.0.1:$NPORT/" $opt --linger 10000 \
+			>"$TMP/out.txt" 2>"$TMP/client.err"
 		r=$?
 		seq 1 2000 | cmp -s - "$TMP/out.txt" && [ $r = 0 ]
 		check "client against a node ws echo server (perMessageDeflate $pmd)" $? ||
