@@ -31,6 +31,11 @@ LOOM_DEBS_PEERS_MQTT="mosquitto mosquitto-clients"
 LOOM_DEBS_PEERS="$LOOM_DEBS_PEERS_HTTP $LOOM_DEBS_PEERS_TLS $LOOM_DEBS_PEERS_DNS $LOOM_DEBS_PEERS_WS $LOOM_DEBS_PEERS_MQTT"
 # ---------------------------------------------------------------------------------
 
+# What the benchmarks of test-apps/bench/ run Loom against (DESIGN.md section 9): the
+# load generator and the reference servers. Not needed to build or test; the bench
+# scripts install the missing ones themselves (test-apps/bench/http1/run.sh).
+LOOM_DEBS_BENCH="wrk nginx-light h2o libwebsockets-dev"
+
 # loom_install_debs PKG...: apt-get install the packages not installed yet. Nothing
 # touches the network when all are there, so re-runs are fast and work offline.
 loom_install_debs() {

@@ -241,3 +241,116 @@ bench_cachegrind_ir() {
 	[ -s "$1" ] || return 1
 	awk '/^summary:/ { print $2; found = 1 } END { exit !found }' "$1"
 }
+
+# ---- servers that do not print "listening on PORT" (nginx, h2o ...) -------
+
+# bench_listening PORT: true while a TCP socket listens on PORT (any address,
+# IPv4 or IPv6), from /proc/net/tcp{,6} (state 0A is LISTEN).
+bench_listening() {
+	local hex
+	hex=$(printf '%04X' "$1")
+	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+		awk -v p=":$hex" '$4 == "0A" && substr($2, length($2) - 4) == p { f = 1 }
+			END { exit !f }'
+}
+
+# bench_free_port: prints a TCP port nothing listens on or is connected from,
+# picked at random below the kernel's ephemeral range (so the kernel does not
+# hand it to an outgoing connection meanwhile).  For servers that cannot be
+# told "-p 0"; a race with another program remains, so start the server with
+# bench_start_server_port, which fails clearly when the port was taken.
+bench_free_port() {
+	local lo hi p hex i
+	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null ||
+		lo=32768
+	hi=$((lo - 1))
+	lo=$((hi > 20000 ? 20000 : 1024))
+	for i in $(seq 200); do
+		p=$((lo + (RANDOM * 32768 + RANDOM) % (hi - lo + 1)))
+		hex=$(printf '%04X' "$p")
+		if ! cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+			awk -v p=":$hex" 'substr($2, length($2) - 4) == p ||
+				substr($3, length($3) - 4) == p { f = 1 }
+				END { exit !f }'; then
+			echo "$p"
+			return 0
+		fi
+	done
+	bench_die "no free TCP port found"
+}
+
+# bench_start_server_port CPU TIMEOUT_S PORT CMD ARGS...: like
+# bench_start_server for a server told its port in its arguments or config:
+# starts CMD pinned to CPU, stdout and stderr in $BENCH_TMP/server.*.err,
+# waits up to TIMEOUT_S for a listener on PORT while CMD runs.  Sets
+# BENCH_PID, BENCH_PORT and BENCH_ERR.
+bench_start_server_port() {
+	local cpu=$1 tmo=$2 port=$3 err pin i
+	shift 3
+	err="$BENCH_TMP/server.$RANDOM.$RANDOM.err"
+	pin=$(bench_pin "$cpu")
+	: >"$err"
+	bench_listening "$port" && bench_die "port $port is already in use"
+	# shellcheck disable=SC2086
+	$pin "$@" </dev/null >"$err" 2>&1 &
+	BENCH_PID=$!
+	BENCH_ERR=$err
+	bench_track "$BENCH_PID"
+	BENCH_PORT=$port
+	i=0
+	while [ "$i" -lt $((tmo * 20)) ]; do
+		bench_alive "$BENCH_PID" || break
+		bench_listening "$port" && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	bench_log "--- output of $*:"
+	tail -n 20 "$err" >&2
+	bench_stop "$BENCH_PID" 2 2>/dev/null
+	bench_die "$1 did not listen on port $port within ${tmo}s"
+}
+
+# bench_cachegrind_start_port CPU TIMEOUT_S PORT OUTFILE CMD ARGS...:
+# bench_cachegrind_start for a server started with bench_start_server_port.
+bench_cachegrind_start_port() {
+	local cpu=$1 tmo=$2 port=$3 out=$4
+	shift 4
+	command -v valgrind >/dev/null 2>&1 || bench_die "valgrind not found"
+	bench_start_server_port "$cpu" "$tmo" "$port" valgrind --tool=cachegrind \
+		--cache-sim=no --cachegrind-out-file="$out" \
+		--log-file="$out.log" "$@"
+}
+
+# bench_child_pids PID: the PIDs whose parent is PID (e.g. nginx's worker
+# under its master), one a line.
+bench_child_pids() {
+	local f st
+	for f in /proc/[0-9]*/stat; do
+		st=$(sed 's/^.*) //' "$f" 2>/dev/null) || continue
+		# after "pid (comm) ": state, then the parent's PID
+		st=${st#* }
+		if [ "${st%% *}" = "$1" ]; then
+			f=${f#/proc/}
+			echo "${f%/stat}"
+		fi
+	done
+}
+
+# bench_timed RESULTVAR CMD ARGS...: runs CMD in the foreground with its
+# output in RESULTVAR; sets BENCH_CPU_S to the user+system CPU seconds of
+# CMD and all its threads (from bash's getrusage of the reaped child),
+# BENCH_WALL_S to its wall time, BENCH_RC to its exit status.  For clients
+# such as wrk that do not report their own CPU.
+bench_timed() {
+	local _var=$1 _out _t _f
+	shift
+	_f="$BENCH_TMP/timed.$RANDOM"
+	_out=$( { TIMEFORMAT='%3U %3S %3R'; time "$@" </dev/null 2>&1; } 2>"$_f" )
+	BENCH_RC=$?
+	_t=$(tail -n 1 "$_f")
+	rm -f "$_f"
+	printf -v "$_var" '%s' "$_out"
+	BENCH_CPU_S=$(echo "$_t" | awk '{ print $1 + $2 }')
+	BENCH_WALL_S=$(echo "$_t" | awk '{ print $3 }')
+	return "$BENCH_RC"
+}
