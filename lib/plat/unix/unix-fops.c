@@ -9,6 +9,8 @@
 #include "core/private-core.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <time.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,13 +106,41 @@ loom__plat_pread(int fd, void *buf, size_t len, uint64_t ofs)
 	return (long)pread(fd, buf, len, (off_t)ofs);
 }
 
+/*
+ * sendfile() has no MSG_NOSIGNAL: a peer gone mid-file raises SIGPIPE. As for
+ * pipe writes, the signal is blocked for this thread around the call and the one
+ * it raised is consumed, so the process's own disposition is never changed.
+ */
 long
 loom__plat_sendfile(int out_fd, int in_fd, uint64_t *ofs, size_t len)
 {
 #if defined(__linux__)
+	sigset_t pipe_set, old;
 	off_t o = (off_t)*ofs;
-	ssize_t n = sendfile(out_fd, in_fd, &o, len);
+	ssize_t n;
+	int e;
 
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+#if defined(LOOM_WITH_THREADS)
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+#else
+	sigprocmask(SIG_BLOCK, &pipe_set, &old);
+#endif
+	n = sendfile(out_fd, in_fd, &o, len);
+	e = errno;
+	if (n < 0 && e == EPIPE && !sigismember(&old, SIGPIPE)) {
+		struct timespec zero = { 0, 0 };
+
+		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
+			;
+	}
+#if defined(LOOM_WITH_THREADS)
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+#else
+	sigprocmask(SIG_SETMASK, &old, NULL);
+#endif
+	errno = e;
 	if (n > 0)
 		*ofs = (uint64_t)o;
 	return (long)n;
