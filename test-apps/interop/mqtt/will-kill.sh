@@ -5,7 +5,7 @@
 set -u
 V=$1
 VER=${2:-4}
-command -v mosquitto_sub >/dev/null || { echo "mosquitto_sub missing: skipped"; exit 77; }
+command -v mosquitto_sub >/dev/null || { echo "FAIL: mosquitto_sub missing (contrib/test.sh installs mosquitto-clients)"; exit 1; }
 D=$(mktemp -d /tmp/loom-will.XXXXXX)
 SPID=; VPID=
 cleanup() {

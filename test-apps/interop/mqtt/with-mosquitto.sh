@@ -5,13 +5,13 @@
 # generated config (no persistence), runs CMD with every @PORT@ in ARGS replaced by
 # the plain port (@TLSPORT@ by the TLS one, @CA@ by the CA file that signed its
 # certificate), @MOSQ_PID@ by the broker's pid, then
-# stops the broker by its PID. Exits with CMD's status, or 77 (skip) when mosquitto
+# stops the broker by its PID. Exits with CMD's status, or 1 when mosquitto
 # is not installed.
 #   --auth   anonymous clients are refused; user "loom" password "secret" is allowed
 #   --tls    also a TLS listener, with certificates from test-apps/interop/tls/mkcerts.sh
 set -u
 MOSQ=$(command -v mosquitto || ls /usr/sbin/mosquitto 2>/dev/null)
-[ -n "$MOSQ" ] || { echo "mosquitto not installed: skipped"; exit 77; }
+[ -n "$MOSQ" ] || { echo "FAIL: mosquitto not installed (contrib/test.sh installs it)"; exit 1; }
 
 AUTH=0
 TLSDIR=
