@@ -34,9 +34,9 @@ h1_adoption_bind(struct loom_conn *conn, unsigned int type, const char *prot)
 }
 
 static void
-h1_free_ah(struct loom_h1 *h)
+h1_free_ah(struct loom_conn *conn, struct loom_h1 *h)
 {
-	loom_free(h->ah);
+	loom__h1_ah_put(conn->pt, h->ah);
 	h->ah = NULL;
 }
 
@@ -52,7 +52,7 @@ h1_destroy_role(struct loom_conn *conn)
 	loom__http_file_close(h);
 	loom_buflist_destroy_all_segments(&h->rx_pending);
 	loom__h1_client_free(h);
-	h1_free_ah(h);
+	h1_free_ah(conn, h);
 	loom_free(h);
 	conn->role_data = NULL;
 }
@@ -170,7 +170,7 @@ h1_transaction_end(struct loom_conn *conn)
 	h->resp = H1R_NONE;
 	h->flags = h->flags & (H1F_RX_HELD | H1F_REPLAY);
 	if (!(conn->flags & LCF_IN_CALLBACK))
-		h1_free_ah(h);
+		h1_free_ah(conn, h);
 	else if (!h->rx_pending) {
 		h->flags |= H1F_FREE_AH;
 		if (loom_dll2_is_detached(&conn->list_pending))
@@ -315,7 +315,8 @@ h1_rx(struct loom_conn *conn, const uint8_t *buf, size_t len)
 			if (h->ah)
 				loom__h1_ah_reset(h->ah, hv, LOOM_HTTP_PARSE_REQUEST);
 			else
-				h->ah = loom__h1_ah_create(hv, LOOM_HTTP_PARSE_REQUEST);
+				h->ah = loom__h1_ah_get(conn->pt, hv,
+							LOOM_HTTP_PARSE_REQUEST);
 			if (!h->ah)
 				return -1;
 			h->state = H1S_HEAD;
@@ -487,7 +488,7 @@ h1_perform_user_pollout(struct loom_conn *conn)
 	}
 	if ((h->flags & H1F_FREE_AH) && h->state == H1S_IDLE) {
 		h->flags &= (uint16_t)~H1F_FREE_AH;
-		h1_free_ah(h);
+		h1_free_ah(conn, h);
 	}
 	if (!want || (conn->flags & (LCF_CLOSING | LCF_CLOSED_CB_DONE)) ||
 	    conn->buflist_out)

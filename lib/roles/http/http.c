@@ -22,6 +22,10 @@ loom__http_pt(struct loom_pt *pt)
 void
 loom__http_destroy_pt(struct loom_pt *pt)
 {
+	struct loom_http_pt *hp = pt->http_pt;
+
+	while (hp && hp->count_ah_cache)
+		loom_free(hp->ah_cache[--hp->count_ah_cache]);
 	loom_free(pt->http_pt);
 	pt->http_pt = NULL;
 }
@@ -274,20 +278,26 @@ loom__http_parse_date(const char *s, size_t len)
 
 /* ---- the per-message store ---- */
 
-struct loom_h1_ah *
-loom__h1_ah_create(const struct loom_http_vh *hv, enum loom_http_parser_mode mode)
+static size_t
+ah_size(const struct loom_http_vh *hv)
+{
+	return sizeof(struct loom_h1_ah) +
+	       (size_t)hv->lim.max_headers * sizeof(struct loom_http_hdr) +
+	       2 * ((size_t)hv->lim.max_uri_len + 1) + hv->lim.max_head_bytes +
+	       LOOM_PRE + LOOM_HTTP_RESP_HDR_MAX + 16;
+}
+
+/* lay out a store block of ah_size(hv) bytes and ready its parser */
+static struct loom_h1_ah *
+ah_setup(struct loom_h1_ah *ah, const struct loom_http_vh *hv,
+	 enum loom_http_parser_mode mode)
 {
 	size_t nh = hv->lim.max_headers, uri = (size_t)hv->lim.max_uri_len + 1,
-	       hb = hv->lim.max_head_bytes, sz;
-	struct loom_h1_ah *ah;
+	       hb = hv->lim.max_head_bytes;
 	uint8_t *p;
 
-	sz = sizeof(*ah) + nh * sizeof(struct loom_http_hdr) + 2 * uri + hb +
-	     LOOM_PRE + LOOM_HTTP_RESP_HDR_MAX + 16;
-	ah = loom_malloc(sz, "http ah");
-	if (!ah)
-		return NULL;
 	memset(ah, 0, sizeof(*ah));
+	ah->alloc_size = (uint32_t)ah_size(hv);
 	p = (uint8_t *)(ah + 1);
 	ah->hdrs = (struct loom_http_hdr *)p;
 	p += nh * sizeof(struct loom_http_hdr);
@@ -301,6 +311,53 @@ loom__h1_ah_create(const struct loom_http_vh *hv, enum loom_http_parser_mode mod
 	loom__http_parser_init(&ah->p, mode, p, hb, ah->hdrs, &hv->lim);
 
 	return ah;
+}
+
+struct loom_h1_ah *
+loom__h1_ah_create(const struct loom_http_vh *hv, enum loom_http_parser_mode mode)
+{
+	struct loom_h1_ah *ah = loom_malloc(ah_size(hv), "http ah");
+
+	return ah ? ah_setup(ah, hv, mode) : NULL;
+}
+
+/*
+ * The server takes and gives back a store per request. A few freed ones are kept
+ * per thread: freeing ~20 KiB per request let the heap shrink and fault its
+ * pages back in on the next one (the 100 KiB file benchmark's top cost).
+ */
+struct loom_h1_ah *
+loom__h1_ah_get(struct loom_pt *pt, const struct loom_http_vh *hv,
+		enum loom_http_parser_mode mode)
+{
+	struct loom_http_pt *hp = loom__http_pt(pt);
+	size_t sz = ah_size(hv);
+	unsigned int n;
+
+	if (hp)
+		for (n = 0; n < hp->count_ah_cache; n++)
+			if (hp->ah_cache[n]->alloc_size == sz) {
+				struct loom_h1_ah *ah = hp->ah_cache[n];
+
+				hp->ah_cache[n] = hp->ah_cache[--hp->count_ah_cache];
+				return ah_setup(ah, hv, mode);
+			}
+
+	return loom__h1_ah_create(hv, mode);
+}
+
+void
+loom__h1_ah_put(struct loom_pt *pt, struct loom_h1_ah *ah)
+{
+	struct loom_http_pt *hp = pt->http_pt;
+
+	if (!ah)
+		return;
+	if (hp && hp->count_ah_cache < LOOM_HTTP_AH_CACHE) {
+		hp->ah_cache[hp->count_ah_cache++] = ah;
+		return;
+	}
+	loom_free(ah);
 }
 
 /* ready a kept store for the next message on the same conn */

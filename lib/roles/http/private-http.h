@@ -19,6 +19,9 @@
 
 #define LOOM_HTTP_RESP_HDR_MAX		2048	/* status line + response headers */
 #define LOOM_HTTP_SCRATCH		(16 * 1024)
+#define LOOM_HTTP_AH_CACHE		8	/* freed header stores kept per thread */
+
+struct loom_h1_ah;
 
 /* per service thread: a scratch buffer for building responses and the Date cache */
 struct loom_http_pt {
@@ -30,6 +33,8 @@ struct loom_http_pt {
 	int64_t lm_secs;			/* the last Last-Modified formatted */
 	char lm[40];
 	struct loom_dll2_owner clients;		/* HTTP client conns others may queue on */
+	struct loom_h1_ah *ah_cache[LOOM_HTTP_AH_CACHE];	/* freed stores kept */
+	unsigned int count_ah_cache;
 };
 
 /* the vhost's HTTP settings with the defaults filled in */
@@ -59,6 +64,7 @@ struct loom_h1_ah {
 	uint8_t *resp;			/* LOOM_PRE headroom + response head */
 	uint32_t resp_len;
 	uint32_t path_len;
+	uint32_t alloc_size;		/* bytes of the block, to match it for reuse */
 };
 
 /* h1 connection states */
@@ -134,6 +140,11 @@ loom__h1_ah_create(const struct loom_http_vh *hv, enum loom_http_parser_mode mod
 void
 loom__h1_ah_reset(struct loom_h1_ah *ah, const struct loom_http_vh *hv,
 		  enum loom_http_parser_mode mode);
+struct loom_h1_ah *
+loom__h1_ah_get(struct loom_pt *pt, const struct loom_http_vh *hv,
+		enum loom_http_parser_mode mode);
+void
+loom__h1_ah_put(struct loom_pt *pt, struct loom_h1_ah *ah);
 
 /* the request dispatch: mounts, files, errors (server.c, static.c) */
 int
