@@ -164,10 +164,10 @@ int
 loom__conn_insert_fd(struct loom_conn *conn, int fd, unsigned int ev);
 int
 loom__conn_rebind_protocol(struct loom_conn *conn, const struct loom_protocol *p);
-void
-loom__conn_free(struct loom_conn *conn);
 int
 loom__conn_move_fd(struct loom_conn *from, struct loom_conn *to);
+void
+loom__conn_free(struct loom_conn *conn);
 int
 loom__user_callback(struct loom_conn *conn, enum loom_callback_reason reason,
 		    void *in, size_t len);

@@ -40,9 +40,9 @@ struct loom_role_ops {
 	void (*destroy_role)(struct loom_conn *conn);
 	int (*adoption_bind)(struct loom_conn *conn, unsigned int type,
 			     const char *protocol_name);
-	int (*client_bind)(struct loom_conn *conn,
 	/* keep what the role needs of the connect info; < 0 refuses, 1 means the
 	 * conn is queued behind a live one and must not connect by itself */
+	int (*client_bind)(struct loom_conn *conn,
 			   const struct loom_client_connect_info *info);
 	int (*issue_keepalive)(struct loom_conn *conn);
 	/* callback reasons: [0] server side, [1] client side; 0 = none */
