@@ -102,6 +102,10 @@ loom_http_status_reason(unsigned int status);
 
 /**
  * loom_urldecode() - %-decode \p in (\p len bytes) into \p out (NUL-terminated).
+ * \param in: the encoded text
+ * \param len: its length
+ * \param out: where the decoded text goes
+ * \param out_len: the size of \p out
  * \param plus_is_space: decode '+' as ' ' (query strings and urlencoded forms)
  * Returns the decoded length, or -1 on a bad escape, an encoded NUL, or when \p out
  * (\p out_len bytes) is too small.

@@ -37,7 +37,7 @@ struct loom_mqtt_client_info {
 
 	const char *will_topic;		/**< NULL = no will */
 	const void *will_payload;	/**< the will message */
-	size_t will_payload_len;
+	size_t will_payload_len;	/**< its length */
 	uint8_t will_qos;		/**< 0, 1 or 2 */
 	uint8_t will_retain;		/**< the will is retained */
 	uint32_t will_delay_interval;	/**< MQTT 5: seconds before the will goes */
@@ -48,7 +48,7 @@ struct loom_mqtt_client_info {
 	uint32_t maximum_packet_size;	/**< largest packet we take; 0 = 256 KiB */
 	uint16_t topic_alias_maximum;	/**< topic aliases the server may use; 0 = none */
 	const struct loom_mqtt_user_property *user_properties;	/**< CONNECT's */
-	unsigned int count_user_properties;
+	unsigned int count_user_properties;	/**< entries in user_properties */
 
 	/** QoS 1/2 publishes we keep in flight at most (the server's receive maximum
 	 * lowers it); 0 = 16 */
@@ -67,13 +67,13 @@ struct loom_mqtt_client_info {
  */
 struct loom_mqtt_publish_info {
 	const char *topic;		/**< topic name, no wildcards */
-	const void *payload;
-	size_t payload_len;
+	const void *payload;		/**< the message */
+	size_t payload_len;		/**< its length */
 	uint8_t qos;			/**< 0, 1 or 2 */
 	uint8_t retain;			/**< ask the server to retain it */
-	/* MQTT 5 */
+	/** MQTT 5: user properties to send */
 	const struct loom_mqtt_user_property *user_properties;
-	unsigned int count_user_properties;
+	unsigned int count_user_properties;	/**< entries in user_properties */
 	uint32_t message_expiry_interval;/**< seconds; 0 = none */
 };
 
@@ -92,17 +92,17 @@ struct loom_mqtt_topic {
  * NUL-terminated.
  */
 struct loom_mqtt_message {
-	const char *topic;
-	size_t topic_len;
-	const uint8_t *payload;
-	size_t payload_len;
+	const char *topic;		/**< the topic name */
+	size_t topic_len;		/**< its length */
+	const uint8_t *payload;		/**< the message */
+	size_t payload_len;		/**< its length */
 	uint16_t packet_id;		/**< 0 for QoS 0 */
-	uint8_t qos;
+	uint8_t qos;			/**< 0, 1 or 2 */
 	uint8_t retain;			/**< it was a retained message */
-	uint8_t dup;
-	/* MQTT 5: raw property bytes, for loom_mqtt_user_property_next() */
+	uint8_t dup;			/**< the server says it may be a resend */
+	/** MQTT 5: raw property bytes, for loom_mqtt_user_property_next() */
 	const uint8_t *props;
-	size_t props_len;
+	size_t props_len;		/**< their length */
 };
 
 /**
@@ -114,11 +114,11 @@ struct loom_mqtt_message {
  * UNSUBACK carries none: all are reported 0).
  */
 struct loom_mqtt_ack {
-	uint16_t packet_id;
+	uint16_t packet_id;		/**< the packet the ack is for */
 	unsigned int count;		/**< reason codes in \p reasons */
-	const uint8_t *reasons;
+	const uint8_t *reasons;		/**< the reason codes */
 	const char *reason_string;	/**< MQTT 5 reason string (not NUL-terminated) */
-	size_t reason_string_len;
+	size_t reason_string_len;	/**< its length */
 };
 
 /**
