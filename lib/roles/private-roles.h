@@ -63,9 +63,6 @@ extern const struct loom_role_ops loom_role_ops_pipe;
 extern const struct loom_role_ops loom_role_ops_ws;
 extern const struct loom_role_ops loom_role_ops_mqtt;	/* lib/roles/mqtt */
 
-/* roles that can be bound to accepted connections, by name */
-const struct loom_role_ops *
-loom__role_by_name(const char *name);
 /* every role's destroy_pt for a pt that goes away */
 void
 loom__roles_destroy_pt(struct loom_pt *pt);

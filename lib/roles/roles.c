@@ -1,6 +1,6 @@
 /*
  * roles.c: what several roles share: the WRITEABLE dispatch, the POLLOUT flush, the
- * peer-EOF handling, and finding a role by name.
+ * peer-EOF handling, and the per-pt and per-vhost hooks of every role.
  */
 #include "core/private-core.h"
 #include "roles/private-roles.h"
@@ -44,18 +44,6 @@ loom__roles_destroy_vhost(struct loom_vhost *vh)
 	for (n = 0; loom_roles[n]; n++)
 		if (loom_roles[n]->destroy_vhost)
 			loom_roles[n]->destroy_vhost(vh);
-}
-
-const struct loom_role_ops *
-loom__role_by_name(const char *name)
-{
-	int n;
-
-	for (n = 0; loom_roles[n]; n++)
-		if (!strcmp(loom_roles[n]->name, name))
-			return loom_roles[n];
-
-	return NULL;
 }
 
 /* the user's WRITEABLE callback, if it still wants one and the socket is clear */
