@@ -27,6 +27,7 @@ extern "C" {
 
 #include "loom/errors.h"
 #include "loom/alloc.h"
+#include "loom/fault.h"
 #include "loom/log.h"
 #include "loom/dll2.h"
 #include "loom/buflist.h"
@@ -41,6 +42,7 @@ extern "C" {
 #include "loom/tls.h"
 #include "loom/http.h"
 #include "loom/url.h"
+#include "loom/json.h"
 #include "loom/form.h"
 #include "loom/ws.h"
 #include "loom/mqtt.h"
