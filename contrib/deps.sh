@@ -24,7 +24,7 @@ LOOM_DEBS_EVLIBS="libuv1-dev libevent-dev libev-dev libglib2.0-dev"
 # fresh machine (and CI) has it.
 # One line per area, so issues add theirs without touching each other's.
 LOOM_DEBS_PEERS_HTTP="curl python3 nginx-light"
-LOOM_DEBS_PEERS_TLS="openssl curl python3"
+LOOM_DEBS_PEERS_TLS="openssl curl python3 nginx-light testssl.sh"
 LOOM_DEBS_PEERS_DNS="dnsmasq-base"
 LOOM_DEBS_PEERS_WS="python3-websockets nodejs node-ws chromium"
 LOOM_DEBS_PEERS_MQTT="mosquitto mosquitto-clients"

@@ -2,13 +2,16 @@
  * minimal-http-client: GET a URL and write the response body to stdout. Written to
  * CC0 / public domain: copy it freely.
  *
- *   minimal-http-client URL [-L] [--ca FILE] [-k] [--timeout SECS] [-d LOGMASK]
+ *   minimal-http-client URL [-L] [--ca FILE] [-k] [--address ADDR] [--timeout SECS]
+ *                       [-d LOGMASK]
  *
  * Exits 0 only after a complete response with a 2xx status; 1 on a refused or
  * failed connection, a protocol error or a non-2xx status; 2 on a stall (no
  * progress for --timeout seconds, default 10). -L follows redirects (at most 5).
  * https:// needs a TLS build; --ca
  * trusts a CA file instead of the system store, -k turns verification off.
+ * --address connects to ADDR instead of the URL's host; the Host header, TLS SNI
+ * and the certificate's name check still use the URL's host (as curl --resolve).
  */
 #include <loom.h>
 
@@ -77,12 +80,13 @@ main(int argc, char **argv)
 	struct loom_sul stall;
 	struct loom_url u;
 	int n, timeout = 10, follow = 0;
+	const char *address = NULL;
 	size_t last = 0;
 
 	memset(&tls, 0, sizeof(tls));
 	if (argc < 2 || loom_parse_url(argv[1], &u)) {
-		fprintf(stderr, "usage: %s URL [--ca FILE] [-k] [--timeout S] [-d MASK]\n",
-			argv[0]);
+		fprintf(stderr, "usage: %s URL [--ca FILE] [-k] [--address A] [--timeout S] "
+			"[-d MASK]\n", argv[0]);
 		return 1;
 	}
 	for (n = 2; n < argc; n++) {
@@ -90,6 +94,8 @@ main(int argc, char **argv)
 			tls.ca_path = argv[++n];
 		else if (!strcmp(argv[n], "-L"))
 			follow = 1;
+		else if (!strcmp(argv[n], "--address") && n + 1 < argc)
+			address = argv[++n];
 		else if (!strcmp(argv[n], "-k"))
 			tls.options |= LOOM_TLS_CLI_OPT_INSECURE_NO_VERIFY;
 		else if (!strcmp(argv[n], "--timeout") && n + 1 < argc)
@@ -109,7 +115,8 @@ main(int argc, char **argv)
 	vinfo.protocols = protocols;
 	ci.context = context;
 	ci.vhost = loom_create_vhost(context, &vinfo);
-	ci.address = u.host;
+	ci.address = address ? address : u.host;
+	ci.host = address ? u.host : NULL;
 	ci.port = u.port;
 	ci.method = "GET";
 	ci.path = u.path;
