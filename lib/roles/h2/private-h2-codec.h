@@ -21,6 +21,9 @@
 #define LOOM_HPACK_F_NO_INDEX		2u /* encoder: do not add to the dynamic table
 					    * (7541 6.2.2); decoder: the peer sent a
 					    * literal without indexing */
+#define LOOM_HPACK_F_INDEX		4u /* encoder: add to the dynamic table whenever
+					    * it fits, overriding the heuristics below
+					    * (not an explicit NO_INDEX/NEVER_INDEXED) */
 
 /* loom__hpack_decode() results: all but LOOM_HPACK_E_TOO_BIG are
  * COMPRESSION_ERROR-class: the connection must end with GOAWAY(COMPRESSION_ERROR) */
@@ -162,7 +165,7 @@ loom__hpack_enc_block_start(struct loom_hpack_enc *e, uint8_t *out, size_t outma
  * for an entry above half the table.  authorization, proxy-authorization and
  * set-cookie, and cookie values under 20 bytes (guessable, RFC 7541 7.1.3), are
  * always sent never-indexed.  Each string
- * is Huffman-coded when that is shorter.  Returns bytes written, or -1 when outmax is
+ * is Huffman-coded when that is not longer (as RFC 7541 appendix C does).  Returns bytes written, or -1 when outmax is
  * too small (nothing written, table unchanged).
  */
 int
@@ -171,7 +174,7 @@ loom__hpack_enc_field(struct loom_hpack_enc *e, uint8_t *out, size_t outmax,
 		      unsigned int flags);
 
 /* the most bytes loom__hpack_enc_field() can need for this field */
-#define LOOM_HPACK_ENC_MAX(nlen, vlen)	(1 + 6 + 6 + (nlen) + (vlen))
+#define LOOM_HPACK_ENC_MAX(nlen, vlen)	(18 + (nlen) + (vlen))
 
 /* ---- HPACK integers (7541 5.1), exposed for tests ---- */
 
@@ -189,8 +192,11 @@ loom__hpack_int_decode(const uint8_t *in, size_t len, size_t *pos, unsigned int 
 
 /* ---- Huffman (7541 5.2, appendix B) ---- */
 
-/* decodes len bytes; returns the decoded length, or -1 on EOS inside the data,
- * padding longer than 7 bits or not all ones, or when outmax is too small */
+#define LOOM_HUFF_E_CODE	-1	/* EOS inside, padding > 7 bits or not all 1s */
+#define LOOM_HUFF_E_SPACE	-2	/* outmax too small */
+
+/* decodes len bytes; returns the decoded length, or LOOM_HUFF_E_CODE /
+ * LOOM_HUFF_E_SPACE (the decoded length is at most len * 8 / 5) */
 int
 loom__huff_decode(const uint8_t *in, size_t len, uint8_t *out, size_t outmax);
 
