@@ -45,6 +45,7 @@ extern "C" {
 #include "loom/json.h"
 #include "loom/form.h"
 #include "loom/ws.h"
+#include "loom/h2.h"
 #include "loom/mqtt.h"
 
 #ifdef __cplusplus

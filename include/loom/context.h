@@ -11,6 +11,7 @@ struct loom_protocol;
 struct loom_tls_vhost_info;
 struct loom_http_vhost_info;
 struct loom_ws_vhost_info;
+struct loom_h2_vhost_info;
 struct loom_evlib_custom;
 
 /** \defgroup context Context, vhosts and service
@@ -98,6 +99,8 @@ struct loom_vhost_info {
 	const struct loom_http_vhost_info *http;
 	/** WebSocket limits and options (include/loom/ws.h); NULL = defaults */
 	const struct loom_ws_vhost_info *ws;
+	/** HTTP/2 limits and options (include/loom/h2.h); NULL = defaults */
+	const struct loom_h2_vhost_info *h2;
 };
 
 /**

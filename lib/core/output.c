@@ -215,6 +215,15 @@ loom_callback_on_writable(struct loom_conn *conn)
 		conn->flags |= LCF_WANT_WRITABLE;
 		return 0;
 	}
+	if (conn->fd < 0 && conn->role->encapsulation_parent) {
+		/* a child (h2 stream): its parent's writable pass serves it */
+		struct loom_conn *parent = conn->role->encapsulation_parent(conn);
+
+		if (!parent)
+			return LOOM_ECLOSED;
+		conn->flags |= LCF_WANT_WRITABLE;
+		return loom_callback_on_writable(parent);
+	}
 	if (conn->fd < 0)
 		return LOOM_ECLOSED;
 	if (conn->flags & LCF_WANT_WRITABLE)

@@ -98,6 +98,7 @@ struct loom_pt {
 	unsigned int defer_len, defer_head, defer_count;
 	struct loom_sul sul_accept_retry;	/* re-arm listeners after EMFILE */
 	void *http_pt;				/* HTTP roles' per-thread state (lib/roles/http) */
+	void *h2_pt;				/* the h2 role's per-thread buffers */
 	uint16_t conn_serial;
 	uint8_t tsi;
 	uint8_t inside_service;
@@ -119,6 +120,7 @@ struct loom_vhost {
 	char *unix_path;			/* filesystem path to unlink at destroy */
 	void *http_vh;				/* HTTP roles' per-vhost settings */
 	void *ws_vh;				/* the ws role's per-vhost settings */
+	void *h2_vh;				/* the h2 role's per-vhost settings */
 	unsigned int options;
 	unsigned int keepalive_secs;
 	int listen_port;

@@ -62,6 +62,9 @@ extern const struct loom_role_ops loom_role_ops_raw_file;
 extern const struct loom_role_ops loom_role_ops_pipe;
 extern const struct loom_role_ops loom_role_ops_ws;
 extern const struct loom_role_ops loom_role_ops_mqtt;	/* lib/roles/mqtt */
+#if defined(LOOM_WITH_H2)
+extern const struct loom_role_ops loom_role_ops_h2;	/* lib/roles/h2 */
+#endif
 
 /* every role's destroy_pt for a pt that goes away */
 void

@@ -11,6 +11,9 @@ static const struct loom_role_ops *const loom_roles[] = {
 	&loom_role_ops_raw_file,
 	&loom_role_ops_h1,
 	&loom_role_ops_ws,
+#if defined(LOOM_WITH_H2)
+	&loom_role_ops_h2,
+#endif
 	NULL
 };
 

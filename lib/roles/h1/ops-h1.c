@@ -66,9 +66,9 @@ h1_close_soon(struct loom_conn *conn, enum loom_close_status status)
 	conn->flags &= ~LCF_IN_CALLBACK;
 }
 
-/* split the request target into the normalized path and the raw query */
-static int
-h1_path(struct loom_h1_ah *ah)
+/* split the request target into the normalized path and the raw query (h2 too) */
+int
+loom__h1_path(struct loom_h1_ah *ah)
 {
 	const char *t = loom__http_frag_ptr(&ah->p, ah->p.target), *q, *end;
 	size_t tl = ah->p.target.len;
@@ -199,6 +199,10 @@ loom__h1_response_done(struct loom_conn *conn)
 {
 	struct loom_h1 *h = conn->role_data;
 
+#if defined(LOOM_WITH_H2)
+	if (loom__conn_is_h2s(conn))
+		return loom__h2s_response_done(conn);
+#endif
 	if (conn->flags & LCF_CLIENT)
 		return loom__h1_client_request_sent(conn);
 	if (h->flags & H1F_BODY_DONE)
@@ -216,6 +220,10 @@ loom__h1_send_continue(struct loom_conn *conn)
 	struct loom_h1 *h = conn->role_data;
 	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
+#if defined(LOOM_WITH_H2)
+	if (loom__conn_is_h2s(conn))
+		return 0;	/* an h2 client sends its body without waiting */
+#endif
 	if (h->flags & H1F_CONTINUE_SENT)
 		return 0;
 	h->flags |= H1F_CONTINUE_SENT;
@@ -250,7 +258,7 @@ h1_head_done(struct loom_conn *conn)
 
 	h->requests++;
 	loom_set_timeout(conn, LOOM_TO_NONE, 0);
-	if (h1_path(ah)) {
+	if (loom__h1_path(ah)) {
 		h->flags |= H1F_BODY_DONE;
 		h->state = H1S_DONE_RX;
 		return loom__http_error(conn, 400);
@@ -437,6 +445,18 @@ h1_handle_pollin(struct loom_pt *pt, struct loom_conn *conn)
 		h->flags |= H1F_CLOSE_AFTER;
 		return loom__role_rx_eof(conn);
 	}
+#if defined(LOOM_WITH_H2)
+	/* h2c by prior knowledge: the connection preface instead of a request */
+	if (!h->requests && h->state == H1S_IDLE && !h->rx_pending)
+		switch (loom__h2_prior_knowledge(conn, pt->serv_buf, (size_t)n)) {
+		case 0:
+			return LOOM_HP_OK;	/* the conn is h2 now */
+		case -1:
+			return loom__close(conn, LOOM_CLOSE_NORMAL, "h2 preface failed");
+		default:
+			break;
+		}
+#endif
 	if (h1_rx(conn, pt->serv_buf, (size_t)n)) {
 		loom__close_now(conn, LOOM_CLOSE_ABNORMAL, "http error");
 		return LOOM_HP_CLOSED;
@@ -515,6 +535,10 @@ h1_perform_user_pollout(struct loom_conn *conn)
 static int
 h1_alpn_negotiated(struct loom_conn *conn, const char *alpn)
 {
+#if defined(LOOM_WITH_H2)
+	if (!(conn->flags & LCF_CLIENT) && alpn && !strcmp(alpn, "h2"))
+		return loom__h2_server_take(conn, NULL, 0) ? -1 : 0;
+#endif
 	if (!(conn->flags & LCF_CLIENT))
 		return 0;
 

@@ -378,7 +378,7 @@ conn_ah(const struct loom_conn *conn)
 {
 	const struct loom_h1 *h;
 
-	if (!conn || conn->role != &loom_role_ops_h1 || !conn->role_data)
+	if (!conn || !loom__conn_is_http(conn) || !conn->role_data)
 		return NULL;
 	h = conn->role_data;
 

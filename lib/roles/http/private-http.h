@@ -193,5 +193,25 @@ int
 loom__h1_response_done(struct loom_conn *conn);
 int
 loom__h1_send_continue(struct loom_conn *conn);
+int
+loom__h1_path(struct loom_h1_ah *ah);
+
+#if defined(LOOM_WITH_H2)
+/* h2 streams carry HTTP/1 semantics: the HTTP code calls these for them */
+extern const struct loom_role_ops loom_role_ops_h2s;
+#define loom__conn_is_h2s(c) ((c)->role == &loom_role_ops_h2s)
+int
+loom__h2s_emit_body(struct loom_conn *conn, const uint8_t *buf, size_t len, int final);
+int
+loom__h2s_response_done(struct loom_conn *conn);
+/* lib/roles/h2: a server conn becomes h2 (ALPN "h2", the h2c preface) */
+int
+loom__h2_server_take(struct loom_conn *conn, const uint8_t *in, size_t len);
+int
+loom__h2_prior_knowledge(struct loom_conn *conn, const uint8_t *buf, size_t len);
+#define loom__conn_is_http(c) ((c)->role == &loom_role_ops_h1 || loom__conn_is_h2s(c))
+#else
+#define loom__conn_is_http(c) ((c)->role == &loom_role_ops_h1)
+#endif
 
 #endif

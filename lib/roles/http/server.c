@@ -12,7 +12,7 @@
 static struct loom_h1 *
 conn_h1(struct loom_conn *conn)
 {
-	if (!conn || conn->role != &loom_role_ops_h1 || !conn->role_data)
+	if (!conn || !loom__conn_is_http(conn) || !conn->role_data)
 		return NULL;
 
 	return conn->role_data;
@@ -201,6 +201,10 @@ loom__http_emit_body(struct loom_conn *conn, const uint8_t *buf, size_t len, int
 	char hex[24];
 	int n = 0;
 
+#if defined(LOOM_WITH_H2)
+	if (loom__conn_is_h2s(conn))	/* HEADERS and DATA frames instead */
+		return loom__h2s_emit_body(conn, buf, len, final);
+#endif
 	if (h->flags & H1F_CHUNKED_OUT) {
 		if (len) {
 			pc[n].p = (const uint8_t *)hex;

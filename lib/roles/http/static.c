@@ -162,6 +162,7 @@ loom__http_serve_file_more(struct loom_conn *conn)
 {
 	struct loom_h1 *h = conn->role_data;
 	struct loom_http_pt *hp;
+	size_t want;
 	long n;
 	int final;
 
@@ -169,7 +170,7 @@ loom__http_serve_file_more(struct loom_conn *conn)
 		return 0;
 	/* the head leaves with the first piece read below; sendfile after that */
 	if (h->resp == H1R_SENDING && !conn->tls && !conn->buflist_out &&
-	    !(h->flags & H1F_CHUNKED_OUT)) {
+	    (conn->flags & LCF_IS_SOCKET) && !(h->flags & H1F_CHUNKED_OUT)) {
 		n = loom__plat_sendfile(conn->fd, h->file_fd, &h->file_ofs,
 					h->file_remaining > (1u << 30) ? (1u << 30) :
 					(size_t)h->file_remaining);
@@ -192,9 +193,24 @@ loom__http_serve_file_more(struct loom_conn *conn)
 	hp = loom__http_pt(conn->pt);
 	if (!hp)
 		return -1;
-	n = loom__plat_pread(h->file_fd, hp->filebuf,
-			     h->file_remaining < sizeof(hp->filebuf) ?
-			     (size_t)h->file_remaining : sizeof(hp->filebuf), h->file_ofs);
+	want = h->file_remaining < sizeof(hp->filebuf) ? (size_t)h->file_remaining :
+	       sizeof(hp->filebuf);
+	if (conn->role->tx_credit) {
+		/* h2: no more than the peer's window lets us send now */
+		int cr = conn->role->tx_credit(conn, 0, 0);
+
+		if (cr <= 0) {
+			/* the head goes now; the body when the window opens */
+			h->flags |= H1F_FILE;
+			if (h->resp == H1R_STARTED &&
+			    loom__http_emit_body(conn, NULL, 0, 0) < 0)
+				return -1;
+			return loom_callback_on_writable(conn) < 0 ? -1 : 0;
+		}
+		if ((size_t)cr < want)
+			want = (size_t)cr;
+	}
+	n = loom__plat_pread(h->file_fd, hp->filebuf, want, h->file_ofs);
 	if (n <= 0)
 		return -1;	/* the file shrank under us */
 	h->file_ofs += (uint64_t)n;

@@ -1,0 +1,70 @@
+/*
+ * h2.h: HTTP/2 (RFC 9113) settings of a vhost. Each h2 stream is a connection of
+ * its own with HTTP/1 semantics: the same callbacks (LOOM_CB_HTTP, _BODY, ...),
+ * header accessors and response API as HTTP/1.1, so code serving h1 serves h2.
+ */
+#ifndef LOOM_H2_H
+#define LOOM_H2_H
+
+struct loom_conn;
+
+/** \defgroup h2 HTTP/2
+ * @{ */
+
+/** struct loom_h2_vhost_info options */
+#define LOOM_H2_OPT_NO_H2C_UPGRADE	(1u << 0) /**< ignore "Upgrade: h2c" */
+#define LOOM_H2_OPT_NO_PRIOR_KNOWLEDGE	(1u << 1) /**< no h2c preface on plain ports */
+
+/**
+ * struct loom_h2_vhost_info - HTTP/2 limits of a vhost (loom_vhost_info.h2); zero
+ * it first: 0 in a member means its default. h2 is offered over TLS when the
+ * vhost's ALPN list (loom_tls_vhost_info.alpn) names "h2"; on a plain HTTP port a
+ * client may start h2 by the connection preface (prior knowledge) or by
+ * "Upgrade: h2c", unless the options forbid it.
+ */
+struct loom_h2_vhost_info {
+	unsigned int options;		/**< LOOM_H2_OPT_* */
+	/** streams open at once per connection; more get RST_STREAM
+	 * REFUSED_STREAM. 0 = 128 */
+	unsigned int max_concurrent_streams;
+	/** our receive window per stream (SETTINGS_INITIAL_WINDOW_SIZE) and for
+	 * the connection; 0 = 65535 */
+	unsigned int initial_window;
+	/** largest frame payload we accept (SETTINGS_MAX_FRAME_SIZE), 16384 to
+	 * 16777215; 0 = 16384 */
+	unsigned int max_frame_size;
+	/** largest decoded header list (SETTINGS_MAX_HEADER_LIST_SIZE, RFC 9113
+	 * 6.5.2 sizes); past it the stream gets a 431 or a reset. 0 = the vhost's
+	 * HTTP max_head_bytes (8192 by default) */
+	unsigned int max_header_list;
+	/** largest encoded header block (HEADERS + CONTINUATION) we accumulate;
+	 * past it the connection ends with ENHANCE_YOUR_CALM. 0 = 2 x
+	 * max_header_list, at least 16384 */
+	unsigned int max_header_block;
+	/** our HPACK decoder's dynamic table (SETTINGS_HEADER_TABLE_SIZE); 0 = 4096 */
+	unsigned int hpack_table_size;
+	/** rapid reset defence: streams the peer may reset (or we refuse) per
+	 * second before the connection ends with ENHANCE_YOUR_CALM. 0 = 200 */
+	unsigned int max_resets_per_sec;
+	/** PING and SETTINGS ACKs we may hold unsent while the peer does not
+	 * read; one more ends the connection (ENHANCE_YOUR_CALM). 0 = 256 */
+	unsigned int max_pending_acks;
+	/** a stream whose response is stopped by a zero flow-control window for
+	 * this long is reset (CANCEL). 0 = 10 */
+	unsigned int stall_timeout_secs;
+	/** a connection with no open stream for this long gets GOAWAY and is
+	 * closed. 0 = 60 */
+	unsigned int idle_timeout_secs;
+};
+
+/** loom_conn_is_h2_stream() - 1 when \p conn is an HTTP/2 stream */
+int
+loom_conn_is_h2_stream(const struct loom_conn *conn);
+
+/** loom_h2_stream_id() - the stream id of an h2 stream conn, else 0 */
+unsigned int
+loom_h2_stream_id(const struct loom_conn *conn);
+
+/** @} */
+
+#endif

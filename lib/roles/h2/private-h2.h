@@ -1,0 +1,160 @@
+/*
+ * private-h2.h: the HTTP/2 role (RFC 9113) on top of the I/O-free codec
+ * (private-h2-codec.h): the connection (frames, SETTINGS, flow control, limits)
+ * in ops-h2.c, and each stream as a child conn with HTTP/1 semantics in stream.c.
+ */
+#ifndef LOOM_PRIVATE_H2_H
+#define LOOM_PRIVATE_H2_H
+
+#include "roles/h2/private-h2-codec.h"
+#include "roles/http/private-http.h"
+
+/* per service thread buffers (pt->h2_pt), made with the first h2 conn */
+#define H2_CORK_SIZE		(32 * 1024)	/* output gathered during one pass */
+#define H2_HSCRATCH		(16 * 1024)	/* HPACK strings while decoding */
+#define H2_FIELDS		(16 * 1024)	/* request fields as h1 text */
+#define H2_PSEUDO		(8 * 1024)	/* request pseudo-header values */
+#define H2_OUT_HIGH		(256 * 1024)	/* held output that stops reading */
+
+struct loom_h2_pt {
+	struct loom_conn *cork_owner;		/* whose output cork[] holds */
+	size_t cork_len;
+	uint8_t cork[H2_CORK_SIZE];
+	uint8_t hscratch[H2_HSCRATCH];
+	uint8_t fields[H2_FIELDS];
+	uint8_t pseudo[H2_PSEUDO];
+};
+
+/* the vhost's h2 settings with defaults filled in */
+struct loom_h2_vh {
+	unsigned int options;
+	uint32_t max_streams;
+	uint32_t init_window;
+	uint32_t max_frame;
+	uint32_t max_header_list;
+	uint32_t max_header_block;
+	uint32_t hpack_table;
+	uint32_t max_resets;
+	uint32_t max_pending_acks;
+	uint32_t stall_secs;
+	uint32_t idle_secs;
+};
+
+/* connection flags (struct loom_h2_conn.flags) */
+#define H2CF_DEAD		(1u << 0)	/* GOAWAY for an error sent: stop */
+#define H2CF_GOAWAY_SENT	(1u << 1)
+#define H2CF_GOAWAY_RECV	(1u << 2)
+#define H2CF_GOT_SETTINGS	(1u << 3)	/* the peer's first SETTINGS came */
+#define H2CF_RX_THROTTLED	(1u << 4)	/* not reading: too much output held */
+#define H2CF_HB_INPLACE		(1u << 5)	/* the header block was decoded in place */
+#define H2CF_CLIENT		(1u << 6)
+
+/* the HTTP/2 connection: the parent conn's role_data */
+struct loom_h2_conn {
+	struct loom_h2_reader rd;
+	struct loom_hpack_dec dec;
+	struct loom_hpack_enc enc;
+	const struct loom_h2_vh *cfg;
+	struct loom_dll2_owner streams;		/* child stream conns (struct loom_h2_stream) */
+	struct loom_dll2_owner reap;		/* streams done, to be closed after the pass */
+	struct loom_conn *cur_data;		/* stream of the DATA frame being read */
+	uint8_t *hblock;			/* header block being accumulated */
+	uint32_t hblock_len, hblock_alloc, hblock_cost;
+	uint32_t hb_sid;			/* stream of the open header block */
+	uint32_t hb_err;			/* stream error to send after decoding it */
+	uint8_t hb_flags;			/* its HEADERS frame's flags */
+	uint8_t preface;			/* preface bytes matched (server) */
+	uint16_t flags;				/* H2CF_* */
+	uint32_t last_peer_sid;			/* highest stream id the peer opened */
+	uint32_t next_sid;			/* client: our next stream id */
+	int64_t tx_window;			/* the peer's credit for our DATA */
+	int64_t rx_window;			/* what we still let the peer send */
+	uint32_t rx_consumed;			/* taken in, not yet given back */
+	uint32_t peer_init_window;		/* SETTINGS_INITIAL_WINDOW_SIZE, theirs */
+	uint32_t peer_max_frame;
+	uint32_t peer_max_streams;
+	uint32_t resets;			/* in this reset window */
+	loom_usec_t reset_window_start;
+	uint32_t acks_pending;			/* ACKs written while output was held */
+	uint32_t in_pass;			/* inside our pollin / pollout */
+	struct loom_dll2 *rr;			/* round robin: where the next pass starts */
+	uint8_t dec_table[LOOM_HPACK_DEFAULT_TABLE_SIZE];
+	uint8_t enc_table[LOOM_HPACK_DEFAULT_TABLE_SIZE];
+};
+
+/* stream flags (struct loom_h2_stream.sflags) */
+#define H2SF_REMOTE_ENDED	(1u << 0)	/* END_STREAM came (half-closed remote) */
+#define H2SF_LOCAL_ENDED	(1u << 1)	/* we sent END_STREAM */
+#define H2SF_HEADERS_SENT	(1u << 2)
+#define H2SF_FINAL_PENDING	(1u << 3)	/* END_STREAM waits behind tx_pending */
+#define H2SF_RESET		(1u << 4)	/* RST_STREAM went either way */
+#define H2SF_DONE		(1u << 5)	/* on the reap list */
+#define H2SF_HAVE_CL		(1u << 6)	/* the request declared content-length */
+
+/*
+ * A stream's role_data. It starts with the h1 state, so the HTTP code (dispatch,
+ * mounts, static files, response API) sees the stream as an h1 conn with one
+ * request; only the framing of the response differs.
+ */
+struct loom_h2_stream {
+	struct loom_h1 h1;			/* first */
+	struct loom_dll2 list;			/* on the parent's streams */
+	struct loom_dll2 reap_list;
+	struct loom_conn *conn;			/* the stream conn itself */
+	struct loom_conn *parent;
+	struct loom_buflist *tx_pending;	/* DATA held by flow control */
+	uint64_t cl;				/* declared content-length */
+	uint64_t rx_total;			/* DATA bytes the peer sent */
+	uint32_t sid;
+	int32_t tx_window;			/* the peer's credit on this stream */
+	int32_t rx_window;
+	uint32_t rx_consumed;
+	uint8_t sflags;				/* H2SF_* */
+};
+
+extern const struct loom_role_ops loom_role_ops_h2;
+extern const struct loom_role_ops loom_role_ops_h2s;
+
+#define loom__h2c(conn) ((struct loom_h2_conn *)(conn)->role_data)
+#define loom__h2s(conn) ((struct loom_h2_stream *)(conn)->role_data)
+
+/* ops-h2.c */
+struct loom_h2_pt *
+loom__h2_pt(struct loom_pt *pt);
+const struct loom_h2_vh *
+loom__h2_vh(const struct loom_vhost *vh);
+int
+loom__h2_out(struct loom_conn *conn, const uint8_t *buf, size_t len);
+int
+loom__h2_conn_error(struct loom_conn *conn, uint32_t code, const char *why);
+void
+loom__h2_send_rst(struct loom_conn *conn, uint32_t sid, uint32_t code);
+void
+loom__h2_send_window_update(struct loom_conn *conn, uint32_t sid, uint32_t incr);
+int
+loom__h2_count_reset(struct loom_conn *conn);
+void
+loom__h2_stream_gone(struct loom_conn *parent, struct loom_h2_stream *st);
+struct loom_conn *
+loom__h2_find_stream(struct loom_h2_conn *c, uint32_t sid);
+void
+loom__h2_want_pass(struct loom_conn *parent);
+
+/* stream.c */
+int
+loom__h2_headers_block(struct loom_conn *conn, uint32_t sid, const uint8_t *blk,
+		       size_t len, uint8_t flags, uint32_t err);
+int
+loom__h2s_data(struct loom_conn *s, const uint8_t *buf, size_t len);
+int
+loom__h2s_remote_end(struct loom_conn *s);
+int
+loom__h2s_send_pending(struct loom_conn *s);
+int
+loom__h2s_user_pollout(struct loom_conn *s);
+void
+loom__h2s_peer_reset(struct loom_conn *s);
+int
+loom__h2s_credit(struct loom_conn *s);
+
+#endif
