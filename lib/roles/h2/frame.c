@@ -209,6 +209,7 @@ hdr_done(struct loom_h2_reader *r)
 		if (h->len % 6 || ((h->flags & LOOM_H2_FL_ACK) && h->len))
 			return fail(r, LOOM_H2_ERR_FRAME_SIZE_ERROR);
 		/* the header first, then entry by entry */
+		h->data_len = h->len;
 		break;
 
 	case LOOM_H2_F_CONTINUATION:
