@@ -27,7 +27,6 @@ extern "C" {
 
 #include "loom/errors.h"
 #include "loom/alloc.h"
-#include "loom/fault.h"
 #include "loom/log.h"
 #include "loom/dll2.h"
 #include "loom/buflist.h"
@@ -47,6 +46,7 @@ extern "C" {
 #include "loom/ws.h"
 #include "loom/h2.h"
 #include "loom/mqtt.h"
+#include "loom/ss.h"
 
 #ifdef __cplusplus
 }
