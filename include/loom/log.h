@@ -28,7 +28,8 @@ typedef void (*loom_log_emit_fn)(int level, const char *line);
 /**
  * loom_set_log_level() - choose which levels are logged and where they go
  * \param mask: OR of LOOM_LL_ bits
- * \param emit: line sink, or NULL for the default (stderr with a timestamp)
+ * \param emit: line sink, or NULL for the default (stderr with a timestamp; on
+ *        LOOM_PLAT=lwip and baremetal builds the default drops lines: no stdio)
  */
 void
 loom_set_log_level(int mask, loom_log_emit_fn emit);

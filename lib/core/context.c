@@ -88,12 +88,14 @@ loom_create_context(const struct loom_context_info *info)
 		return NULL;
 	}
 
+#if defined(LOOM_PLAT_SOCKETS)
 	if (!(ctx->options & LOOM_CTX_OPT_NO_HOSTS_FILE) &&
 	    loom__hosts_load(ctx, info->hosts_file ? info->hosts_file : "/etc/hosts") ==
 		    LOOM_ENOMEM)
 		goto bail;
 	if (loom__dns_init(ctx, info))
 		goto bail;
+#endif
 	if (ctx->evlib->init_context && ctx->evlib->init_context(ctx, info))
 		goto bail;
 	for (n = 0; n < ctx->count_threads; n++)
@@ -177,7 +179,9 @@ loom_context_destroy(struct loom_context *ctx)
 		loom_pt_close_conns(&ctx->pt[n]);
 	}
 	/* lookups the app still has get their callback, cancelled, while all is whole */
+#if defined(LOOM_PLAT_SOCKETS)
 	loom__dns_destroy(ctx);
+#endif
 	loom__vhosts_destroy(ctx);
 #if defined(LOOM_WITH_TLS)
 	loom__tls_context_destroy(ctx);
@@ -186,7 +190,9 @@ loom_context_destroy(struct loom_context *ctx)
 		loom_pt_destroy(ctx, &ctx->pt[n]);
 	if (ctx->evlib && ctx->evlib->destroy_context)
 		ctx->evlib->destroy_context(ctx);
+#if defined(LOOM_PLAT_SOCKETS)
 	loom__hosts_free(ctx);
+#endif
 	loom_free(ctx);
 }
 

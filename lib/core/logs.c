@@ -7,8 +7,21 @@
 #include <stdio.h>
 #include <time.h>
 
+#if defined(LOOM_PLAT_UNIX)
+#define LOOM_LOG_DEFAULT_SINK loom_log_emit_stderr
+#else
+/* embedded platforms: no stdio unless the app asks (loom_set_log_level()) */
+static void
+loom_log_emit_none(int level, const char *line)
+{
+	(void)level;
+	(void)line;
+}
+#define LOOM_LOG_DEFAULT_SINK loom_log_emit_none
+#endif
+
 static int loom_log_level_mask = LOOM_LL_DEFAULT;
-static loom_log_emit_fn loom_log_emit = loom_log_emit_stderr;
+static loom_log_emit_fn loom_log_emit = LOOM_LOG_DEFAULT_SINK;
 
 static const char loom_log_letters[LOOM_LL_COUNT] = { 'E', 'W', 'N', 'I', 'D', 'U' };
 
@@ -16,7 +29,7 @@ void
 loom_set_log_level(int mask, loom_log_emit_fn emit)
 {
 	loom_log_level_mask = mask;
-	loom_log_emit = emit ? emit : loom_log_emit_stderr;
+	loom_log_emit = emit ? emit : LOOM_LOG_DEFAULT_SINK;
 }
 
 int
@@ -40,11 +53,15 @@ loom_log_letter(int level)
 void
 loom_log_emit_stderr(int level, const char *line)
 {
+#if defined(LOOM_PLAT_UNIX)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	fprintf(stderr, "[%lu.%04lu] %c: %s\n", (unsigned long)ts.tv_sec,
 		(unsigned long)(ts.tv_nsec / 100000), loom_log_letter(level), line);
+#else
+	fprintf(stderr, "%c: %s\n", loom_log_letter(level), line);
+#endif
 }
 
 static void

@@ -5,7 +5,9 @@
 #include "core/private-core.h"
 #include "roles/private-roles.h"
 #include "net/private-net.h"
+#if defined(LOOM_WITH_H1)
 #include "roles/http/private-http.h"
+#endif
 
 static void
 loom_vhost_protocols_callback(struct loom_vhost *vh, enum loom_callback_reason r)
@@ -36,7 +38,9 @@ loom_vhost_free(struct loom_vhost *vh)
 	loom__tls_vhost_destroy(vh);
 #endif
 	if (vh->unix_path) {
+#if defined(LOOM_PLAT_SOCKETS)
 		loom__unlink_unix_path(vh->unix_path);
+#endif
 		loom_free(vh->unix_path);
 	}
 	loom_free(vh->name);
@@ -102,11 +106,27 @@ loom_create_vhost(struct loom_context *ctx, const struct loom_vhost_info *info)
 	}
 	if (loom__roles_init_vhost(vh, info))
 		goto bail;
-	if (!(info->options & LOOM_VHOST_OPT_NO_LISTEN))
+	if (!(info->options & LOOM_VHOST_OPT_NO_LISTEN)) {
+#if !defined(LOOM_PLAT_SOCKETS)
+		_loom_vhlog(LOOM_LL_ERR, vh, "no sockets on this platform "
+			    "(LOOM_PLAT=baremetal): use LOOM_VHOST_OPT_NO_LISTEN");
+		goto bail;
+#else
 		/* raw when asked; HTTP/1.1 otherwise (it upgrades to ws and h2c) */
-		vh->accept_role = (info->options & (LOOM_VHOST_OPT_RAW |
-						    LOOM_VHOST_OPT_UDP)) ?
-				  &loom_role_ops_raw_skt : &loom_role_ops_h1;
+		if (info->options & (LOOM_VHOST_OPT_RAW | LOOM_VHOST_OPT_UDP))
+			vh->accept_role = &loom_role_ops_raw_skt;
+#if defined(LOOM_WITH_H1)
+		else
+			vh->accept_role = &loom_role_ops_h1;
+#else
+		else {
+			_loom_vhlog(LOOM_LL_ERR, vh, "HTTP/1.1 is not in this build "
+				    "(LOOM_WITH_H1=OFF): listen with LOOM_VHOST_OPT_RAW");
+			goto bail;
+		}
+#endif
+#endif
+	}
 
 	/* link at the tail so lookups and teardown follow creation order */
 	for (pp = &ctx->vhosts; *pp; pp = &(*pp)->next)
@@ -128,8 +148,10 @@ loom_create_vhost(struct loom_context *ctx, const struct loom_vhost_info *info)
 		}
 	vh->protocols_inited = 1;
 
+#if defined(LOOM_PLAT_SOCKETS)
 	if (vh->accept_role && loom__listen_create(vh, info))
 		goto unlink;
+#endif
 
 	return vh;
 
@@ -211,12 +233,16 @@ loom__listeners_pause(struct loom_pt *pt, int pause)
 	if (!!pause == !!pt->listeners_paused)
 		return;
 	pt->listeners_paused = (uint8_t)!!pause;
+#if defined(LOOM_PLAT_SOCKETS)
 	for (vh = pt->ctx->vhosts; vh; vh = vh->next) {
 		struct loom_conn *lc = vh->listen_conn[pt->tsi];
 
 		if (lc && lc->role == &loom_role_ops_listen)
 			loom__io(lc, (pause ? LOOM_EV_STOP : LOOM_EV_START) | LOOM_EV_READ);
 	}
+#else
+	(void)vh;
+#endif
 	if (pause)
 		loom_sul_schedule(pt->ctx, pt->tsi, &pt->sul_accept_retry,
 				  loom_accept_retry_cb,

@@ -6,7 +6,9 @@
 #include "event-libs/private-event-libs.h"
 
 #include <stdlib.h>
+#if defined(LOOM_PLAT_UNIX)
 #include <unistd.h>
+#endif
 
 static const struct loom_event_lib_ops *const loom_evlibs[] = {
 	&loom_evlib_default,
@@ -46,9 +48,11 @@ loom__evlib_select(const struct loom_context_info *info)
 
 	if (info->custom_evlib)
 		return &loom_evlib_custom_ops;
+#if defined(LOOM_PLAT_UNIX)
 	/* the environment only when the app said nothing, and never for setuid */
 	if (!name && getuid() == geteuid())
 		name = getenv("LOOM_EVLIB");
+#endif
 	if (!name || !*name)
 		return &loom_evlib_default;
 	ops = evlib_by_name(name);

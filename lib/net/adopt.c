@@ -79,7 +79,7 @@ loom_adopt_descriptor(struct loom_vhost *vh, unsigned int type, int fd,
 		      const char *protocol_name, void *opaque_user_data)
 {
 	const struct loom_protocol *p;
-	const struct loom_role_ops *role = &loom_role_ops_raw_skt;
+	const struct loom_role_ops *role;
 	struct loom_conn *conn;
 	uint32_t lcf = LCF_IS_SOCKET;
 	int r;
@@ -96,8 +96,17 @@ loom_adopt_descriptor(struct loom_vhost *vh, unsigned int type, int fd,
 	if (type & LOOM_ADOPT_FILE) {
 		role = &loom_role_ops_raw_file;
 		lcf = 0;
-	} else if (type & LOOM_ADOPT_UDP)
-		lcf |= LCF_UDP;
+	} else {
+#if defined(LOOM_PLAT_SOCKETS)
+		role = &loom_role_ops_raw_skt;
+		if (type & LOOM_ADOPT_UDP)
+			lcf |= LCF_UDP;
+#else
+		_loom_vhlog(LOOM_LL_ERR, vh, "adopt: no sockets on this platform "
+			    "(LOOM_PLAT=baremetal): use LOOM_ADOPT_FILE");
+		return NULL;
+#endif
+	}
 	if (type & LOOM_ADOPT_NO_CLOSE)
 		lcf |= LCF_NO_CLOSE_FD;
 	if (loom__plat_set_nonblock(fd)) {

@@ -10,10 +10,12 @@
 #include "event-libs/private-event-libs.h"
 #include "net/private-net.h"
 #include "net/dns/private-dns.h"
+#if defined(LOOM_WITH_H1)
 #include "roles/http/private-http.h"
+#endif
 
 #include <stdio.h>
-#include <sys/socket.h>
+#include "plat/private-sockets.h"
 
 #define LOOM_CONNECT_MAX_ADDRS	16
 #define LOOM_CONNECT_MAX_RACE	4	/* attempts in flight at once */
@@ -556,6 +558,37 @@ connect_setup(struct loom_context *ctx, const struct loom_client_connect_info *i
 	return 0;
 }
 
+/* the role a connect asks for, if this build has it (LOOM_WITH_H1/WS/MQTT) */
+static const struct loom_role_ops *
+connect_role(const struct loom_client_connect_info *i)
+{
+	const char *missing;
+
+	if (i->mqtt) {
+#if defined(LOOM_WITH_MQTT)
+		return &loom_role_ops_mqtt;
+#else
+		missing = "MQTT (LOOM_WITH_MQTT=OFF)";
+#endif
+	} else if (i->method) {
+#if defined(LOOM_WITH_H1)
+		return &loom_role_ops_h1;
+#else
+		missing = "HTTP/1.1 (LOOM_WITH_H1=OFF)";
+#endif
+	} else if (i->flags & LOOM_CONNECT_WS) {
+#if defined(LOOM_WITH_WS)
+		return &loom_role_ops_ws;
+#else
+		missing = "WebSocket (LOOM_WITH_WS=OFF)";
+#endif
+	} else
+		return &loom_role_ops_raw_skt;
+	loom_log_err("client_connect: %s is not in this build", missing);
+
+	return NULL;
+}
+
 struct loom_conn *
 loom_client_connect(const struct loom_client_connect_info *i)
 {
@@ -579,8 +612,9 @@ loom_client_connect(const struct loom_client_connect_info *i)
 		loom_log_err("client_connect: HTTP (method set) or raw, not both");
 		return NULL;
 	}
-	role = i->mqtt ? &loom_role_ops_mqtt : i->method ? &loom_role_ops_h1 :
-	       (i->flags & LOOM_CONNECT_WS) ? &loom_role_ops_ws : &loom_role_ops_raw_skt;
+	role = connect_role(i);
+	if (!role)
+		return NULL;
 	vh = i->vhost ? i->vhost : ctx->vhosts;
 	if (!vh) {
 		loom_log_err("client_connect: the context has no vhost");

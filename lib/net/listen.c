@@ -9,9 +9,7 @@
 #include <unistd.h>
 #include <sys/types.h>
 #include <sys/stat.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
+#include "plat/private-sockets.h"
 
 /* accepts per readiness report: enough to drain a burst, bounded for fairness */
 #define LOOM_ACCEPT_BATCH 32

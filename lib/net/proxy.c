@@ -12,8 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
-#include <sys/types.h>
-#include <sys/socket.h>
+#include "plat/private-sockets.h"
 
 enum {
 	HS_SEND = 1,

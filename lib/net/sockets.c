@@ -5,7 +5,7 @@
 #include "core/private-core.h"
 
 #include <stdio.h>
-#include <sys/socket.h>
+#include "plat/private-sockets.h"
 
 const char *
 loom_get_peer_address(const struct loom_conn *conn, char *buf, size_t len)

@@ -84,6 +84,7 @@ int
 loom__role_rx_eof(struct loom_conn *conn);
 
 /* lib/net entry points the roles use */
+#if defined(LOOM_PLAT_SOCKETS)
 int
 loom__listen_accept(struct loom_pt *pt, struct loom_conn *lconn);
 int
@@ -94,5 +95,25 @@ void
 loom__connect_timed_out(struct loom_conn *conn);
 void
 loom__connect_destroy(struct loom_conn *conn);
+#else
+/* no sockets (LOOM_PLAT=baremetal): no conn ever connects (LCF_CONNECTING) */
+static inline int
+loom__connect_continue(struct loom_conn *conn)
+{
+	(void)conn;
+	return LOOM_HP_OK;
+}
+static inline int
+loom__connect_is_pending(const struct loom_conn *conn)
+{
+	(void)conn;
+	return 0;
+}
+static inline void
+loom__connect_timed_out(struct loom_conn *conn)
+{
+	(void)conn;
+}
+#endif
 
 #endif

@@ -4,13 +4,21 @@
  */
 #include "core/private-core.h"
 #include "roles/private-roles.h"
+#if defined(LOOM_WITH_H1)
 #include "roles/http/private-http.h"
+#endif
 
 static const struct loom_role_ops *const loom_roles[] = {
+#if defined(LOOM_PLAT_SOCKETS)
 	&loom_role_ops_raw_skt,
+#endif
 	&loom_role_ops_raw_file,
+#if defined(LOOM_WITH_H1)
 	&loom_role_ops_h1,
+#endif
+#if defined(LOOM_WITH_WS)
 	&loom_role_ops_ws,
+#endif
 #if defined(LOOM_WITH_H2)
 	&loom_role_ops_h2,
 #endif

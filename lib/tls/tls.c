@@ -11,7 +11,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <sys/socket.h>
+#include "plat/private-sockets.h"
 
 #define LOOM_TLS_PLAINTEXT_MAX 2048	/* bytes of a plaintext request we look at */
 

@@ -5,7 +5,13 @@
 #include "core/private-core.h"
 #include "event-libs/private-event-libs.h"
 
+#if defined(LOOM_PLAT_LWIP)
+#include "plat/lwip/private-lwip.h"	/* struct pollfd, lwip_poll() */
+#define loom_poll lwip_poll
+#else
 #include <poll.h>
+#define loom_poll poll
+#endif
 
 struct loom_poll_pt {
 	struct pollfd *pfds;
@@ -119,7 +125,7 @@ poll_run_pt(struct loom_pt *pt, int timeout_ms)
 	int n;
 
 	timeout_ms = loom__pt_wait_ms(pt, timeout_ms);
-	n = poll(pp->pfds, pp->count, timeout_ms);
+	n = loom_poll(pp->pfds, pp->count, timeout_ms);
 	if (n < 0) {
 		if (errno != EINTR) {
 			loom_log_err("poll failed, errno %d", errno);

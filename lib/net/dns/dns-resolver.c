@@ -14,8 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
+#include "plat/private-sockets.h"
 
 /* index of a family in the per-lookup arrays: IPv6 first, RFC 8305 order */
 #define FAM6 0

@@ -373,12 +373,14 @@ loom__http_dispatch(struct loom_conn *conn)
 
 	/* an Upgrade the ws role takes ("websocket") is answered by it: the conn
 	 * then changes role; 1 means the upgrade is not its */
+#if defined(LOOM_WITH_WS)
 	if (ah->p.upgrade && loom_role_ops_ws.check_upgrades) {
 		int r = loom_role_ops_ws.check_upgrades(conn);
 
 		if (r <= 0)
 			return r;
 	}
+#endif
 
 	m = loom__http_match_mount(hv, ah->path, &rest);
 	if (m) {
