@@ -28,7 +28,8 @@ LOOM_DEBS_PEERS_TLS="openssl curl python3 nginx-light testssl.sh"
 LOOM_DEBS_PEERS_DNS="dnsmasq-base"
 LOOM_DEBS_PEERS_WS="python3-websockets nodejs node-ws chromium"
 LOOM_DEBS_PEERS_MQTT="mosquitto mosquitto-clients"
-LOOM_DEBS_PEERS="$LOOM_DEBS_PEERS_HTTP $LOOM_DEBS_PEERS_TLS $LOOM_DEBS_PEERS_DNS $LOOM_DEBS_PEERS_WS $LOOM_DEBS_PEERS_MQTT"
+LOOM_DEBS_PEERS_H2="curl nghttp2-client nghttp2-server h2o"
+LOOM_DEBS_PEERS="$LOOM_DEBS_PEERS_HTTP $LOOM_DEBS_PEERS_TLS $LOOM_DEBS_PEERS_DNS $LOOM_DEBS_PEERS_WS $LOOM_DEBS_PEERS_MQTT $LOOM_DEBS_PEERS_H2"
 # ---------------------------------------------------------------------------------
 
 # What the benchmarks of test-apps/bench/ run Loom against (DESIGN.md section 9): the
