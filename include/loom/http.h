@@ -175,7 +175,27 @@ struct loom_http_vhost_info {
 	unsigned int max_requests;	/**< requests per connection, 0 = no limit */
 	const struct loom_http_mount *mounts; /**< mounts, or NULL */
 	const char *server_name;	/**< Server header; NULL = "loom" */
+	/**
+	 * open-file cache of the file mounts: files served lately are kept open, with
+	 * their size, ETag and type, so the next request for one needs no open, stat
+	 * or close; small ones are kept in memory and need no file syscall at all.
+	 * Entries per service thread (32); LOOM_HTTP_FILE_CACHE_OFF: no cache.
+	 */
+	unsigned int file_cache_entries;
+	/**
+	 * how long a cached file is trusted (1000 ms): after that the next request
+	 * opens its path again and keeps the entry only if the file is the same one,
+	 * unchanged; so a file replaced or edited is served as it now is at the
+	 * latest this long after. LOOM_HTTP_FILE_CACHE_OFF: no cache.
+	 */
+	unsigned int file_cache_valid_ms;
+	/** files up to this size are cached in memory (4096, at most 16384);
+	 *  LOOM_HTTP_FILE_CACHE_OFF: none */
+	unsigned int file_cache_inline_max;
 };
+
+/** a file_cache_* member of struct loom_http_vhost_info set to this turns it off */
+#define LOOM_HTTP_FILE_CACHE_OFF 0xffffffffu
 
 /** content length for loom_http_respond() when it is not known: chunked on HTTP/1.1 */
 #define LOOM_HTTP_LEN_UNKNOWN ((int64_t)-1)

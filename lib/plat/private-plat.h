@@ -80,6 +80,8 @@ loom__plat_accept(int lfd, struct loom_sockaddr *peer);	/* nonblocking, cloexec 
 int
 loom__plat_send(int fd, const void *buf, size_t len);	/* never raises SIGPIPE */
 int
+loom__plat_send_more(int fd, const void *buf, size_t len); /* more follows at once */
+int
 loom__plat_sendto(int fd, const void *buf, size_t len, const struct loom_sockaddr *to);
 int
 loom__plat_recv(int fd, void *buf, size_t len);
@@ -106,6 +108,8 @@ loom__plat_errno_is_again(int err);
 /* files (lib/plat/unix/unix-fops.c) */
 struct loom_file_info {
 	uint64_t size;
+	uint64_t ino;		/* with dev: which file it is, to see it replaced */
+	uint64_t dev;
 	int64_t mtime;		/* seconds */
 	uint32_t mtime_ns;
 	uint8_t is_dir;

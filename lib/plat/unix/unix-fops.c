@@ -92,6 +92,8 @@ loom__plat_file_info(int fd, struct loom_file_info *fi)
 	if (fstat(fd, &st))
 		return -1;
 	fi->size = (uint64_t)st.st_size;
+	fi->ino = (uint64_t)st.st_ino;
+	fi->dev = (uint64_t)st.st_dev;
 	fi->mtime = (int64_t)st.st_mtim.tv_sec;
 	fi->mtime_ns = (uint32_t)st.st_mtim.tv_nsec;
 	fi->is_dir = !!S_ISDIR(st.st_mode);
@@ -107,7 +109,8 @@ loom__plat_pread(int fd, void *buf, size_t len, uint64_t ofs)
 }
 
 /*
- * sendfile() has no MSG_NOSIGNAL: a peer gone mid-file raises SIGPIPE. As for
+ * sendfile() has no MSG_NOSIGNAL: a peer gone mid-file raises SIGPIPE, even
+ * when the call returns the bytes it sent before that. As for
  * pipe writes, the signal is blocked for this thread around the call and the one
  * it raised is consumed, so the process's own disposition is never changed.
  */
@@ -129,7 +132,10 @@ loom__plat_sendfile(int out_fd, int in_fd, uint64_t *ofs, size_t len)
 #endif
 	n = sendfile(out_fd, in_fd, &o, len);
 	e = errno;
-	if (n < 0 && e == EPIPE && !sigismember(&old, SIGPIPE)) {
+	/* a call that sent part of the file and then hit the closed peer returns
+	 * the part, yet raised the signal: consume it whenever it fell short */
+	if (((n < 0 && e == EPIPE) || (n >= 0 && (size_t)n < len)) &&
+	    !sigismember(&old, SIGPIPE)) {
 		struct timespec zero = { 0, 0 };
 
 		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)

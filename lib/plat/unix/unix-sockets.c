@@ -90,6 +90,18 @@ loom__plat_send(int fd, const void *buf, size_t len)
 	return (int)send(fd, buf, len, MSG_NOSIGNAL);
 }
 
+/* as loom__plat_send(), telling the stack more follows at once (sendfile of the
+ * body after its head), so the two leave in full segments */
+int
+loom__plat_send_more(int fd, const void *buf, size_t len)
+{
+#if defined(MSG_MORE)
+	return (int)send(fd, buf, len, MSG_NOSIGNAL | MSG_MORE);
+#else
+	return (int)send(fd, buf, len, MSG_NOSIGNAL);
+#endif
+}
+
 int
 loom__plat_sendto(int fd, const void *buf, size_t len, const struct loom_sockaddr *to)
 {

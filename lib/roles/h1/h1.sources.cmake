@@ -5,4 +5,5 @@ list(APPEND LOOM_SRCS
 	roles/http/http.c
 	roles/http/server.c
 	roles/http/static.c
+	roles/http/file-cache.c
 )

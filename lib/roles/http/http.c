@@ -33,7 +33,8 @@ loom__http_destroy_pt(struct loom_pt *pt)
 static const struct loom_http_vh loom_http_vh_defaults = {
 	{ LOOM_HTTP_DEF_HEAD_BYTES, LOOM_HTTP_DEF_HEADERS, LOOM_HTTP_DEF_URI },
 	LOOM_HTTP_DEF_BODY, LOOM_HTTP_DEF_HEAD_TO, LOOM_HTTP_DEF_KEEPALIVE_TO,
-	LOOM_HTTP_DEF_BODY_TO, 0, NULL, "loom", NULL, NULL, 0
+	LOOM_HTTP_DEF_BODY_TO, 0, NULL, "loom", NULL, NULL, 0,
+	NULL, LOOM_HTTP_DEF_FC_ENTRIES, LOOM_HTTP_DEF_FC_VALID_MS, LOOM_HTTP_DEF_FC_INLINE
 };
 
 const struct loom_http_vh *
@@ -107,9 +108,30 @@ loom__http_vhost_init(struct loom_vhost *vh, const struct loom_vhost_info *info)
 	hv->mounts = i->mounts;
 	if (i->server_name)
 		hv->server_name = i->server_name;
+	if (i->file_cache_entries)
+		hv->fc_max = i->file_cache_entries == LOOM_HTTP_FILE_CACHE_OFF ? 0 :
+			     i->file_cache_entries;
+	if (i->file_cache_valid_ms)
+		hv->fc_valid_ms = i->file_cache_valid_ms == LOOM_HTTP_FILE_CACHE_OFF ? 0 :
+				  i->file_cache_valid_ms;
+	if (i->file_cache_inline_max)
+		hv->fc_inline_max = i->file_cache_inline_max == LOOM_HTTP_FILE_CACHE_OFF ?
+				    0 : i->file_cache_inline_max;
+	if (hv->fc_inline_max > LOOM_HTTP_SCRATCH)
+		hv->fc_inline_max = LOOM_HTTP_SCRATCH;
 	vh->http_vh = hv;
 
-	return loom_http_open_mounts(vh, hv);
+	if (loom_http_open_mounts(vh, hv))
+		return -1;
+	if (hv->count_mfd && hv->fc_max && hv->fc_valid_ms) {
+		hv->fc = loom_malloc(vh->ctx->count_threads * sizeof(*hv->fc),
+				     "file cache");
+		if (!hv->fc)
+			return -1;
+		memset(hv->fc, 0, vh->ctx->count_threads * sizeof(*hv->fc));
+	}
+
+	return 0;
 }
 
 void
@@ -120,6 +142,7 @@ loom__http_vhost_destroy(struct loom_vhost *vh)
 
 	if (!hv)
 		return;
+	loom__http_fcache_destroy(hv, vh->ctx->count_threads);
 	for (n = 0; n < hv->count_mfd; n++)
 		if (hv->mfd[n] >= 0)
 			loom__plat_close(hv->mfd[n]);

@@ -16,6 +16,9 @@
 #define LOOM_HTTP_DEF_HEAD_TO		10
 #define LOOM_HTTP_DEF_KEEPALIVE_TO	5
 #define LOOM_HTTP_DEF_BODY_TO		10
+#define LOOM_HTTP_DEF_FC_ENTRIES	32	/* open-file cache, per thread */
+#define LOOM_HTTP_DEF_FC_VALID_MS	1000
+#define LOOM_HTTP_DEF_FC_INLINE		4096
 
 #define LOOM_HTTP_RESP_HDR_MAX		2048	/* status line + response headers */
 #define LOOM_HTTP_SCRATCH		(16 * 1024)
@@ -26,7 +29,7 @@ struct loom_h1_ah;
 /* per service thread: a scratch buffer for building responses and the Date cache */
 struct loom_http_pt {
 	uint8_t scratch[LOOM_PRE + LOOM_HTTP_SCRATCH];
-	uint8_t filebuf[LOOM_HTTP_SCRATCH];	/* file bytes on their way out */
+	uint8_t filebuf[LOOM_PRE + LOOM_HTTP_SCRATCH];	/* file bytes going out */
 	int64_t date_secs;
 	char date[40];
 	uint8_t date_len;
@@ -48,6 +51,9 @@ struct loom_http_vh {
 	const struct loom_http_mount **mfd_mount;
 	int *mfd;
 	unsigned int count_mfd;
+	/* the open-file cache (file-cache.c): one LRU list per service thread */
+	struct loom_dll2_owner *fc;
+	unsigned int fc_max, fc_valid_ms, fc_inline_max;
 };
 
 /*
@@ -107,6 +113,7 @@ struct loom_h1 {
 	int64_t resp_remaining;			/* declared body bytes not yet sent */
 	uint64_t file_remaining;
 	uint64_t file_ofs;
+	struct loom_http_fent *fent;		/* the cached file file_fd belongs to */
 	int file_fd;
 	uint16_t status;
 	uint16_t requests;
@@ -160,6 +167,21 @@ int
 loom__http_emit_body(struct loom_conn *conn, const uint8_t *buf, size_t len, int final);
 void
 loom__http_file_close(struct loom_h1 *h);
+
+/* the open-file cache of file mounts (file-cache.c) */
+struct loom_http_fent;
+struct loom_http_fent *
+loom__http_fent_get(struct loom_conn *conn, const struct loom_http_mount *m,
+		    const char *rest, unsigned int *status);
+const struct loom_file_info *
+loom__http_fent_info(const struct loom_http_fent *e, int *fd, const uint8_t **body,
+		     const char **etag, const char **lastmod, const char **mime);
+void
+loom__http_fent_release(struct loom_http_fent *e);
+void
+loom__http_fcache_destroy(struct loom_http_vh *hv, unsigned int count_threads);
+int
+loom__http_emit_head_more(struct loom_conn *conn);
 const struct loom_http_mount *
 loom__http_match_mount(const struct loom_http_vh *hv, const char *path,
 		       size_t *rest_ofs);

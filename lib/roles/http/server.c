@@ -7,6 +7,7 @@
 #include "roles/private-roles.h"
 #include "roles/http/private-http.h"
 
+#include <errno.h>
 #include <stdio.h>
 
 static struct loom_h1 *
@@ -191,6 +192,43 @@ emit(struct loom_conn *conn, struct loom_h1 *h, const struct piece *pc, int n)
 	}
 
 	return 0;
+}
+
+/*
+ * The response head alone, telling the stack more follows at once: a file body
+ * then goes by sendfile and the two share full segments. What the socket does
+ * not take waits in the buflist like any output.
+ */
+int
+loom__http_emit_head_more(struct loom_conn *conn)
+{
+	struct loom_h1 *h = conn->role_data;
+	struct loom_h1_ah *ah = h->ah;
+	const uint8_t *p;
+	size_t len;
+	int n;
+
+	if (h->resp != H1R_STARTED)
+		return 0;
+	memcpy(ah->resp + LOOM_PRE + ah->resp_len, "\r\n", 2);
+	ah->resp_len += 2;
+	h->resp = H1R_SENDING;
+	p = ah->resp + LOOM_PRE;
+	len = ah->resp_len;
+	if (!conn->buflist_out && !conn->tls && (conn->flags & LCF_IS_SOCKET)) {
+		n = loom__plat_send_more(conn->fd, p, len);
+		if (n == (int)len)
+			return 0;
+		if (n < 0) {
+			if (!loom__plat_errno_is_again(errno))
+				return -1;
+			n = 0;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+
+	return loom__issue_raw(conn, p, len) < 0 ? -1 : 0;
 }
 
 int

@@ -69,23 +69,14 @@ loom_http_mime_type(const char *path, const struct loom_http_header_kv *extra)
 void
 loom__http_file_close(struct loom_h1 *h)
 {
-	if (h->file_fd >= 0)
+	if (h->fent)
+		loom__http_fent_release(h->fent);	/* the fd is the entry's */
+	else if (h->file_fd >= 0)
 		loom__plat_close(h->file_fd);
+	h->fent = NULL;
 	h->file_fd = -1;
 	h->file_remaining = 0;
 	h->flags &= (uint16_t)~H1F_FILE;
-}
-
-static int
-mount_dirfd(const struct loom_http_vh *hv, const struct loom_http_mount *m)
-{
-	unsigned int n;
-
-	for (n = 0; n < hv->count_mfd; n++)
-		if (hv->mfd_mount[n] == m)
-			return hv->mfd[n];
-
-	return -1;
 }
 
 /* is the file's current ETag among those in If-None-Match (or is it "*")? */
@@ -168,7 +159,17 @@ loom__http_serve_file_more(struct loom_conn *conn)
 
 	if (!h->file_remaining || h->file_fd < 0)
 		return 0;
-	/* the head leaves with the first piece read below; sendfile after that */
+	/*
+	 * On a plain socket a body bigger than what one write carries goes by
+	 * sendfile, its head just before with "more follows" so both share
+	 * segments. Smaller ones leave with their head in one write, read below.
+	 */
+	if (h->resp == H1R_STARTED && !conn->tls && !conn->buflist_out &&
+	    (conn->flags & LCF_IS_SOCKET) && !(h->flags & H1F_CHUNKED_OUT) &&
+	    h->file_remaining > LOOM_HTTP_SCRATCH / 2) {
+		if (loom__http_emit_head_more(conn) < 0)
+			return -1;
+	}
 	if (h->resp == H1R_SENDING && !conn->tls && !conn->buflist_out &&
 	    (conn->flags & LCF_IS_SOCKET) && !(h->flags & H1F_CHUNKED_OUT)) {
 		n = loom__plat_sendfile(conn->fd, h->file_fd, &h->file_ofs,
@@ -193,8 +194,8 @@ loom__http_serve_file_more(struct loom_conn *conn)
 	hp = loom__http_pt(conn->pt);
 	if (!hp)
 		return -1;
-	want = h->file_remaining < sizeof(hp->filebuf) ? (size_t)h->file_remaining :
-	       sizeof(hp->filebuf);
+	want = h->file_remaining < LOOM_HTTP_SCRATCH ? (size_t)h->file_remaining :
+	       LOOM_HTTP_SCRATCH;
 	if (conn->role->tx_credit) {
 		/* h2: no more than the peer's window lets us send now */
 		int cr = conn->role->tx_credit(conn, 0, 0);
@@ -210,7 +211,7 @@ loom__http_serve_file_more(struct loom_conn *conn)
 		if ((size_t)cr < want)
 			want = (size_t)cr;
 	}
-	n = loom__plat_pread(h->file_fd, hp->filebuf, want, h->file_ofs);
+	n = loom__plat_pread(h->file_fd, hp->filebuf + LOOM_PRE, want, h->file_ofs);
 	if (n <= 0)
 		return -1;	/* the file shrank under us */
 	h->file_ofs += (uint64_t)n;
@@ -220,7 +221,7 @@ loom__http_serve_file_more(struct loom_conn *conn)
 		loom__http_file_close(h);
 	else
 		h->flags |= H1F_FILE;
-	if (loom_http_write_body(conn, hp->filebuf, (size_t)n, final) < 0)
+	if (loom_http_write_body(conn, hp->filebuf + LOOM_PRE, (size_t)n, final) < 0)
 		return -1;
 	if (!final)
 		loom_callback_on_writable(conn);
@@ -250,62 +251,19 @@ file_headers(struct loom_conn *conn, const struct loom_http_mount *m,
 	return 0;
 }
 
-static int
-open_target(struct loom_conn *conn, const struct loom_http_mount *m, const char *rest,
-	    char *rel, size_t rel_len, struct loom_file_info *fi)
-{
-	const struct loom_http_vh *hv = loom__http_vh(conn->vhost);
-	int dirfd = mount_dirfd(hv, m), fd, n;
-	int follow = !!(m->options & LOOM_MOUNT_OPT_FOLLOW_SYMLINKS);
-
-	while (*rest == '/')
-		rest++;
-	n = snprintf(rel, rel_len, "%s", *rest ? rest : ".");
-	if (dirfd < 0 || n < 0 || n >= (int)rel_len)
-		return -404;
-	fd = loom__plat_open_beneath(dirfd, rel, follow);
-	if (fd < 0)
-		return errno == EACCES ? -403 : errno == EXDEV ? -403 : -404;
-	if (loom__plat_file_info(fd, fi)) {
-		loom__plat_close(fd);
-		return -500;
-	}
-	if (fi->is_dir) {
-		loom__plat_close(fd);
-		if (m->options & LOOM_MOUNT_OPT_NO_INDEX)
-			return -403;
-		if (rest[0] && rest[strlen(rest) - 1] != '/')
-			return -301;	/* "/dir" -> "/dir/" */
-		n = snprintf(rel, rel_len, "%s%s", *rest ? rest : "",
-			     m->index ? m->index : "index.html");
-		if (n < 0 || n >= (int)rel_len)
-			return -404;
-		fd = loom__plat_open_beneath(dirfd, rel, follow);
-		if (fd < 0)
-			return errno == EACCES || errno == EXDEV ? -403 : -404;
-		if (loom__plat_file_info(fd, fi) || !fi->is_reg) {
-			loom__plat_close(fd);
-			return -404;
-		}
-	} else if (!fi->is_reg) {
-		loom__plat_close(fd);
-		return -403;
-	}
-
-	return fd;
-}
-
 int
 loom__http_serve_file(struct loom_conn *conn, const struct loom_http_mount *m,
 		      const char *rest)
 {
 	struct loom_h1 *h = conn->role_data;
 	struct loom_h1_ah *ah = h->ah;
-	struct loom_file_info fi;
-	char rel[1024], etag[48], hv_buf[256], cr[80], loc[1100];
-	const char *lastmod;
+	const struct loom_file_info *fi;
+	struct loom_http_fent *fe;
+	const char *etag, *lastmod, *mime;
+	const uint8_t *body;
+	char hv_buf[256], cr[80], loc[1100];
 	uint64_t first = 0, last = 0;
-	unsigned int status = 200;
+	unsigned int status = 200, err = 0;
 	int fd, r, range = 0;
 
 	if (ah->p.method == LOOM_HTTP_METHOD_OPTIONS) {
@@ -317,28 +275,16 @@ loom__http_serve_file(struct loom_conn *conn, const struct loom_http_mount *m,
 	if (ah->p.method != LOOM_HTTP_METHOD_GET && ah->p.method != LOOM_HTTP_METHOD_HEAD)
 		return loom__http_error(conn, 405);
 
-	fd = open_target(conn, m, rest, rel, sizeof(rel), &fi);
-	if (fd == -301) {
+	fe = loom__http_fent_get(conn, m, rest, &err);
+	if (!fe && err == 301) {
 		r = snprintf(loc, sizeof(loc), "%s/", ah->path);
 		if (r < 0 || r >= (int)sizeof(loc))
 			return loom__http_error(conn, 414);
 		return loom_http_redirect(conn, 301, loc) ? -1 : 0;
 	}
-	if (fd < 0)
-		return loom__http_error(conn, (unsigned int)-fd);
-
-	{
-		size_t e = 0;
-
-		etag[e++] = '"';
-		e += loom__http_fmt_hex(etag + e, fi.size);
-		etag[e++] = '-';
-		e += loom__http_fmt_hex(etag + e, (uint64_t)fi.mtime * 1000000000ull +
-					fi.mtime_ns);
-		etag[e++] = '"';
-		etag[e] = '\0';
-	}
-	lastmod = loom__http_date_of(conn->pt, fi.mtime);
+	if (!fe)
+		return loom__http_error(conn, err);
+	fi = loom__http_fent_info(fe, &fd, &body, &etag, &lastmod, &mime);
 
 	/* conditional requests: If-None-Match wins over If-Modified-Since */
 	if (loom_hdr_copy(conn, hv_buf, sizeof(hv_buf), LOOM_HDR_IF_NONE_MATCH) > 0) {
@@ -348,14 +294,14 @@ loom__http_serve_file(struct loom_conn *conn, const struct loom_http_mount *m,
 				 LOOM_HDR_IF_MODIFIED_SINCE) > 0) {
 		int64_t ims = loom__http_parse_date(hv_buf, strlen(hv_buf));
 
-		if (ims >= 0 && fi.mtime <= ims)
+		if (ims >= 0 && fi->mtime <= ims)
 			status = 304;
 	}
 	if (status == 200 && ah->p.method == LOOM_HTTP_METHOD_GET &&
 	    loom_hdr_copy(conn, hv_buf, sizeof(hv_buf), LOOM_HDR_RANGE) > 0) {
 		char ir[80];
 
-		range = parse_range(hv_buf, fi.size, &first, &last);
+		range = parse_range(hv_buf, fi->size, &first, &last);
 		/* If-Range: the range only applies to the representation it names */
 		if (range && loom_hdr_copy(conn, ir, sizeof(ir), LOOM_HDR_IF_RANGE) > 0 &&
 		    strcmp(ir, etag) && strcmp(ir, lastmod))
@@ -363,40 +309,63 @@ loom__http_serve_file(struct loom_conn *conn, const struct loom_http_mount *m,
 	}
 
 	if (range < 0) {
-		loom__plat_close(fd);
-		snprintf(cr, sizeof(cr), "bytes */%llu", (unsigned long long)fi.size);
+		snprintf(cr, sizeof(cr), "bytes */%llu", (unsigned long long)fi->size);
+		loom__http_fent_release(fe);
 		if (loom_http_respond(conn, 416, "text/plain", 0) ||
 		    loom_http_add_header(conn, "Content-Range", cr))
 			return -1;
 		return loom_http_write_body(conn, NULL, 0, 1) < 0 ? -1 : 0;
 	}
 	if (status == 304) {
-		loom__plat_close(fd);
-		if (loom_http_respond(conn, 304, NULL, LOOM_HTTP_LEN_UNKNOWN) ||
-		    file_headers(conn, m, etag, lastmod))
+		r = loom_http_respond(conn, 304, NULL, LOOM_HTTP_LEN_UNKNOWN) ||
+		    file_headers(conn, m, etag, lastmod);
+		loom__http_fent_release(fe);
+		if (r)
 			return -1;
 		return loom_http_write_body(conn, NULL, 0, 1) < 0 ? -1 : 0;
 	}
 	if (range) {
 		status = 206;
 		snprintf(cr, sizeof(cr), "bytes %llu-%llu/%llu", (unsigned long long)first,
-			 (unsigned long long)last, (unsigned long long)fi.size);
-	} else if (fi.size) {
-		last = fi.size - 1;
+			 (unsigned long long)last, (unsigned long long)fi->size);
+	} else if (fi->size) {
+		last = fi->size - 1;
 	}
 
-	if (loom_http_respond(conn, status, loom_http_mime_type(rel, m->mime_extra),
-			      fi.size ? (int64_t)(last - first + 1) : 0) ||
+	if (loom_http_respond(conn, status, mime,
+			      fi->size ? (int64_t)(last - first + 1) : 0) ||
 	    file_headers(conn, m, etag, lastmod) ||
 	    loom_http_add_header(conn, "Accept-Ranges", "bytes") ||
 	    (range && loom_http_add_header(conn, "Content-Range", cr))) {
-		loom__plat_close(fd);
+		loom__http_fent_release(fe);
 		return -1;
 	}
-	if (h->flags & H1F_HEAD_ONLY || !fi.size) {
-		loom__plat_close(fd);
+	if (h->flags & H1F_HEAD_ONLY || !fi->size) {
+		loom__http_fent_release(fe);
 		return loom_http_write_body(conn, NULL, 0, 1) < 0 ? -1 : 0;
 	}
+	if (body) {
+		/* a small file held by the cache: head and body in one write; the
+		 * entry stays in use until the write has copied the bytes */
+		struct loom_http_pt *hp = loom__http_pt(conn->pt);
+		unsigned char *b = (unsigned char *)(uintptr_t)body;
+		size_t len = (size_t)(last - first + 1);
+
+		if (first) {
+			/* a range: copy it, so the LOOM_PRE headroom a framing role
+			 * may write into is never the cached bytes before it */
+			if (!hp || len > LOOM_HTTP_SCRATCH) {
+				loom__http_fent_release(fe);
+				return -1;
+			}
+			b = hp->filebuf + LOOM_PRE;
+			memcpy(b, body + first, len);
+		}
+		r = loom_http_write_body(conn, b, len, 1);
+		loom__http_fent_release(fe);
+		return r < 0 ? -1 : 0;
+	}
+	h->fent = fe;
 	h->file_fd = fd;
 	h->file_ofs = first;
 	h->file_remaining = last - first + 1;
