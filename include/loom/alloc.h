@@ -24,6 +24,14 @@ typedef void *(*loom_realloc_fn)(void *ptr, size_t size, const char *reason);
  *
  * Call it before creating any context and not while any Loom object is alive: blocks
  * must be freed by the allocator that made them.
+ *
+ * The TLS library: at Loom's first use of OpenSSL, an installed allocator is also
+ * given to OpenSSL (CRYPTO_set_mem_functions(), reason "openssl"). That is
+ * process-wide, works only if nothing in the process used OpenSSL before, and
+ * lasts for the life of the process: OpenSSL keeps calling this \p fn even after
+ * a later loom_set_allocator(), so it must stay usable until exit. mbedTLS gets
+ * it (reason "mbedtls") only when built with MBEDTLS_PLATFORM_MEMORY, which
+ * Debian's 2.28 is not. READMEs/README.tls.md, "Memory", has the details.
  */
 void
 loom_set_allocator(loom_realloc_fn fn);

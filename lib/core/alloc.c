@@ -26,6 +26,12 @@ loom_set_allocator(loom_realloc_fn fn)
 	loom_allocator = fn ? fn : loom_default_realloc;
 }
 
+loom_realloc_fn
+loom__allocator_user(void)
+{
+	return loom_allocator == loom_default_realloc ? NULL : loom_allocator;
+}
+
 void *
 loom_realloc(void *ptr, size_t size, const char *reason)
 {

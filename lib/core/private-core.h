@@ -150,12 +150,17 @@ struct loom_context {
 	int stopping;				/* loom_stop() was called (atomic) */
 	int destroying;
 	void *tls;				/* lib/tls state, made on first use */
+	void *ss;				/* lib/secure-streams state, or NULL */
 	struct loom_pt pt[LOOM_MAX_SERVICE_THREADS];
 };
 
 /* ---- allocation helpers ---- */
 char *
 loom__strdup(const char *s, const char *reason);
+/* the allocator the user installed with loom_set_allocator(), NULL for the default
+ * (lib/tls routes the TLS library's allocations through it) */
+loom_realloc_fn
+loom__allocator_user(void);
 
 /* ---- conn lifecycle (conn.c, close.c) ---- */
 struct loom_conn *
@@ -245,6 +250,12 @@ int
 loom__dns_init(struct loom_context *ctx, const struct loom_context_info *info);
 void
 loom__dns_destroy(struct loom_context *ctx);
+
+/* ---- Secure Streams (lib/secure-streams, with LOOM_WITH_SS) ---- */
+int
+loom__ss_context_init(struct loom_context *ctx, const struct loom_context_info *info);
+void
+loom__ss_context_destroy(struct loom_context *ctx);
 
 /* ---- TLS (lib/tls, only with a backend: LOOM_WITH_TLS) ---- */
 #if defined(LOOM_WITH_TLS)

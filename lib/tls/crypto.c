@@ -40,6 +40,15 @@ loom_tls_verify_text(enum loom_tls_verify_result r)
 	return "certificate verification failed";
 }
 
+void
+loom__tls_lib_init(void)
+{
+#if defined(LOOM_WITH_TLS)
+	if (loom_tls_be->lib_init)
+		loom_tls_be->lib_init();
+#endif
+}
+
 const char *
 loom_tls_backend(void)
 {
@@ -54,6 +63,7 @@ int
 loom_random(void *buf, size_t len)
 {
 #if defined(LOOM_WITH_TLS)
+	loom__tls_lib_init();
 	return loom_tls_be->random(NULL, buf, len);
 #else
 	return loom__plat_random(buf, len) ? LOOM_EUNSUPP : 0;
@@ -66,6 +76,7 @@ loom_sha1(const void *in, size_t len, uint8_t out[LOOM_SHA1_LEN])
 	if ((!in && len) || !out)
 		return LOOM_EINVAL;
 #if defined(LOOM_WITH_TLS)
+	loom__tls_lib_init();
 	return loom_tls_be->sha1(in, len, out);
 #else
 	return loom__builtin_sha1(in, len, out);
@@ -78,6 +89,7 @@ loom_sha256(const void *in, size_t len, uint8_t out[LOOM_SHA256_LEN])
 	if ((!in && len) || !out)
 		return LOOM_EINVAL;
 #if defined(LOOM_WITH_TLS)
+	loom__tls_lib_init();
 	return loom_tls_be->sha256(in, len, out);
 #else
 	return loom__builtin_sha256(in, len, out);
@@ -91,6 +103,7 @@ loom_hmac_sha256(const void *key, size_t key_len, const void *in, size_t len,
 	if ((!key && key_len) || (!in && len) || !out)
 		return LOOM_EINVAL;
 #if defined(LOOM_WITH_TLS)
+	loom__tls_lib_init();
 	return loom_tls_be->hmac_sha256(key, key_len, in, len, out);
 #else
 	return loom__builtin_hmac_sha256(key, key_len, in, len, out);

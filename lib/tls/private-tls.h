@@ -76,6 +76,10 @@ struct loom_tls_conn {
 
 struct loom_tls_ops {
 	const char *name;
+	/* once per process, before the library's first allocation if we can: route
+	 * its allocations through the user's allocator hook (loom__allocator_user());
+	 * thread safe and cheap to call again; may be NULL */
+	void (*lib_init)(void);
 	/* context-wide backend state (random generator); may be NULL */
 	int (*init_context)(struct loom_tls_context *tctx);
 	void (*destroy_context)(struct loom_tls_context *tctx);
@@ -133,6 +137,9 @@ loom__tls_set_why(struct loom_tls_conn *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)))
 #endif
 	;
+/* before Loom's first use of the TLS library (context, crypto): lib_init */
+void
+loom__tls_lib_init(void);
 /* the context's TLS state, created on first use */
 struct loom_tls_context *
 loom__tls_context_get(struct loom_context *ctx);

@@ -61,6 +61,7 @@ loom__tls_context_get(struct loom_context *ctx)
 
 	if (tctx)
 		return tctx;
+	loom__tls_lib_init();
 	tctx = loom_zalloc(sizeof(*tctx), "tls context");
 	if (!tctx)
 		return NULL;

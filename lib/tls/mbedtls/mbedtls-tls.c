@@ -84,6 +84,58 @@ struct loom_mbed_sess {
 	uint8_t ip[16];
 };
 
+/* ---- mbedTLS's allocations through the allocator hook ---- */
+
+/*
+ * Only where mbedTLS was built with MBEDTLS_PLATFORM_MEMORY (Debian's 2.28 is
+ * not: there its blocks come from the C library's calloc() and free()). As with
+ * OpenSSL, the library is bound once, at Loom's first use of it, to the allocator
+ * the user installed, and keeps it for the rest of the process.
+ */
+#if defined(MBEDTLS_PLATFORM_MEMORY)
+#include <mbedtls/platform.h>
+
+static loom_realloc_fn loom_mbed_alloc;
+
+static void *
+loom_mbed_calloc(size_t n, size_t size)
+{
+	void *p;
+
+	if (!n || !size || n > (size_t)-1 / size)
+		return NULL;
+	p = loom_mbed_alloc(NULL, n * size, "mbedtls");
+	if (p)
+		memset(p, 0, n * size);
+
+	return p;
+}
+
+static void
+loom_mbed_free(void *p)
+{
+	if (p)
+		loom_mbed_alloc(p, 0, "mbedtls");
+}
+
+static void
+loom_mbed_lib_init(void)
+{
+	static volatile int done;
+	loom_realloc_fn fn;
+
+	if (done)
+		return;
+	done = 1;
+	fn = loom__allocator_user();
+	if (!fn)
+		return;
+	loom_mbed_alloc = fn;
+	mbedtls_platform_set_calloc_free(loom_mbed_calloc, loom_mbed_free);
+	loom_log_info("tls: mbedTLS allocates through the allocator hook");
+}
+#endif
+
 /* ---- errors ---- */
 
 static const char *
@@ -816,6 +868,9 @@ loom_mbed_hmac_sha256(const void *key, size_t klen, const void *in, size_t len,
 
 const struct loom_tls_ops loom_tls_ops_mbedtls = {
 	.name			= "mbedtls",
+#if defined(MBEDTLS_PLATFORM_MEMORY)
+	.lib_init		= loom_mbed_lib_init,
+#endif
 	.init_context		= loom_mbed_init_context,
 	.destroy_context	= loom_mbed_destroy_context,
 	.server_ctx_create	= loom_mbed_server_ctx_create,

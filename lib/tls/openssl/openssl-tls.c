@@ -29,6 +29,67 @@
 #define SSL_OP_IGNORE_UNEXPECTED_EOF 0
 #endif
 
+/* ---- OpenSSL's allocations through the allocator hook ---- */
+
+/*
+ * CRYPTO_set_mem_functions() is process-wide and only takes before OpenSSL's first
+ * allocation. So at Loom's first use of OpenSSL, if the user installed an
+ * allocator, OpenSSL is bound to that allocator for the rest of the process: its
+ * global state is freed only at exit, so its blocks must always go back to the
+ * allocator that made them, even if loom_set_allocator() is called again later.
+ */
+static loom_realloc_fn loom_ossl_alloc;
+static CRYPTO_ONCE loom_ossl_lib_once = CRYPTO_ONCE_STATIC_INIT;
+
+static void *
+loom_ossl_malloc(size_t num, const char *file, int line)
+{
+	return num ? loom_ossl_alloc(NULL, num, "openssl") : NULL;
+}
+
+static void *
+loom_ossl_realloc(void *p, size_t num, const char *file, int line)
+{
+	if (!num) {
+		if (p)
+			loom_ossl_alloc(p, 0, "openssl");
+		return NULL;
+	}
+
+	return loom_ossl_alloc(p, num, "openssl");
+}
+
+static void
+loom_ossl_free(void *p, const char *file, int line)
+{
+	if (p)
+		loom_ossl_alloc(p, 0, "openssl");
+}
+
+static void
+loom_ossl_lib_init_once(void)
+{
+	loom_realloc_fn fn = loom__allocator_user();
+
+	if (!fn)
+		return;
+	loom_ossl_alloc = fn;
+	if (!CRYPTO_set_mem_functions(loom_ossl_malloc, loom_ossl_realloc,
+				      loom_ossl_free)) {
+		loom_ossl_alloc = NULL;
+		loom_log_notice("tls: OpenSSL allocated before Loom first used it: its "
+				"allocations do not go through the allocator hook");
+		return;
+	}
+	loom_log_info("tls: OpenSSL allocates through the allocator hook");
+}
+
+static void
+loom_ossl_lib_init(void)
+{
+	(void)CRYPTO_THREAD_run_once(&loom_ossl_lib_once, loom_ossl_lib_init_once);
+}
+
 /* ---- the socket BIO ---- */
 
 static BIO_METHOD *loom_ossl_bio_meth;
@@ -677,6 +738,7 @@ loom_ossl_hmac_sha256(const void *key, size_t klen, const void *in, size_t len,
 
 const struct loom_tls_ops loom_tls_ops_openssl = {
 	.name			= "openssl",
+	.lib_init		= loom_ossl_lib_init,
 	.server_ctx_create	= loom_ossl_server_ctx_create,
 	.server_ctx_destroy	= loom_ossl_server_ctx_destroy,
 	.client_ctx_create	= loom_ossl_client_ctx_create,
