@@ -66,6 +66,13 @@ struct loom_context_info {
 	 * and never runs, stops or closes it. NULL (the array or an entry) = Loom
 	 * makes, runs (loom_run()) and closes a loop of its own. */
 	void **foreign_loops;
+	/** Secure Streams (include/loom/ss.h): the policy as a JSON file to read at
+	 * creation; a policy that does not parse fails the context creation */
+	const char *ss_policy_file;
+	/** or the policy JSON in memory (used instead of \p ss_policy_file) */
+	const char *ss_policy;
+	/** length of \p ss_policy; 0 = strlen() */
+	size_t ss_policy_len;
 };
 
 /** vhost options (struct loom_vhost_info.options) */

@@ -18,7 +18,7 @@ struct loom_context;
 struct loom_ss_retry {
 	const struct loom_ss_retry *next;	/**< next table of the policy */
 	const char *name;			/**< its name */
-	const unsigned int *backoff_ms;		/**< delay before attempt 1, 2 ... */
+	const uint32_t *backoff_ms;		/**< delay before retry 1, 2 ... (ms) */
 	unsigned int count_backoff;		/**< entries; the last one repeats */
 	unsigned int conceal;			/**< failed attempts before the user
 						 *   sees ALL_RETRIES_FAILED (65535 =
@@ -231,7 +231,9 @@ struct loom_ss_info {
 	const char *streamtype;		/**< the policy's stream type name */
 	size_t user_alloc;		/**< size of the user object SS allocates */
 	size_t handle_offset;		/**< where in it to store the handle */
-	size_t opaque_user_data_offset;	/**< where in it to store \p opaque */
+	/** where in it to store loom_ss_create()'s \p opaque; not stored when it
+	 * equals \p handle_offset (so leave both 0 for the handle at the start) */
+	size_t opaque_user_data_offset;
 	loom_ss_rx_cb rx;		/**< payload arrived */
 	loom_ss_tx_cb tx;		/**< ready to send (after loom_ss_request_tx()) */
 	loom_ss_state_cb state;		/**< state changes */

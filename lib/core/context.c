@@ -101,6 +101,10 @@ loom_create_context(const struct loom_context_info *info)
 	for (n = 0; n < ctx->count_threads; n++)
 		if (loom_pt_create(ctx, &ctx->pt[n], n, info))
 			goto bail;
+#if defined(LOOM_WITH_SS)
+	if (loom__ss_context_init(ctx, info))
+		goto bail;
+#endif
 
 	loom_log_info("context created: %u service thread(s), %s loop%s, max %u conns/pt",
 		      ctx->count_threads, loom_evlib_name(ctx),
@@ -173,6 +177,10 @@ loom_context_destroy(struct loom_context *ctx)
 	for (n = 0; n < ctx->count_threads; n++)
 		if (ctx->pt[n].defer_ring)
 			loom__pt_defer_run(&ctx->pt[n]);
+#if defined(LOOM_WITH_SS)
+	/* streams go first: their user objects hear DESTROYING while all is whole */
+	loom__ss_context_destroy(ctx);
+#endif
 	ctx->destroying = 1;
 	for (n = 0; n < ctx->count_threads; n++) {
 		ctx->pt[n].destroying = 1;

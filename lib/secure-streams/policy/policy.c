@@ -457,8 +457,8 @@ pp_value(struct pp *p, const struct pkey *k, enum loom_json_reason r,
 				       p->retry->name, PP_MAX_BACKOFF);
 		if (int_value(p, val, len, 0, 86400000, &iv))
 			return -1;
-		((unsigned int *)p->retry->backoff_ms)[p->retry->count_backoff++] =
-							(unsigned int)iv;
+		((uint32_t *)p->retry->backoff_ms)[p->retry->count_backoff++] =
+							(uint32_t)iv;
 		return 0;
 	case P_CONCEAL:
 		if (int_value(p, val, len, 0, 65535, &iv))
@@ -594,7 +594,7 @@ pp_container(struct pp *p, const struct pkey *k, int start)
 			return -1;
 		name = last_name(p, &nlen);
 		p->retry->name = pa_strdup(p, name, nlen);
-		p->retry->backoff_ms = pp_alloc(p, PP_MAX_BACKOFF * sizeof(unsigned int));
+		p->retry->backoff_ms = pp_alloc(p, PP_MAX_BACKOFF * sizeof(uint32_t));
 		if (!p->retry->name || !p->retry->backoff_ms)
 			return pp_fail(p, "out of memory");
 		*p->tail_retry = p->retry;
