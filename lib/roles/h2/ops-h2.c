@@ -490,6 +490,8 @@ h2_hblock_add(struct loom_conn *conn, struct loom_h2_conn *c, const uint8_t *p,
 	if (c->hblock_cost + len > max)
 		return loom__h2_conn_error(conn, LOOM_H2_ERR_ENHANCE_YOUR_CALM,
 					   "header block too large");
+	if (!len)
+		return 0;
 	if (c->hblock_len + len > c->hblock_alloc) {
 		uint32_t na = c->hblock_alloc ? c->hblock_alloc : 1024;
 		uint8_t *nb;
@@ -754,7 +756,7 @@ h2_rx(struct loom_conn *conn, const uint8_t *buf, size_t len)
 
 		if (n > len)
 			n = len;
-		if (memcmp(buf, LOOM_H2_PREFACE + c->preface, n))
+		if (memcmp(buf, &LOOM_H2_PREFACE[c->preface], n))
 			return loom__h2_conn_error(conn, LOOM_H2_ERR_PROTOCOL_ERROR,
 						   "bad connection preface");
 		c->preface = (uint8_t)(c->preface + n);
@@ -784,9 +786,23 @@ h2_pass_end(struct loom_conn *conn)
 	if (--c->in_pass)
 		return LOOM_HP_OK;
 	h2_reap(conn);
-	if (c->flags & H2CF_DEAD) {
-		/* GOAWAY is out (or held): close once it is flushed */
-		return loom__close(conn, LOOM_CLOSE_NORMAL, "h2 connection error");
+	if ((c->flags & H2CF_DEAD) && !(c->flags & H2CF_LINGER)) {
+		/*
+		 * GOAWAY is out (or held). Closing now with the peer's bytes unread
+		 * would reset the connection and could lose the GOAWAY: read and drop
+		 * what still comes, for a second at most, then close.
+		 */
+		c->flags |= H2CF_LINGER;
+		c->flags &= (uint16_t)~H2CF_RX_THROTTLED;
+		while (c->streams.head) {
+			struct loom_h2_stream *st = loom_container_of(c->streams.head,
+							struct loom_h2_stream, list);
+
+			loom__close_now(st->conn, LOOM_CLOSE_ABNORMAL, "h2 connection error");
+		}
+		loom__io(conn, LOOM_EV_START | LOOM_EV_READ);
+		loom_set_timeout_us(conn, LOOM_TO_CLOSE_FLUSH, LOOM_US_PER_SEC);
+		return LOOM_HP_OK;
 	}
 	if ((c->flags & H2CF_GOAWAY_RECV) && !c->streams.count)
 		return loom__close(conn, LOOM_CLOSE_NORMAL, "peer sent GOAWAY");
@@ -822,6 +838,8 @@ h2_handle_pollin(struct loom_pt *pt, struct loom_conn *conn)
 		loom__close_now(conn, LOOM_CLOSE_NORMAL, "peer closed");
 		return LOOM_HP_CLOSED;
 	}
+	if (c->flags & H2CF_LINGER)
+		return LOOM_HP_OK;	/* after our GOAWAY: dropped */
 	c->in_pass++;
 	h2_cork_begin(conn);
 	h2_rx(conn, pt->serv_buf, (size_t)n);
@@ -857,7 +875,7 @@ h2_perform_user_pollout(struct loom_conn *conn)
 			break;
 		}
 		if (st->tx_pending) {
-			if (loom__h2s_credit(s) > 0)
+			if (c->tx_window > 0 && st->tx_window > 0)
 				loom__h2s_send_pending(s);
 			continue;
 		}

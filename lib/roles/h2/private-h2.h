@@ -48,6 +48,7 @@ struct loom_h2_vh {
 #define H2CF_RX_THROTTLED	(1u << 4)	/* not reading: too much output held */
 #define H2CF_HB_INPLACE		(1u << 5)	/* the header block was decoded in place */
 #define H2CF_CLIENT		(1u << 6)
+#define H2CF_LINGER		(1u << 7)	/* after GOAWAY: reading to discard */
 
 /* the HTTP/2 connection: the parent conn's role_data */
 struct loom_h2_conn {
