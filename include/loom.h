@@ -27,6 +27,7 @@ extern "C" {
 
 #include "loom/errors.h"
 #include "loom/alloc.h"
+#include "loom/fault.h"
 #include "loom/log.h"
 #include "loom/dll2.h"
 #include "loom/buflist.h"

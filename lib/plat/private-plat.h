@@ -104,6 +104,13 @@ int
 loom__plat_set_keepalive(int fd, unsigned int idle_secs);
 int
 loom__plat_errno_is_again(int err);
+#if defined(LOOM_WITH_FAULT_INJECTION)
+#include "loom/fault.h"
+/* ask the test hook about one socket call: -1 (errno set) = fail it, else go on
+ * for *len bytes (the hook may have lowered it) */
+int
+loom__plat_fault_io(enum loom_fault_io op, int fd, size_t *len);
+#endif
 
 /* files (lib/plat/unix/unix-fops.c) */
 struct loom_file_info {

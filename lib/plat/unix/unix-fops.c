@@ -117,6 +117,10 @@ loom__plat_pread(int fd, void *buf, size_t len, uint64_t ofs)
 long
 loom__plat_sendfile(int out_fd, int in_fd, uint64_t *ofs, size_t len)
 {
+#if defined(LOOM_WITH_FAULT_INJECTION)
+	if (loom__plat_fault_io(LOOM_FAULT_SEND, out_fd, &len))
+		return -1;
+#endif
 #if defined(__linux__)
 	sigset_t pipe_set, old;
 	off_t o = (off_t)*ofs;

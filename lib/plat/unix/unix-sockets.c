@@ -84,9 +84,43 @@ loom__plat_accept(int lfd, struct loom_sockaddr *peer)
 #define MSG_NOSIGNAL 0
 #endif
 
+#if defined(LOOM_WITH_FAULT_INJECTION)
+/* the test-only seam of include/loom/fault.h */
+static loom_fault_io_fn fault_fn;
+static void *fault_opaque;
+
+void
+loom_fault_set_io_hook(loom_fault_io_fn fn, void *opaque)
+{
+	fault_fn = fn;
+	fault_opaque = opaque;
+}
+
+int
+loom__plat_fault_io(enum loom_fault_io op, int fd, size_t *len)
+{
+	size_t asked = *len;
+	int e;
+
+	if (!fault_fn || !asked)
+		return 0;
+	e = fault_fn(fault_opaque, op, fd, len);
+	if (!*len || *len > asked)
+		*len = asked;
+	if (e)
+		errno = e;
+
+	return e ? -1 : 0;
+}
+#endif
+
 int
 loom__plat_send(int fd, const void *buf, size_t len)
 {
+#if defined(LOOM_WITH_FAULT_INJECTION)
+	if (loom__plat_fault_io(LOOM_FAULT_SEND, fd, &len))
+		return -1;
+#endif
 	return (int)send(fd, buf, len, MSG_NOSIGNAL);
 }
 
@@ -95,6 +129,10 @@ loom__plat_send(int fd, const void *buf, size_t len)
 int
 loom__plat_send_more(int fd, const void *buf, size_t len)
 {
+#if defined(LOOM_WITH_FAULT_INJECTION)
+	if (loom__plat_fault_io(LOOM_FAULT_SEND, fd, &len))
+		return -1;
+#endif
 #if defined(MSG_MORE)
 	return (int)send(fd, buf, len, MSG_NOSIGNAL | MSG_MORE);
 #else
@@ -112,6 +150,10 @@ loom__plat_sendto(int fd, const void *buf, size_t len, const struct loom_sockadd
 int
 loom__plat_recv(int fd, void *buf, size_t len)
 {
+#if defined(LOOM_WITH_FAULT_INJECTION)
+	if (loom__plat_fault_io(LOOM_FAULT_RECV, fd, &len))
+		return -1;
+#endif
 	return (int)recv(fd, buf, len, 0);
 }
 
