@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# run.sh [--secs N] [--bin DIR] [--conc N] [--every S]: the soak of issue 14.
+#
+# Starts loom-test-server (plain, TLS and raw listeners) and mosquitto (plain and
+# TLS) on ports picked at run time, then loom-soak-client churns connections of
+# every kind against them for N seconds (default 300) with --conc (16) alive at
+# once: h1 GET and POST, ws echo with permessage-deflate, mqtt pub/sub QoS 1/2, raw
+# echo, TLS and not, one in ten dropped midway. Every --every (5) seconds it
+# samples the server's RSS and fd count (from /proc) and the client's allocator
+# counters and fds. Passes when every session not dropped on purpose completed,
+# the server's RSS over the last third of the run grew less than 10% + 4 MiB over
+# the middle third, the server's fd count is back where it started, the client's
+# live allocations are flat (last half's peak within 10% + 64 of the first half's)
+# and both processes exit cleanly (ASan/LSan: no error, no leak). Build DIR (default
+# build-reliability-asan/bin) should be an ASan build.
+set -u -o pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../../.." && pwd)
+
+secs=300 bin=$src/build-reliability-asan/bin conc=16 every=5 inner=0
+mqtt_port=0 mqtt_tls_port=0 mqtt_ca=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--secs) secs=$2; shift 2 ;;
+	--bin) bin=$2; shift 2 ;;
+	--conc) conc=$2; shift 2 ;;
+	--every) every=$2; shift 2 ;;
+	--inner) inner=1; mqtt_port=$2; mqtt_tls_port=$3; mqtt_ca=$4; shift 4 ;;
+	*) echo "usage: $0 [--secs N] [--bin DIR] [--conc N] [--every S]" >&2; exit 2 ;;
+	esac
+done
+for p in loom-test-server loom-soak-client; do
+	[ -x "$bin/$p" ] || { echo "FAIL: no $bin/$p (build it first)" >&2; exit 1; }
+done
+
+if [ $inner = 0 ]; then
+	# run the rest with mosquitto up (plain and TLS), stopped by its PID after
+	exec "$src/test-apps/interop/mqtt/with-mosquitto.sh" --tls "$0" --secs "$secs" \
+		--bin "$bin" --conc "$conc" --every "$every" \
+		--inner @PORT@ @TLSPORT@ @CA@
+fi
+
+tmp=$(mktemp -d /tmp/loom-soak.XXXXXX)
+srv_pid= samp_pid=
+cleanup() {
+	[ -n "$samp_pid" ] && kill "$samp_pid" 2>/dev/null
+	[ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null && wait "$srv_pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+"$src/test-apps/interop/tls/mkcerts.sh" "$tmp/certs" >/dev/null 2>&1 ||
+	{ echo "FAIL: mkcerts.sh" >&2; exit 1; }
+
+# a small ASan quarantine, so freed memory is reused and RSS can be flat
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}:quarantine_size_mb=4:malloc_context_size=8
+"$bin/loom-test-server" -p 0 --tls-port 0 --raw-port 0 --iface 127.0.0.1 \
+	--cert "$tmp/certs/server.pem" --key "$tmp/certs/server.key" -d 1 \
+	2>"$tmp/server.log" &
+srv_pid=$!
+for _ in $(seq 100); do
+	grep -q '^listening on raw' "$tmp/server.log" && break
+	kill -0 $srv_pid 2>/dev/null || break
+	sleep 0.1
+done
+port=$(sed -n 's/^listening on \([0-9]*\)$/\1/p' "$tmp/server.log")
+tls_port=$(sed -n 's/^listening on tls \([0-9]*\)$/\1/p' "$tmp/server.log")
+raw_port=$(sed -n 's/^listening on raw \([0-9]*\)$/\1/p' "$tmp/server.log")
+if [ -z "$port" ] || [ -z "$tls_port" ] || [ -z "$raw_port" ]; then
+	echo "FAIL: loom-test-server did not start:" >&2
+	cat "$tmp/server.log" >&2
+	exit 1
+fi
+echo "soak: ${secs}s, $conc at once; loom-test-server pid $srv_pid ports $port tls" \
+	"$tls_port raw $raw_port; mosquitto $mqtt_port tls $mqtt_tls_port"
+
+# the server's RSS (kB) and fds, every $every seconds
+(
+	t=0
+	while kill -0 $srv_pid 2>/dev/null; do
+		rss=$(awk '/^VmRSS:/ { print $2 }' /proc/$srv_pid/status 2>/dev/null)
+		fds=$(ls /proc/$srv_pid/fd 2>/dev/null | wc -l)
+		echo "$t $rss $fds"
+		sleep "$every"
+		t=$((t + every))
+	done
+) >"$tmp/server.samples" &
+samp_pid=$!
+
+"$bin/loom-soak-client" --secs "$secs" --conc "$conc" --every "$every" \
+	--port "$port" --tls-port "$tls_port" --raw-port "$raw_port" \
+	--ca "$tmp/certs/ca.pem" --mqtt-port "$mqtt_port" \
+	--mqtt-tls-port "$mqtt_tls_port" --mqtt-ca "$mqtt_ca" \
+	>"$tmp/client.out" 2>"$tmp/client.err"
+client_rc=$?
+sleep 1	# let the server see the last closes
+kill "$samp_pid" 2>/dev/null
+wait "$samp_pid" 2>/dev/null
+samp_pid=
+srv_fds_end=$(ls /proc/$srv_pid/fd 2>/dev/null | wc -l)
+srv_rss_end=$(awk '/^VmRSS:/ { print $2 }' /proc/$srv_pid/status 2>/dev/null)
+kill -TERM $srv_pid
+wait $srv_pid
+srv_rc=$?
+srv_pid=
+
+fail=0
+grep -v '^sample' "$tmp/client.out"
+head -c 4000 "$tmp/client.err"
+[ $client_rc -eq 0 ] || { echo "FAIL: soak-client exited $client_rc"; fail=1; }
+if [ $srv_rc -ne 0 ]; then
+	echo "FAIL: loom-test-server exited $srv_rc"
+	grep -A30 -m1 'ERROR: \|runtime error' "$tmp/server.log"
+	fail=1
+fi
+
+# the server: RSS over thirds of the run, fds back to their start
+awk -v end_fds="$srv_fds_end" -v end_rss="$srv_rss_end" '
+	{ t[NR] = $1; rss[NR] = $2; fds[NR] = $3 }
+	END {
+		n = NR; if (n < 3) { print "FAIL: too few server samples"; exit 1 }
+		a = int(n / 3); b = int(2 * n / 3)
+		for (i = a + 1; i <= b; i++) if (rss[i] > mid) mid = rss[i]
+		for (i = b + 1; i <= n; i++) if (rss[i] > last) last = rss[i]
+		lim = mid * 1.10 + 4096
+		printf "server: RSS %d kB at start, peak %d kB in the middle third, " \
+			"%d kB in the last third (limit %d), %d kB at the end; " \
+			"fds %d at start, %d at peak, %d at the end\n", rss[1], mid, last,
+			lim, end_rss, fds[1], maxf(fds, n), end_fds
+		bad = 0
+		if (last > lim) { print "FAIL: the server RSS grew"; bad = 1 }
+		if (end_fds != fds[1]) { print "FAIL: server fds not back"; bad = 1 }
+		exit bad
+	}
+	function maxf(v, n,   i, m) { for (i = 1; i <= n; i++) if (v[i] > m) m = v[i]; return m }
+' "$tmp/server.samples" || fail=1
+
+# the client: live allocations flat, fds back once drained
+awk '
+	/^sample/ {
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		n++; blk[n] = v["blocks"]; fd[n] = v["fds"]; if (n == 1) fd0 = v["fds"]
+		if (/drained/) { dblk = v["blocks"]; dfd = v["fds"] }
+	}
+	END {
+		h = int((n - 1) / 2)
+		for (i = 1; i <= h; i++) if (blk[i] > p1) p1 = blk[i]
+		for (i = h + 1; i < n; i++) if (blk[i] > p2) p2 = blk[i]
+		printf "client: live blocks peak %d in the first half, %d in the " \
+			"second; %d when drained; fds %d at start, %d when drained\n",
+			p1, p2, dblk, fd0, dfd
+		bad = 0
+		if (p2 > p1 * 1.10 + 64) { print "FAIL: client allocations grew"; bad = 1 }
+		if (dfd > fd0) { print "FAIL: client fds not back"; bad = 1 }
+		exit bad
+	}
+' "$tmp/client.out" || fail=1
+
+if [ $fail -ne 0 ]; then
+	echo "soak: FAILED"
+	exit 1
+fi
+echo "soak: passed"
