@@ -281,7 +281,10 @@ void
 loom__ss_connected(struct loom_ss_handle *h)
 {
 	h->connected = 1;
-	h->retry_ctr = 0;
+	/* a connection counts as a success here, unless the type has a timeout:
+	 * then only a finished transaction does (a timed out one is a failure) */
+	if (!h->st->timeout_ms)
+		h->retry_ctr = 0;
 	if (loom__ss_state(h, LOOM_SSS_CONNECTED, 0))
 		return;
 	if (h->tx_requested && h->conn && h->ops && h->ops->request_tx)
@@ -295,6 +298,7 @@ loom__ss_txn_done(struct loom_ss_handle *h)
 	int ok;
 
 	h->txn_done = 1;
+	h->retry_ctr = 0;
 	loom_sul_cancel(&h->sul_timeout);
 	if (h->st->http_expect)
 		ok = (int)s == h->st->http_expect;
