@@ -151,7 +151,6 @@ struct loom_context {
 	int destroying;
 	void *tls;				/* lib/tls state, made on first use */
 	void *ss;				/* lib/secure-streams state, or NULL */
-	void *ss;				/* lib/secure-streams state, or NULL */
 	struct loom_pt pt[LOOM_MAX_SERVICE_THREADS];
 };
 
@@ -251,12 +250,6 @@ int
 loom__dns_init(struct loom_context *ctx, const struct loom_context_info *info);
 void
 loom__dns_destroy(struct loom_context *ctx);
-
-/* ---- Secure Streams (lib/secure-streams, with LOOM_WITH_SS) ---- */
-int
-loom__ss_context_init(struct loom_context *ctx, const struct loom_context_info *info);
-void
-loom__ss_context_destroy(struct loom_context *ctx);
 
 /* ---- Secure Streams (lib/secure-streams, with LOOM_WITH_SS) ---- */
 int
