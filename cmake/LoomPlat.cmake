@@ -19,6 +19,8 @@ set_property(CACHE LOOM_PLAT PROPERTY STRINGS unix lwip baremetal)
 option(LOOM_WITH_H1 "HTTP/1.1 role (server and client)" ON)
 option(LOOM_WITH_WS "WebSocket role (needs LOOM_WITH_H1)" ON)
 option(LOOM_WITH_MQTT "MQTT client role" ON)
+option(LOOM_WITH_DNS "Loom's own async DNS resolver (OFF: numeric addresses and hosts entries only)" ON)
+option(LOOM_WITH_CLIENT_PROXY "Client connects through HTTP CONNECT / SOCKS5 proxies" ON)
 
 set(LOOM_BM_MAX_STREAMS 8 CACHE STRING
 	"baremetal: byte streams open at once (loom_bm_stream_add)")
@@ -51,7 +53,7 @@ elseif (LOOM_PLAT STREQUAL "baremetal")
 	set(LOOM_PLAT_BAREMETAL ON)
 	set(LOOM_PLAT_SOCKETS OFF)
 	# what needs sockets, files or threads does not exist there
-	foreach(_o H1 H2 WS MQTT THREADS)
+	foreach(_o H1 H2 WS MQTT DNS CLIENT_PROXY THREADS)
 		if (LOOM_WITH_${_o})
 			message(STATUS "LOOM_PLAT=baremetal: LOOM_WITH_${_o} turned OFF")
 			set(LOOM_WITH_${_o} OFF CACHE BOOL "" FORCE)

@@ -93,8 +93,10 @@ loom_create_context(const struct loom_context_info *info)
 	    loom__hosts_load(ctx, info->hosts_file ? info->hosts_file : "/etc/hosts") ==
 		    LOOM_ENOMEM)
 		goto bail;
+#if defined(LOOM_WITH_DNS)
 	if (loom__dns_init(ctx, info))
 		goto bail;
+#endif
 #endif
 	if (ctx->evlib->init_context && ctx->evlib->init_context(ctx, info))
 		goto bail;
@@ -187,7 +189,7 @@ loom_context_destroy(struct loom_context *ctx)
 		loom_pt_close_conns(&ctx->pt[n]);
 	}
 	/* lookups the app still has get their callback, cancelled, while all is whole */
-#if defined(LOOM_PLAT_SOCKETS)
+#if defined(LOOM_WITH_DNS)
 	loom__dns_destroy(ctx);
 #endif
 	loom__vhosts_destroy(ctx);

@@ -141,8 +141,10 @@ connect_state_free(struct loom_conn *conn)
 	if (!cs)
 		return;
 	conn->cstate = NULL;
+#if defined(LOOM_WITH_DNS)
 	if (cs->lookup)
 		loom_dns_lookup_cancel(cs->lookup);
+#endif
 	cs->lookup = NULL;
 	connect_close_attempts(cs);
 	loom_free(cs->proxy);
@@ -432,6 +434,7 @@ connect_addresses_known(struct loom_connect_state *cs)
 				  stagger_cb, LOOM_CONNECT_STAGGER_US);
 }
 
+#if defined(LOOM_WITH_DNS)
 static void
 connect_dns_cb(struct loom_context *ctx, void *user, const struct loom_dns_result *r)
 {
@@ -454,6 +457,7 @@ connect_dns_cb(struct loom_context *ctx, void *user, const struct loom_dns_resul
 	loom_clog_debug(conn, "%s: %u address(es)", r->name, cs->count);
 	connect_addresses_known(cs);
 }
+#endif
 
 /* ---- the client conn ---- */
 
@@ -498,12 +502,49 @@ is_localhost(const char *name)
 	       (l > 10 && !strcmp(name + l - 10, ".localhost"));
 }
 
+#if !defined(LOOM_WITH_DNS)
+/*
+ * No resolver in this build (LOOM_WITH_DNS=OFF): a name is looked up in the hosts
+ * entries (the hosts file) at once, and localhost is loopback.
+ */
+static int
+connect_setup_hosts(struct loom_context *ctx, struct loom_connect_state *cs,
+		    const char **resolve, int port)
+{
+	static const uint8_t lo4[4] = { 127, 0, 0, 1 }, lo6[16] = { [15] = 1 };
+	uint8_t fams[LOOM_CONNECT_MAX_ADDRS], addrs[LOOM_CONNECT_MAX_ADDRS][16];
+	int n, k;
+
+	n = loom__hosts_lookup(ctx, *resolve, LOOM_CONNECT_MAX_ADDRS, fams, addrs);
+	for (k = 0; k < n; k++)
+		if (!loom__plat_sockaddr_from_ip(&cs->addrs[cs->count], fams[k], addrs[k],
+						 port))
+			cs->count++;
+	if (!cs->count && is_localhost(*resolve)) {
+		if (!loom__plat_sockaddr_from_ip(&cs->addrs[cs->count], 6, lo6, port))
+			cs->count++;
+		if (!loom__plat_sockaddr_from_ip(&cs->addrs[cs->count], 4, lo4, port))
+			cs->count++;
+	}
+	if (!cs->count) {
+		loom_log_err("client_connect: %s: not a hosts entry, and this build has "
+			     "no DNS resolver (LOOM_WITH_DNS=OFF)", *resolve);
+		return LOOM_ENOTFOUND;
+	}
+	*resolve = NULL;
+
+	return 0;
+}
+#endif
+
 /* what can be checked before anything starts; 0 or a LOOM_E* */
 static int
 connect_setup(struct loom_context *ctx, const struct loom_client_connect_info *i,
 	      struct loom_connect_state *cs, const char **resolve, int *port)
 {
+#if defined(LOOM_WITH_DNS)
 	uint8_t fams[1], addrs[1][16];
+#endif
 	int r;
 
 	cs->type = (i->flags & LOOM_CONNECT_UDP) ? SOCK_DGRAM : SOCK_STREAM;
@@ -550,12 +591,16 @@ connect_setup(struct loom_context *ctx, const struct loom_client_connect_info *i
 		*resolve = NULL;
 		return 0;
 	}
+#if defined(LOOM_WITH_DNS)
 	/* with DNS off, a name the hosts file does not know cannot even start */
 	if (!loom__dns_enabled(ctx) && !is_localhost(*resolve) &&
 	    !loom__hosts_lookup(ctx, *resolve, 1, fams, addrs))
 		return LOOM_ENOTFOUND;
 
 	return 0;
+#else
+	return connect_setup_hosts(ctx, cs, resolve, *port);
+#endif
 }
 
 /* the role a connect asks for, if this build has it (LOOM_WITH_H1/WS/MQTT) */
@@ -704,6 +749,7 @@ loom_client_connect(const struct loom_client_connect_info *i)
 	loom_set_timeout_us(conn, LOOM_TO_CONNECT,
 			    i->timeout_ms ? (loom_usec_t)i->timeout_ms * LOOM_US_PER_MS :
 			    (loom_usec_t)ctx->timeout_secs * LOOM_US_PER_SEC);
+#if defined(LOOM_WITH_DNS)
 	if (resolve) {
 		cs->lookup = loom_dns_lookup(ctx, i->tsi, resolve, cs->dns_flags,
 					     connect_dns_cb, conn);
@@ -719,6 +765,7 @@ loom_client_connect(const struct loom_client_connect_info *i)
 			return NULL;
 		}
 	} else
+#endif
 		connect_addresses_known(cs);
 	cs->starting = 0;
 

@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <fcntl.h>
+#include <unistd.h>
 
 #define LOOM_HOSTS_MAX_ENTRIES 256
 #define LOOM_HOSTS_MAX_NAME 253
@@ -62,7 +63,10 @@ loom_hosts_line(struct loom_context *ctx, char *line)
 	return 0;
 }
 
-/* read with the platform's fd calls: stdio would allocate behind the hook's back */
+/*
+ * read with the OS's fd calls (stdio would allocate behind the hook's back); not the
+ * platform's: on lwIP those are socket calls, and a file is not an lwIP socket
+ */
 int
 loom__hosts_load(struct loom_context *ctx, const char *path)
 {
@@ -72,7 +76,7 @@ loom__hosts_load(struct loom_context *ctx, const char *path)
 
 	if (fd < 0)
 		return LOOM_ENOTFOUND;	/* no hosts file: numeric addresses only */
-	while (!r && (n = loom__plat_fd_read(fd, chunk, sizeof(chunk))) > 0) {
+	while (!r && (n = (int)read(fd, chunk, sizeof(chunk))) > 0) {
 		int i;
 
 		for (i = 0; i < n && !r; i++) {
@@ -94,7 +98,7 @@ loom__hosts_load(struct loom_context *ctx, const char *path)
 		line[used] = '\0';
 		r = loom_hosts_line(ctx, line);
 	}
-	loom__plat_close(fd);
+	close(fd);
 
 	return r;
 }

@@ -46,6 +46,7 @@ struct loom_proxy_hs {
 	uint8_t want_write;		/* wait for POLLOUT (else POLLIN) */
 };
 
+#if defined(LOOM_WITH_CLIENT_PROXY)
 /* parse "http://[user:pass@]host:port" / "socks5://..." into \p p; 0 or < 0 */
 int
 loom__proxy_parse(struct loom_proxy *p, const char *url);
@@ -65,5 +66,46 @@ loom__proxy_hs_start(struct loom_proxy_hs *hs, const struct loom_proxy *p,
  * with the reason in \p why */
 int
 loom__proxy_hs_step(struct loom_proxy_hs *hs, int fd, char *why, size_t why_len);
+#else
+/* no proxies in this build (LOOM_WITH_CLIENT_PROXY=OFF): a connect that names one
+ * is refused; the environment's are not read, so no connect ever has one */
+static inline int
+loom__proxy_select(struct loom_context *ctx, const struct loom_client_connect_info *i,
+		   struct loom_proxy **p)
+{
+	(void)ctx;
+	*p = NULL;
+	if (i->proxy && *i->proxy) {
+		loom_log_err("client_connect: proxies are not in this build "
+			     "(LOOM_WITH_CLIENT_PROXY=OFF)");
+		return LOOM_EUNSUPP;
+	}
+	return 0;
+}
+static inline int
+loom__proxy_hs_start(struct loom_proxy_hs *hs, const struct loom_proxy *p,
+		     const char *target, int port)
+{
+	(void)hs;
+	(void)p;
+	(void)target;
+	(void)port;
+	return LOOM_EUNSUPP;
+}
+static inline int
+loom__proxy_hs_step(struct loom_proxy_hs *hs, int fd, char *why, size_t why_len)
+{
+	static const char m[] = "proxies are not in this build";
+	size_t n = sizeof(m) < why_len ? sizeof(m) : why_len;
+
+	(void)hs;
+	(void)fd;
+	if (n) {
+		memcpy(why, m, n);
+		why[n - 1] = '\0';
+	}
+	return LOOM_EUNSUPP;
+}
+#endif
 
 #endif

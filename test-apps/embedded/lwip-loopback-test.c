@@ -6,7 +6,8 @@
  *   h1:   an HTTP/1.1 server and client: a 64 KB body, then requests that share
  *         one kept-alive connection
  * It also checks that the listener is lwIP's, not the host kernel's: a kernel
- * connect() to the same port is refused.
+ * connect() to the same port is refused. Built with LOOM_WITH_DNS=OFF, the raw
+ * client connects by a name from the hosts file, and a name not there is refused.
  */
 #include <loom.h>
 #include <loom/plat.h>
@@ -298,10 +299,18 @@ test_raw(struct loom_context *ctx)
 	memset(&ci, 0, sizeof(ci));
 	ci.context = ctx;
 	ci.vhost = vh;
-	ci.address = "127.0.0.1";
 	ci.port = port;
 	ci.protocol = "rawc";
 	ci.flags = LOOM_CONNECT_RAW;
+#if !defined(LOOM_WITH_DNS)
+	/* no resolver: a name is a hosts entry, or nothing */
+	ci.address = "not-in-hosts.test";
+	LT_CHECK(loom_client_connect(&ci) == NULL);
+	LT_CHECK_EQ(raw_cli_err, 0);
+	ci.address = "loom-lwip.test";
+#else
+	ci.address = "127.0.0.1";
+#endif
 	LT_CHECK(loom_client_connect(&ci) != NULL);
 	end = now_ms() + 20000;
 	while (now_ms() < end && !(raw_cli_closed && raw_srv_closed) && !raw_cli_err)
@@ -395,12 +404,21 @@ main(void)
 	struct loom_plat_hooks hooks = { NULL, host_random, NULL, NULL };
 	struct loom_context_info info;
 	struct loom_context *ctx;
+	char hosts[] = "/tmp/loom-lwip-hosts-XXXXXX";
+	static const char line[] = "127.0.0.1 loom-lwip.test\n";
+	int fd;
 
 	lwip_start();
 	LT_CHECK_EQ(loom_plat_set_hooks(&hooks), 0);
+	fd = mkstemp(hosts);
+	LT_CHECK(fd >= 0);
+	LT_CHECK(fd >= 0 && write(fd, line, sizeof(line) - 1) == sizeof(line) - 1);
+	if (fd >= 0)
+		close(fd);
 	memset(&info, 0, sizeof(info));
-	info.options = LOOM_CTX_OPT_NO_HOSTS_FILE;
+	info.hosts_file = hosts;
 	ctx = loom_create_context(&info);
+	unlink(hosts);
 	LT_CHECK(ctx != NULL);
 	if (!ctx)
 		return lt_result("lwip-loopback-test");

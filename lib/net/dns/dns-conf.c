@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 /* "1.2.3.4", "1.2.3.4:5353", "::1", "[::1]:5353"; returns 0 or LOOM_EINVAL */
 int
@@ -89,7 +90,7 @@ loom__dns_load_resolv_conf(struct loom_dns *dns, const char *path)
 
 	if (fd < 0)
 		return LOOM_ENOTFOUND;
-	while ((n = loom__plat_fd_read(fd, chunk, sizeof(chunk))) > 0) {
+	while ((n = (int)read(fd, chunk, sizeof(chunk))) > 0) {
 		int i;
 
 		for (i = 0; i < n; i++) {
@@ -111,7 +112,7 @@ loom__dns_load_resolv_conf(struct loom_dns *dns, const char *path)
 		line[used] = '\0';
 		conf_line(dns, line);
 	}
-	loom__plat_close(fd);
+	close(fd);
 
 	return 0;
 }

@@ -23,6 +23,12 @@
 #define AF_UNIX 0x7ffe
 #endif
 
+/* lwIP's own headers (a device's port) have no SOMAXCONN; lwip_listen() caps a
+ * backlog at 255 */
+#if !defined(SOMAXCONN)
+#define SOMAXCONN 255
+#endif
+
 /* the BSD calls lib/net makes, on lwIP's sockets */
 #undef socket
 #undef bind
