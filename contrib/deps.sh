@@ -28,7 +28,7 @@ LOOM_DEBS_PEERS_TLS="openssl curl python3 nginx-light testssl.sh"
 LOOM_DEBS_PEERS_DNS="dnsmasq-base"
 LOOM_DEBS_PEERS_WS="python3-websockets nodejs node-ws chromium"
 LOOM_DEBS_PEERS_MQTT="mosquitto mosquitto-clients"
-LOOM_DEBS_PEERS_H2="curl nghttp2-client nghttp2-server h2o"
+LOOM_DEBS_PEERS_H2="curl nghttp2-client nghttp2-server h2o python3-h2 python3-hyperframe python3-hpack"
 LOOM_DEBS_PEERS="$LOOM_DEBS_PEERS_HTTP $LOOM_DEBS_PEERS_TLS $LOOM_DEBS_PEERS_DNS $LOOM_DEBS_PEERS_WS $LOOM_DEBS_PEERS_MQTT $LOOM_DEBS_PEERS_H2"
 # ---------------------------------------------------------------------------------
 
@@ -36,6 +36,11 @@ LOOM_DEBS_PEERS="$LOOM_DEBS_PEERS_HTTP $LOOM_DEBS_PEERS_TLS $LOOM_DEBS_PEERS_DNS
 # load generator and the reference servers. Not needed to build or test; the bench
 # scripts install the missing ones themselves (test-apps/bench/http1/run.sh).
 LOOM_DEBS_BENCH="wrk nginx-light h2o libwebsockets-dev"
+
+# contrib/coverage.sh (lcov) and contrib/fuzz-all.sh --afl (AFL++); each script
+# installs its list when missing, test.sh does not need them.
+LOOM_DEBS_COVERAGE="lcov"
+LOOM_DEBS_FUZZ="afl++"
 
 # loom_install_debs PKG...: apt-get install the packages not installed yet. Nothing
 # touches the network when all are there, so re-runs are fast and work offline.
