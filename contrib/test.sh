@@ -24,7 +24,7 @@ cd "$(dirname "$(readlink -f "$0")")/.." || exit 1
 # load-time allocations would fail other trees' valgrind tests) and libevent (it
 # cannot share a program with libev) are tested in asan-epoll, libev in release.
 no_evlib_copies=(-DLOOM_TEST_EVLIB_COPIES=OFF)
-all_trees="release mbedtls asan-poll asan-mbedtls asan-epoll tsan"
+all_trees="release mbedtls asan-poll asan-mbedtls asan-epoll tsan faults"
 san_build=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_C_FLAGS_DEBUG=-g -O1")
 define_tree() {
 	case $1 in
@@ -52,6 +52,13 @@ define_tree() {
 	tsan)		# ThreadSanitizer with clang: the tests labelled tsan only
 		tree_cc=clang; tree_labels="tsan"
 		tree_opts=("${san_build[@]}" -DLOOM_WITH_TSAN=ON "${no_evlib_copies[@]}") ;;
+	faults)		# ASan + UBSan with clang, OpenSSL and the test-only socket fault
+			# seam: the reliability tests (allocation, socket and split faults
+			# in whole sessions of every role) and a 60 s soak
+		tree_cc=clang; tree_labels="reliability"
+		tree_opts=("${san_build[@]}" -DLOOM_WITH_ASAN=ON -DLOOM_WITH_EPOLL=ON
+			   -DLOOM_WITH_TLS=openssl -DLOOM_WITH_FAULT_INJECTION=ON
+			   -DLOOM_SOAK_SECS=60 "${no_evlib_copies[@]}") ;;
 	*)
 		return 1 ;;
 	esac
