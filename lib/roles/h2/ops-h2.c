@@ -396,6 +396,16 @@ h2_on_settings(struct loom_conn *conn, struct loom_h2_conn *c, int ev,
 		return 0;
 	n = loom__h2_put_settings_ack(f);
 	loom__h2_out(conn, f, n);
+	if (c->upgrade_ah) {
+		/* h2c upgrade: the client's preface is in, stream 1 may answer (not
+		 * before: curl takes only so much after the 101) */
+		struct loom_h1_ah *ah = c->upgrade_ah;
+
+		c->upgrade_ah = NULL;
+		if (!loom__h2_upgrade_stream(conn, ah))
+			return loom__h2_conn_error(conn, LOOM_H2_ERR_INTERNAL_ERROR,
+						   "out of memory");
+	}
 
 	return h2_ack_owed(conn);
 }
@@ -675,8 +685,9 @@ h2_frame_cb(void *opaque, int ev, const struct loom_h2_frame_hdr *h,
 /* ---- the role ---- */
 
 static void
-h2_conn_free(struct loom_h2_conn *c)
+h2_conn_free(struct loom_pt *pt, struct loom_h2_conn *c)
 {
+	loom__h1_ah_put(pt, c->upgrade_ah);
 	loom_free(c->hblock);
 	loom_free(c);
 }
@@ -778,7 +789,7 @@ h2_rx(struct loom_conn *conn, const uint8_t *buf, size_t len)
 
 /* end of a pass: send what was gathered, close what finished, close if we must */
 static int
-h2_pass_end(struct loom_conn *conn)
+h2_pass_end_x(struct loom_conn *conn, int may_close)
 {
 	struct loom_h2_conn *c = loom__h2c(conn);
 
@@ -804,8 +815,13 @@ h2_pass_end(struct loom_conn *conn)
 		loom_set_timeout_us(conn, LOOM_TO_CLOSE_FLUSH, LOOM_US_PER_SEC);
 		return LOOM_HP_OK;
 	}
-	if ((c->flags & H2CF_GOAWAY_RECV) && !c->streams.count)
+	if ((c->flags & H2CF_GOAWAY_RECV) && !c->streams.count) {
+		if (!may_close) {
+			loom__h2_want_pass(conn);	/* closes from the loop */
+			return LOOM_HP_OK;
+		}
 		return loom__close(conn, LOOM_CLOSE_NORMAL, "peer sent GOAWAY");
+	}
 	if (conn->buflist_out && !(c->flags & H2CF_RX_THROTTLED) &&
 	    loom_buflist_total_len(&conn->buflist_out) > H2_OUT_HIGH) {
 		/* the peer does not read: stop reading its requests too */
@@ -814,6 +830,12 @@ h2_pass_end(struct loom_conn *conn)
 	}
 
 	return LOOM_HP_OK;
+}
+
+static int
+h2_pass_end(struct loom_conn *conn)
+{
+	return h2_pass_end_x(conn, 1);
 }
 
 static int
@@ -972,7 +994,7 @@ h2_destroy_role(struct loom_conn *conn)
 		loom__connect_destroy(conn);
 	if (!c)
 		return;
-	h2_conn_free(c);
+	h2_conn_free(conn->pt, c);
 	conn->role_data = NULL;
 }
 
@@ -1020,4 +1042,149 @@ loom__h2_prior_knowledge(struct loom_conn *conn, const uint8_t *buf, size_t len)
 		return 1;
 
 	return loom__h2_server_take(conn, buf, len) ? -1 : 0;
+}
+
+/* base64url (or base64) without padding, as HTTP2-Settings carries it */
+static int
+h2_b64url_decode(const char *in, size_t len, uint8_t *out, size_t max)
+{
+	uint32_t acc = 0;
+	size_t n, o = 0;
+	int bits = 0, v;
+
+	for (n = 0; n < len; n++) {
+		char ch = in[n];
+
+		if (ch >= 'A' && ch <= 'Z')
+			v = ch - 'A';
+		else if (ch >= 'a' && ch <= 'z')
+			v = ch - 'a' + 26;
+		else if (ch >= '0' && ch <= '9')
+			v = ch - '0' + 52;
+		else if (ch == '-' || ch == '+')
+			v = 62;
+		else if (ch == '_' || ch == '/')
+			v = 63;
+		else if (ch == '=')
+			break;
+		else
+			return -1;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o == max)
+				return -1;
+			out[o++] = (uint8_t)(acc >> bits);
+		}
+	}
+
+	return (int)o;
+}
+
+/* does the comma list \p list (len) hold the token \p tok (any case)? */
+static int
+h2_list_has(const char *list, size_t len, const char *tok)
+{
+	size_t tl = strlen(tok), n = 0;
+
+	while (n < len) {
+		size_t s, e;
+
+		while (n < len && (list[n] == ' ' || list[n] == ','))
+			n++;
+		s = n;
+		while (n < len && list[n] != ',')
+			n++;
+		e = n;
+		while (e > s && list[e - 1] == ' ')
+			e--;
+		if (e - s == tl) {
+			size_t i;
+
+			for (i = 0; i < tl; i++)
+				if ((list[s + i] | 0x20) != (tok[i] | 0x20))
+					break;
+			if (i == tl)
+				return 1;
+		}
+	}
+
+	return 0;
+}
+
+/*
+ * "Upgrade: h2c" (RFC 7540 3.2) on a plain HTTP/1.1 request without a body: 101,
+ * then the conn is h2 and the request is its stream 1, answered over h2. Returns
+ * 1 when it is not an h2c upgrade we take (the request goes on as HTTP/1.1), 0
+ * when the conn is h2 now, -1 to close.
+ */
+int
+loom__h2_check_upgrade(struct loom_conn *conn)
+{
+	static const char sw[] = "HTTP/1.1 101 Switching Protocols\r\n"
+				 "Connection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
+	const struct loom_h2_vh *v = loom__h2_vh(conn->vhost);
+	struct loom_h1 *h = conn->role_data;
+	struct loom_h1_ah *ah = h->ah;
+	struct loom_buflist *held;
+	struct loom_h2_frame_hdr fh;
+	struct loom_h2_conn *c;
+	char up[64], hs[256];
+	uint8_t set[192];
+	int ul, hl, sl;
+
+	if (conn->tls || conn->role != &loom_role_ops_h1 || (conn->flags & LCF_CLIENT) ||
+	    (v->options & LOOM_H2_OPT_NO_H2C_UPGRADE) ||
+	    ah->p.body_kind != LOOM_HTTP_BODY_NONE)
+		return 1;
+	ul = loom_hdr_copy(conn, up, sizeof(up), LOOM_HDR_UPGRADE);
+	if (ul <= 0 || !h2_list_has(up, (size_t)ul, "h2c"))
+		return 1;
+	hl = loom_hdr_copy(conn, hs, sizeof(hs), LOOM_HDR_HTTP2_SETTINGS);
+	if (hl < 0 || strchr(hs, ','))
+		return 1;	/* exactly one HTTP2-Settings (3.2.1) */
+	sl = h2_b64url_decode(hs, (size_t)hl, set, sizeof(set));
+	if (sl < 0 || sl % 6)
+		return 1;
+	c = h2_conn_new(conn);
+	if (!c)
+		return -1;
+	if (loom__issue_raw(conn, (const uint8_t *)sw, sizeof(sw) - 1) < 0) {
+		h2_conn_free(conn->pt, c);
+		return -1;
+	}
+	loom_clog_info(conn, "h2: upgraded from HTTP/1.1 (h2c)");
+
+	/* the request and what came after it go to the new role */
+	held = h->rx_pending;
+	h->rx_pending = NULL;
+	h->ah = NULL;
+	conn->role->destroy_role(conn);
+	conn->role = &loom_role_ops_h2;
+	conn->role_data = c;
+	c->in_pass++;
+	h2_cork_begin(conn);
+	h2_send_settings(conn);
+	/* HTTP2-Settings is the peer's first SETTINGS (no ACK owed for it) */
+	memset(&fh, 0, sizeof(fh));
+	fh.type = LOOM_H2_F_SETTINGS;
+	fh.len = (uint32_t)sl;
+	if (sl)
+		h2_on_settings(conn, c, LOOM_H2R_PAYLOAD, &fh, set, (size_t)sl);
+	c->last_peer_sid = 1;
+	loom__io(conn, LOOM_EV_START | LOOM_EV_READ);
+
+	c->upgrade_ah = ah;	/* answered once the client's SETTINGS came */
+	while (held && !(c->flags & H2CF_DEAD)) {
+		uint8_t *p;
+		size_t seg = loom_buflist_next_segment_len(&held, &p);
+
+		h2_rx(conn, p, seg);
+		loom_buflist_use_segment(&held, seg);
+	}
+	loom_buflist_destroy_all_segments(&held);
+	h2_pass_end_x(conn, 0);
+
+	return 0;
 }

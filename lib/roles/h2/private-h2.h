@@ -59,6 +59,7 @@ struct loom_h2_conn {
 	struct loom_dll2_owner streams;		/* child stream conns (struct loom_h2_stream) */
 	struct loom_dll2_owner reap;		/* streams done, to be closed after the pass */
 	struct loom_conn *cur_data;		/* stream of the DATA frame being read */
+	struct loom_h1_ah *upgrade_ah;		/* h2c upgrade: stream 1's request */
 	uint8_t *hblock;			/* header block being accumulated */
 	uint32_t hblock_len, hblock_alloc, hblock_cost;
 	uint32_t hb_sid;			/* stream of the open header block */
@@ -157,5 +158,7 @@ void
 loom__h2s_peer_reset(struct loom_conn *s);
 int
 loom__h2s_credit(struct loom_conn *s);
+struct loom_conn *
+loom__h2_upgrade_stream(struct loom_conn *conn, struct loom_h1_ah *ah);
 
 #endif

@@ -250,6 +250,27 @@ loom__h2s_peer_reset(struct loom_conn *s)
 	loom__close_now(s, LOOM_CLOSE_NORMAL, "peer reset the stream");
 }
 
+/* route the request like h1 does; the callback may answer at once */
+static int
+h2s_dispatch(struct loom_conn *s)
+{
+	struct loom_h2_stream *st = loom__h2s(s);
+	struct loom_h1 *h = &st->h1;
+
+	if (loom__http_dispatch(s)) {
+		if (!(s->flags & LCF_CLOSED_CB_DONE) && !(st->sflags & H2SF_DONE))
+			h2s_reset(s, LOOM_H2_ERR_CANCEL, "dispatch refused");
+		return 0;
+	}
+	if ((s->flags & (LCF_CLOSING | LCF_CLOSED_CB_DONE)) || (st->sflags & H2SF_DONE))
+		return 0;
+	if (h->state == H1S_DONE_RX && h->resp == H1R_NONE && !(h->flags & H1F_FILE) &&
+	    loom__user_callback(s, LOOM_CB_HTTP_BODY_COMPLETION, NULL, 0))
+		h2s_reset(s, LOOM_H2_ERR_CANCEL, "body completion refused");
+
+	return 0;
+}
+
 /* a new request: its head through the h1 parser, then the HTTP dispatch */
 static int
 h2s_request(struct loom_conn *conn, uint32_t sid, struct h2_req *r, int end_stream)
@@ -335,18 +356,31 @@ h2s_request(struct loom_conn *conn, uint32_t sid, struct h2_req *r, int end_stre
 			h2s_reset(s, LOOM_H2_ERR_PROTOCOL_ERROR, "bad path");
 		return 0;
 	}
-	if (loom__http_dispatch(s)) {
-		if (!(s->flags & LCF_CLOSED_CB_DONE) && !(st->sflags & H2SF_DONE))
-			h2s_reset(s, LOOM_H2_ERR_CANCEL, "dispatch refused");
-		return 0;
-	}
-	if ((s->flags & (LCF_CLOSING | LCF_CLOSED_CB_DONE)) || (st->sflags & H2SF_DONE))
-		return 0;
-	if (h->state == H1S_DONE_RX && h->resp == H1R_NONE && !(h->flags & H1F_FILE) &&
-	    loom__user_callback(s, LOOM_CB_HTTP_BODY_COMPLETION, NULL, 0))
-		h2s_reset(s, LOOM_H2_ERR_CANCEL, "body completion refused");
 
-	return 0;
+	return h2s_dispatch(s);
+}
+
+/* the h2c upgrade's request (RFC 7540 3.2): stream 1, its request already parsed */
+struct loom_conn *
+loom__h2_upgrade_stream(struct loom_conn *conn, struct loom_h1_ah *ah)
+{
+	struct loom_h2_stream *st;
+	struct loom_conn *s = h2s_create(conn, 1);
+
+	if (!s) {
+		loom__h1_ah_put(conn->pt, ah);
+		return NULL;
+	}
+	st = loom__h2s(s);
+	st->h1.ah = ah;
+	st->h1.requests = 1;
+	st->h1.flags |= H1F_BODY_DONE;
+	st->h1.state = H1S_DONE_RX;
+	st->sflags |= H2SF_REMOTE_ENDED;
+	ah->p.upgrade = 0;	/* answered: the stream is not to upgrade again */
+	h2s_dispatch(s);
+
+	return s;
 }
 
 /* a complete header block on \p sid; nonzero when the connection must end */

@@ -231,6 +231,8 @@ int
 loom__h2_server_take(struct loom_conn *conn, const uint8_t *in, size_t len);
 int
 loom__h2_prior_knowledge(struct loom_conn *conn, const uint8_t *buf, size_t len);
+int
+loom__h2_check_upgrade(struct loom_conn *conn);
 #define loom__conn_is_http(c) ((c)->role == &loom_role_ops_h1 || loom__conn_is_h2s(c))
 #else
 #define loom__conn_is_http(c) ((c)->role == &loom_role_ops_h1)

@@ -419,6 +419,15 @@ loom__http_dispatch(struct loom_conn *conn)
 			return r;
 	}
 #endif
+#if defined(LOOM_WITH_H2)
+	/* "Upgrade: h2c": the conn becomes h2 and this request its stream 1 */
+	if (ah->p.upgrade && conn->role == &loom_role_ops_h1) {
+		int r = loom__h2_check_upgrade(conn);
+
+		if (r <= 0)
+			return r;
+	}
+#endif
 
 	m = loom__http_match_mount(hv, ah->path, &rest);
 	if (m) {

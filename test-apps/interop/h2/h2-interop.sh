@@ -2,8 +2,9 @@
 # h2-interop.sh SERVER CERTDIR PEER: loom-test-server (-p 0 --tls-port 0 --root DIR)
 # against a real HTTP/2 client, over h2c (prior knowledge) and TLS (ALPN h2):
 #   curl    GET of files checked by sha256 (1 KiB, 3 MB), HEAD, 404, POST /post,
-#           200 requests with --parallel on one connection (TLS), each body checked
-#   nghttp  GET -nv, and -m 100 multiplexed on one connection
+#           200 requests with --parallel on one connection (TLS), each body checked,
+#           "Upgrade: h2c" on the plain port
+#   nghttp  GET -nv, -m 100 multiplexed on one connection, POST, -u (h2c upgrade)
 #   h2load  100,000 requests (-c10 -m10): all 2xx, 0 errors
 # A missing peer fails (contrib/deps.sh installs them). Stops the server by PID.
 set -u
@@ -80,6 +81,14 @@ curl)
 	need curl
 	base=$h2c curl_checks "h2c" --http2-prior-knowledge
 	base=$h2s curl_checks "h2/TLS" --http2 --cacert "$certs/ca.pem"
+	# "Upgrade: h2c" on the plain port: 101, then the answer over h2
+	v=$(timeout 20 curl -sS --http2 -o "$tmp/o" -w '%{http_code} %{http_version}' \
+		"$h2c/big.bin" 2>&1)
+	[ "$v" = "200 2" ] && [ "$(sha "$tmp/o")" = "$(sha "$root/big.bin")" ] &&
+		ok "h2c upgrade GET 3 MB, sha256 matches" || bad "h2c upgrade: '$v'"
+	v=$(timeout 20 curl -sS --http2 --data-binary "@$root/small.bin" "$h2c/post" 2>&1)
+	grep -q "received 1024 bytes" <<<"$v" && ok "h2c upgrade with a body stays HTTP/1.1: $v" ||
+		bad "upgrade with a body: '$v'"
 	;;
 nghttp)
 	need nghttp
@@ -94,6 +103,9 @@ nghttp)
 		out=$(timeout 30 nghttp -n -d "$root/f20.bin" "$base/post" 2>&1; echo "rc=$?")
 		grep -q 'rc=0' <<<"$out" && ok "nghttp POST $base" || { bad "nghttp POST $base"; tail -5 <<<"$out"; }
 	done
+	out=$(timeout 20 nghttp -nvu "$h2c/small.bin" 2>&1)
+	grep -q 'HTTP Upgrade success' <<<"$out" && grep -q ':status: 200' <<<"$out" &&
+		ok "nghttp -u (h2c upgrade)" || { bad "nghttp -u"; tail -10 <<<"$out"; }
 	;;
 h2load)
 	need h2load
