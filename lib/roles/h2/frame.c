@@ -271,8 +271,7 @@ prefix_done(struct loom_h2_reader *r)
 		h->prio_weight = p[4];
 		if (h->prio_dep == h->sid)
 			h->err = LOOM_H2_ERR_PROTOCOL_ERROR;
-		else
-			h->data_len = 5;
+		h->data_len = 5;
 		r->state = ST_EMIT_HDR;
 		return 0;
 
@@ -282,8 +281,8 @@ prefix_done(struct loom_h2_reader *r)
 			if (!h->sid)
 				return fail(r, LOOM_H2_ERR_PROTOCOL_ERROR);
 			h->err = LOOM_H2_ERR_PROTOCOL_ERROR;
-		} else
-			h->data_len = 4;
+		}
+		h->data_len = 4;
 		r->state = ST_EMIT_HDR;
 		return 0;
 
@@ -317,7 +316,8 @@ after_hdr(struct loom_h2_reader *r)
 {
 	struct loom_h2_frame_hdr *h = &r->h;
 
-	if (h->err && h->type != LOOM_H2_F_HEADERS) {
+	if (h->err && !h->data_len) {
+		/* nothing gathered to deliver (a PRIORITY of the wrong length) */
 		r->state = r->remaining ? ST_SKIP : ST_EMIT_END;
 		return;
 	}

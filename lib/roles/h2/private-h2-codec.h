@@ -306,9 +306,12 @@ struct loom_h2_frame_hdr {
 					 * depending on itself, WINDOW_UPDATE of 0 on a
 					 * stream).  The role sends RST_STREAM (or makes
 					 * it a connection error when the stream state
-					 * says so).  HEADERS payload is still delivered
-					 * (HPACK state must be kept); other types'
-					 * payload is skipped. */
+					 * says so).  The payload is still delivered:
+					 * HEADERS' (HPACK state must be kept), and the
+					 * fixed ones (WINDOW_UPDATE's 4 bytes,
+					 * PRIORITY's 5), so the error is seen at HDR,
+					 * PAYLOAD and END alike; only a PRIORITY of the
+					 * wrong length has none (data_len 0). */
 	uint8_t		pad_len;	/* PADDED: the pad length */
 	uint8_t		has_prio;	/* HEADERS with PRIORITY, or PRIORITY */
 	uint8_t		prio_excl;	/* exclusive bit */

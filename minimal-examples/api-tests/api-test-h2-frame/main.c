@@ -369,15 +369,15 @@ test_errors(void)
 	EXPECT(b, n, "PRIORITY f=0 sid=1 len=4 dl=0 err=6 pad=0 :\n"
 		     "PING f=0 sid=0 len=8 dl=8 err=0 pad=0 :3132333435363738\n");
 	n = frame(b, 5, LOOM_H2_F_PRIORITY, 0, 7, "\0\0\0\7\1");
-	EXPECT(b, n, "PRIORITY f=0 sid=7 len=5 dl=0 err=1 pad=0 prio=0/7/1 :\n");
+	EXPECT(b, n, "PRIORITY f=0 sid=7 len=5 dl=5 err=1 pad=0 prio=0/7/1 :0000000701\n");
 	/* WINDOW_UPDATE of 0 */
 	n = loom__h2_put_window_update(b, 0, 0);
 	EXPECT(b, n, "E1\n");
 	n = loom__h2_put_window_update(b, 3, 0);
-	EXPECT(b, n, "WINDOW_UPDATE f=0 sid=3 len=4 dl=0 err=1 pad=0 :\n");
+	EXPECT(b, n, "WINDOW_UPDATE f=0 sid=3 len=4 dl=4 err=1 pad=0 :00000000\n");
 	/* only the reserved bit set is an increment of 0 */
 	n = frame(b, 4, LOOM_H2_F_WINDOW_UPDATE, 0, 3, "\x80\0\0\0");
-	EXPECT(b, n, "WINDOW_UPDATE f=0 sid=3 len=4 dl=0 err=1 pad=0 :\n");
+	EXPECT(b, n, "WINDOW_UPDATE f=0 sid=3 len=4 dl=4 err=1 pad=0 :80000000\n");
 
 	/* SETTINGS values */
 	n = frame(b, 6, LOOM_H2_F_SETTINGS, 0, 0, "\0\2\0\0\0\2");
