@@ -1,0 +1,104 @@
+/*
+ * fw-client.c: the smallest firmware that uses Loom as a device would: one
+ * context, a vhost that does not listen, and one client connection driven from
+ * the main loop. Built by run.sh for Cortex-M4F and riscv32 (-Os, gc-sections)
+ * to measure the code Loom puts in a firmware. FW_WS: a WebSocket client (with
+ * FW_TLS over TLS), else an HTTP/1.1 GET. Never run: lwIP and the C
+ * library's system calls are left unresolved in the measurement link.
+ */
+#include <loom.h>
+
+#include <string.h>
+
+static int done;
+
+static int
+cb(struct loom_conn *conn, enum loom_callback_reason reason, void *user, void *in,
+   size_t len)
+{
+#if defined(FW_WS)
+	static uint8_t buf[LOOM_PRE + 16];
+#endif
+
+	(void)conn;
+	(void)user;
+	(void)in;
+	(void)len;
+	switch (reason) {
+#if defined(FW_WS)
+	case LOOM_CB_CLIENT_ESTABLISHED:
+		loom_callback_on_writable(conn);
+		break;
+	case LOOM_CB_CLIENT_WRITEABLE:
+		memcpy(buf + LOOM_PRE, "hello", 5);
+		return loom_write(conn, buf + LOOM_PRE, 5, LOOM_WRITE_TEXT) < 0;
+	case LOOM_CB_CLIENT_RECEIVE:
+		done = 1;
+		return -1;
+#else
+	case LOOM_CB_RECEIVE_CLIENT_HTTP:
+		break;
+	case LOOM_CB_COMPLETED_CLIENT_HTTP:
+		done = 1;
+		break;
+#endif
+	case LOOM_CB_CLIENT_CONNECTION_ERROR:
+		done = 2;
+		break;
+	default:
+		break;
+	}
+
+	return 0;
+}
+
+static const struct loom_protocol protocols[] = {
+	{ "fw", cb, 0, 0, 0, NULL, 0 },
+	LOOM_PROTOCOL_LIST_TERM
+};
+
+int
+main(void)
+{
+	struct loom_client_connect_info ci;
+	struct loom_context_info info;
+	struct loom_vhost_info vi;
+	struct loom_context *ctx;
+	struct loom_vhost *vh;
+
+	memset(&info, 0, sizeof(info));
+	info.options = LOOM_CTX_OPT_NO_HOSTS_FILE;
+	ctx = loom_create_context(&info);
+	if (!ctx)
+		return 1;
+	memset(&vi, 0, sizeof(vi));
+	vi.protocols = protocols;
+	vi.options = LOOM_VHOST_OPT_NO_LISTEN;
+	vh = loom_create_vhost(ctx, &vi);
+	memset(&ci, 0, sizeof(ci));
+	ci.context = ctx;
+	ci.vhost = vh;
+	ci.address = "192.0.2.1";
+	ci.port = 80;
+	ci.path = "/";
+#if defined(FW_WS)
+	ci.flags = LOOM_CONNECT_WS;
+#if defined(FW_TLS)
+	{
+		static const struct loom_tls_client_info tci;	/* verify on */
+
+		ci.port = 443;
+		ci.tls = &tci;
+	}
+#endif
+#else
+	ci.method = "GET";
+#endif
+	if (!vh || !loom_client_connect(&ci))
+		return 1;
+	while (!done)
+		loom_service(ctx, 100);
+	loom_context_destroy(ctx);
+
+	return done != 1;
+}

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# run.sh [OUT]: Loom's code and RAM footprint on Cortex-M4F and riscv32 (rv32imc)
+# at -Os, for the configurations of issue [embedded]:
+#   h1c   core + HTTP/1.1 client                  (lwIP platform, no TLS)
+#   wsc   core + h1 + WebSocket client + mbedTLS glue (the TLS library excluded)
+#   full  everything: h1, ws, mqtt, h2, SS, DNS, proxies, mbedTLS glue (server)
+#   sspc  the SS proxy client alone: not built yet (the [sspc] issue)
+# For each: `size` of libloom.a (every object of the configuration) and, for the
+# client ones, the code Loom puts in a firmware: fw-client.c linked -Os with
+# --gc-sections, Loom's sections summed from the link map (mapsum.py). lwIP's and
+# mbedTLS's own code are not in either figure. Then the RAM an idle connection
+# holds (sizes.c), and the x86-64 comparison with Debian's libwebsockets.so.
+# Writes OUT/footprint.txt (OUT defaults to build-footprint in the repo).
+#   LOOM_FP_CHECK=1  exit 1 if the wsc firmware code on Cortex-M4F is over 64 KB
+set -eu -o pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here/../../.."
+root=$PWD
+out=${1:-build-footprint}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+# shellcheck source=contrib/deps.sh
+. contrib/deps.sh
+if [ "${LOOM_TEST_NO_DEPS:-0}" != 1 ]; then
+	# shellcheck disable=SC2086 # a word list
+	loom_install_debs $LOOM_DEBS_EMBEDDED libmbedtls-dev >&2
+fi
+
+# mbedTLS's headers, without putting the host's /usr/include on a cross build, and
+# configured as on a device: Debian's config less what needs an OS (pthreads,
+# BSD sockets, files)
+inc="$out/mbedtls-inc/mbedtls"
+rm -rf "$out/mbedtls-inc"
+mkdir -p "$inc"
+for h in /usr/include/mbedtls/*.h; do
+	ln -s "$h" "$inc/"
+done
+rm "$inc/config.h"
+cat > "$inc/config.h" <<'EOC'
+/* Debian's mbedTLS configuration without threads, sockets and timing (run.sh);
+ * files stay: Loom's mbedTLS glue loads certificates from paths */
+#include "/usr/include/mbedtls/config.h"
+#undef MBEDTLS_THREADING_C
+#undef MBEDTLS_THREADING_PTHREAD
+#undef MBEDTLS_NET_C
+#undef MBEDTLS_TIMING_C
+#undef MBEDTLS_HAVE_TIME_DATE
+EOC
+port="$root/test-apps/bench/footprint/lwip-port;/usr/include/lwip"
+
+common=(-G Ninja -DCMAKE_BUILD_TYPE=MinSizeRel -DLOOM_PLAT=lwip
+	"-DLOOM_LWIP_INCLUDE_DIRS=$port" -DLOOM_LWIP_MAX_FDS=16 -DLOOM_WITH_THREADS=OFF)
+mbed=(-DLOOM_WITH_TLS=mbedtls "-DLOOM_MBEDTLS_INCLUDE_DIR=$out/mbedtls-inc"
+      -DLOOM_MBEDTLS_LIB=mbedtls -DLOOM_MBEDX509_LIB=mbedx509
+      -DLOOM_MBEDCRYPTO_LIB=mbedcrypto)
+small=(-DLOOM_WITH_MQTT=OFF -DLOOM_WITH_H2=OFF -DLOOM_WITH_SS=OFF -DLOOM_WITH_DNS=OFF
+       -DLOOM_WITH_CLIENT_PROXY=OFF)
+config_opts() {
+	case $1 in
+	h1c)	opts=(-DLOOM_WITH_TLS=none -DLOOM_WITH_WS=OFF "${small[@]}")
+		dofw=1; fw=(-DFW_H1) ;;
+	wsc)	opts=("${mbed[@]}" -DLOOM_WITH_WS=ON "${small[@]}")
+		dofw=1; fw=(-DFW_WS -DFW_TLS) ;;
+	full)	opts=("${mbed[@]}" -DLOOM_WITH_WS=ON -DLOOM_WITH_MQTT=ON -DLOOM_WITH_H2=ON
+		      -DLOOM_WITH_SS=ON -DLOOM_WITH_DNS=ON -DLOOM_WITH_CLIENT_PROXY=ON)
+		dofw=0; fw=() ;;
+	esac
+}
+arch_opts() {
+	case $1 in
+	m4f)	toolchain=arm-none-eabi-cortex-m4f; cc=arm-none-eabi-gcc
+		size=arm-none-eabi-size; nm=arm-none-eabi-nm
+		cflags=(-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16
+			--specs=nano.specs)
+		ldflags=(--specs=nosys.specs) ;;
+	rv32)	toolchain=riscv32-picolibc; cc=riscv64-unknown-elf-gcc
+		size=riscv64-unknown-elf-size; nm=riscv64-unknown-elf-nm
+		cflags=(-march=rv32imc -mabi=ilp32 --specs=picolibc.specs)
+		ldflags=(-Wl,--defsym=__flash_size=0x400000 -Wl,--defsym=__ram_size=0x100000) ;;
+	esac
+}
+
+report="$out/footprint.txt"
+{
+echo "Loom footprint, $(date -u +%Y-%m-%d), $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "not a git tree")"
+echo "-Os; bytes. lib = size of libloom.a (all objects of the configuration);"
+echo "fw = Loom's part of a minimal client firmware linked with --gc-sections."
+printf '%-5s %-5s %9s %6s %6s   %9s %6s %6s\n' arch cfg lib.text data bss fw.text data bss
+} > "$report"
+
+declare -A fwtext
+for arch in m4f rv32; do
+	arch_opts "$arch"
+	for cfg in h1c wsc full; do
+		config_opts "$cfg"
+		b="$out/$arch-$cfg"
+		cmake -S "$root" -B "$b" "${common[@]}" \
+			"-DCMAKE_TOOLCHAIN_FILE=$root/cmake/toolchains/$toolchain.cmake" \
+			"${opts[@]}" > "$b.log" 2>&1 ||
+			{ echo "configure $arch-$cfg failed: $b.log" >&2; exit 1; }
+		cmake --build "$b" --parallel 2 >> "$b.log" 2>&1 ||
+			{ echo "build $arch-$cfg failed: $b.log" >&2; exit 1; }
+		read -r lt ld lb _ < <($size -t "$b/lib/libloom.a" | tail -n 1)
+		ft=- fd=- fb=-
+		if [ "$dofw" = 1 ]; then
+			"$cc" "${cflags[@]}" "${ldflags[@]}" -Os -std=c99 -Wall -Wextra -Werror \
+				-ffunction-sections -fdata-sections "${fw[@]}" \
+				-I"$root/include" -I"$b/include" \
+				"$root/test-apps/bench/footprint/fw-client.c" "$b/lib/libloom.a" \
+				-Wl,--gc-sections -Wl,--unresolved-symbols=ignore-all \
+				-Wl,-Map,"$b/fw.map" -o "$b/fw.elf"
+			read -r ft fd fb < <(python3 "$root/test-apps/bench/footprint/mapsum.py" \
+						"$b/fw.map")
+			fwtext[$arch-$cfg]=$ft
+		fi
+		printf '%-5s %-5s %9s %6s %6s   %9s %6s %6s\n' \
+			"$arch" "$cfg" "$lt" "$ld" "$lb" "$ft" "$fd" "$fb" >> "$report"
+	done
+	printf '%-5s %-5s %9s\n' "$arch" sspc "not built yet (SSPC does not exist yet)" \
+		>> "$report"
+
+	# RAM per idle connection, as this target lays the structs out
+	b="$out/$arch-wsc"
+	"$cc" "${cflags[@]}" -Os -std=c99 -c -I"$root/include" -I"$b/include" -I"$root/lib" \
+		-I"$root/test-apps/bench/footprint/lwip-port" -I/usr/include/lwip \
+		"$root/test-apps/bench/footprint/sizes.c" -o "$b/sizes.o"
+	sz() { echo $((16#$($nm -S "$b/sizes.o" | awk -v s="$1" '$4 == s { print $2 }'))); }
+	conn=$(sz loom_fp_conn); h1=$(sz loom_fp_h1); ws=$(sz loom_fp_ws_client)
+	{
+	echo "$arch RAM per idle conn: conn $conn; raw $conn, h1 keep-alive $((conn + h1)),"
+	echo "     ws client $((conn + ws)) (+ the protocol's per-session data, + the TLS"
+	echo "     library's session when over TLS); every conn of a thread shares one"
+	echo "     rx buffer (pt_serv_buf_size, 4096 by default)"
+	} >> "$report"
+done
+
+# x86-64: the full build against Debian's libwebsockets.so
+b="$out/x86_64-full"
+cmake -S "$root" -B "$b" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOOM_WITH_TLS=openssl \
+	-DLOOM_WITH_STATIC=OFF -DLOOM_WITH_MINIMAL_EXAMPLES=OFF -DLOOM_WITH_API_TESTS=OFF \
+	-DLOOM_WITH_BENCH=OFF > "$b.log" 2>&1 &&
+	cmake --build "$b" --parallel 2 --target loom >> "$b.log" 2>&1 ||
+	{ echo "x86-64 build failed: $b.log" >&2; exit 1; }
+lws=$(ls /usr/lib/x86_64-linux-gnu/libwebsockets.so.* 2>/dev/null | head -n 1 || true)
+{
+echo "x86-64 -O2 shared libraries (size: text data bss):"
+echo "  libloom.so (full, OpenSSL glue): $(size "$b"/lib/libloom.so.*.*.* | tail -n 1 | awk '{print $1, $2, $3}')"
+if [ -n "$lws" ]; then
+	echo "  $(basename "$lws") (Debian $(dpkg-query -W -f='${Version}' 'libwebsockets[0-9]*' 2>/dev/null | head -n 1)): $(size "$lws" | tail -n 1 | awk '{print $1, $2, $3}')"
+else
+	echo "  libwebsockets.so: not installed (apt install libwebsockets-dev)"
+fi
+} >> "$report"
+
+cat "$report"
+if [ "${LOOM_FP_CHECK:-0}" = 1 ]; then
+	t=${fwtext[m4f-wsc]:-999999}
+	if [ "$t" -gt 65536 ]; then
+		echo "footprint: core + h1 + ws client on Cortex-M4F is $t bytes, over 64 KB" >&2
+		exit 1
+	fi
+	echo "footprint: core + h1 + ws client on Cortex-M4F: $t bytes (limit 65536)"
+fi
