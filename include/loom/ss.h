@@ -243,8 +243,11 @@ struct loom_ss_info {
  * loom_ss_create() - create a stream of the type \p info->streamtype on service
  * thread \p tsi. The user object (info->user_alloc bytes, zeroed) gets the handle
  * at handle_offset and \p opaque at opaque_user_data_offset; the state callback
- * sees CREATING, and then (for a client type) the stream connects. Returns 0 and
- * sets \p *handle, or a negative LOOM_E* (LOOM_ENOTFOUND: no such stream type).
+ * sees CREATING, and then (for a client type) the stream connects. For a server
+ * type ("server": true) it opens the type's listener instead, and each request or
+ * WebSocket connection accepted there becomes a stream of its own with the same
+ * info (CREATING, then SERVER_TXN or SERVER_UPGRADE). Returns 0 and sets
+ * \p *handle, or a negative LOOM_E* (LOOM_ENOTFOUND: no such stream type).
  */
 int
 loom_ss_create(struct loom_context *ctx, int tsi, const struct loom_ss_info *info,
@@ -303,6 +306,21 @@ loom_ss_get_context(struct loom_ss_handle *h);
 /** loom_ss_policy_of() - the policy the stream was created with */
 const struct loom_ss_stream_type *
 loom_ss_stream_type_of(struct loom_ss_handle *h);
+
+/**
+ * loom_ss_server_port() - the port a server stream type's listener is on (its
+ * policy "port", or the one picked for 0), for the stream loom_ss_create() made
+ * for that type or any stream it accepted
+ */
+int
+loom_ss_server_port(struct loom_ss_handle *h);
+
+/**
+ * loom_ss_server_ack() - an accepted h1 stream: the response status (default
+ * 200); call it before the first tx of the response
+ */
+int
+loom_ss_server_ack(struct loom_ss_handle *h, unsigned int status);
 
 /** loom_ss_state_name() - "CONNECTED" ... for a LOOM_SSS_* */
 const char *

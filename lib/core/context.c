@@ -193,6 +193,9 @@ loom_context_destroy(struct loom_context *ctx)
 	loom__dns_destroy(ctx);
 #endif
 	loom__vhosts_destroy(ctx);
+#if defined(LOOM_WITH_SS)
+	loom__ss_context_free(ctx);
+#endif
 #if defined(LOOM_WITH_TLS)
 	loom__tls_context_destroy(ctx);
 #endif

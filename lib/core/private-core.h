@@ -256,6 +256,8 @@ int
 loom__ss_context_init(struct loom_context *ctx, const struct loom_context_info *info);
 void
 loom__ss_context_destroy(struct loom_context *ctx);
+void
+loom__ss_context_free(struct loom_context *ctx);
 
 /* ---- TLS (lib/tls, only with a backend: LOOM_WITH_TLS) ---- */
 #if defined(LOOM_WITH_TLS)

@@ -15,6 +15,7 @@
 #define LOOM_SS_MQTT_MAX_MSG	(256 * 1024)
 
 struct loom_ss_handle;
+struct ss_server;
 
 /*
  * A protocol binding (protocols/ss-*.c): how a stream of that protocol connects,
@@ -81,8 +82,7 @@ struct loom_ss_ctx {
 	struct loom_ss_policy *pol;		/* current; new streams take it */
 	struct loom_vhost *vh_client;		/* the bindings' protocols */
 	struct loom_dll2_owner streams;
-	struct loom_vhost **vh_servers;		/* one per server stream type */
-	unsigned int count_servers;
+	struct ss_server *servers;		/* listeners of server stream types */
 };
 
 /* ---- ss.c, for the bindings ---- */
@@ -115,16 +115,31 @@ loom__ss_tls_info(struct loom_ss_handle *h, struct loom_tls_client_info *tls);
 /* the stream of a conn of one of our protocols */
 struct loom_ss_handle *
 loom__ss_from_conn(struct loom_conn *conn);
-/* a server stream type accepted a connection: make its stream */
+/* the header name (without ':') a metadata item maps to, or 0 */
+size_t
+loom__ss_meta_header(const struct ss_meta *m, char *name, size_t len);
+
+/* ---- server stream types (ss-server.c) ---- */
+/* a connection accepted for \p parent's type: its own stream, CREATING told */
 struct loom_ss_handle *
-loom__ss_create_server(struct loom_context *ctx, struct loom_conn *conn,
-		       const struct loom_ss_stream_type *st);
+loom__ss_create_server(struct loom_ss_handle *parent, struct loom_conn *conn);
+/* an accepted stream's transaction or connection ended */
+void
+loom__ss_destroy_server_child(struct loom_ss_handle *h);
+int
+loom__ss_server_listen(struct loom_ss_handle *parent);
+void
+loom__ss_server_parent_gone(struct loom_ss_handle *parent);
+void
+loom__ss_servers_free(struct loom_ss_ctx *s);
 
 /* ---- the context's SS state (ss.c, ss-server.c) ---- */
 int
 loom__ss_context_init(struct loom_context *ctx, const struct loom_context_info *info);
 void
 loom__ss_context_destroy(struct loom_context *ctx);
+void
+loom__ss_context_free(struct loom_context *ctx);
 
 /* one tx piece to a stream conn (ss-raw.c): raw bytes, or ws messages when
  * \p framed (\p first for a message's first piece, \p cont for the rest) */

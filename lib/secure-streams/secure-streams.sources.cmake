@@ -9,7 +9,8 @@ if (LOOM_WITH_SS)
 		secure-streams/protocols/ss-raw.c
 	)
 	if (NOT DEFINED LOOM_WITH_H1 OR LOOM_WITH_H1)
-		list(APPEND _ss_srcs secure-streams/protocols/ss-h1.c)
+		list(APPEND _ss_srcs secure-streams/protocols/ss-h1.c
+			secure-streams/ss-server.c)
 		list(APPEND _ss_defs SS_WITH_H1)
 	endif()
 	if (NOT DEFINED LOOM_WITH_WS OR LOOM_WITH_WS)

@@ -100,6 +100,10 @@ ss_destroy_now(struct loom_ss_handle *h)
 		h->in_cb--;
 		ss_detach_conn(h);
 	}
+#if defined(SS_WITH_H1)
+	if ((h->st->flags & LOOM_SSTF_SERVER) && !h->server)
+		loom__ss_server_parent_gone(h);
+#endif
 	loom_dll2_remove(&h->list);
 	loom_log_info("%s: destroyed", h->tag);
 	ss_free(h);
@@ -287,7 +291,9 @@ loom__ss_connected(struct loom_ss_handle *h)
 		h->retry_ctr = 0;
 	if (loom__ss_state(h, LOOM_SSS_CONNECTED, 0))
 		return;
-	if (h->tx_requested && h->conn && h->ops && h->ops->request_tx)
+	if (h->tx_requested && h->conn && h->server)
+		loom_callback_on_writable(h->conn);
+	else if (h->tx_requested && h->conn && h->ops && h->ops->request_tx)
 		h->ops->request_tx(h);
 }
 
@@ -349,6 +355,23 @@ loom__ss_conn_gone(struct loom_ss_handle *h, int failed)
 }
 
 /* ---- metadata ---- */
+
+/* the metadata item maps to a header when its policy value ends in ':' */
+size_t
+loom__ss_meta_header(const struct ss_meta *m, char *name, size_t len)
+{
+	size_t n;
+
+	if (!m->pol || !m->pol->value)
+		return 0;
+	n = strlen(m->pol->value);
+	if (n < 2 || m->pol->value[n - 1] != ':' || n > len)
+		return 0;
+	memcpy(name, m->pol->value, n - 1);
+	name[n - 1] = '\0';
+
+	return n - 1;
+}
 
 struct ss_meta *
 loom__ss_meta(struct loom_ss_handle *h, const char *name, size_t nlen)
@@ -489,7 +512,7 @@ ss_alloc(struct loom_context *ctx, int tsi, const struct loom_ss_info *info,
 	h->st = st;
 	h->pol = pol;
 	pol->refcount++;
-	h->ops = ops_for(st->protocol);
+	h->ops = (st->flags & LOOM_SSTF_SERVER) ? NULL : ops_for(st->protocol);
 	snprintf(h->tag, sizeof(h->tag), "[ss|%u|%s]", ++serial, st->name);
 	/* the policy's metadata items, in its order */
 	for (mp = st->metadata; mp; mp = mp->next) {
@@ -539,11 +562,8 @@ loom_ss_create(struct loom_context *ctx, int tsi, const struct loom_ss_info *inf
 		loom_log_err("ss: no stream type \"%s\" in the policy", info->streamtype);
 		return LOOM_ENOTFOUND;
 	}
-	if (st->flags & LOOM_SSTF_SERVER) {
-		loom_log_err("ss: \"%s\" is a server stream type", info->streamtype);
-		return LOOM_EINVAL;
-	}
-	if (!ops_for(st->protocol) && !(st->flags & LOOM_SSTF_LOCAL_SINK)) {
+	if (!(st->flags & (LOOM_SSTF_SERVER | LOOM_SSTF_LOCAL_SINK)) &&
+	    !ops_for(st->protocol)) {
 		loom_log_err("ss: \"%s\": protocol %s is not in this build",
 			     info->streamtype, loom_ss_protocol_name(st->protocol));
 		return LOOM_EUNSUPP;
@@ -555,6 +575,18 @@ loom_ss_create(struct loom_context *ctx, int tsi, const struct loom_ss_info *inf
 	    info->user_alloc >= info->opaque_user_data_offset + sizeof(void *))
 		memcpy((uint8_t *)h->user + info->opaque_user_data_offset, &opaque,
 		       sizeof(opaque));
+	if (st->flags & LOOM_SSTF_SERVER) {
+#if defined(SS_WITH_H1)
+		int rc = loom__ss_server_listen(h);
+#else
+		int rc = LOOM_EUNSUPP;	/* server types need the h1 role */
+#endif
+
+		if (rc) {
+			ss_destroy_now(h);
+			return rc;
+		}
+	}
 	*handle = h;
 	if (loom__ss_state(h, LOOM_SSS_CREATING, 0)) {
 		*handle = NULL;
@@ -566,6 +598,32 @@ loom_ss_create(struct loom_context *ctx, int tsi, const struct loom_ss_info *inf
 	return 0;
 }
 
+struct loom_ss_handle *
+loom__ss_create_server(struct loom_ss_handle *parent, struct loom_conn *conn)
+{
+	struct loom_ss_handle *h = ss_alloc(parent->ctx, loom_get_tsi(conn),
+					    &parent->info, parent->pol, parent->st);
+
+	if (!h)
+		return NULL;
+	h->server = 1;
+	h->conn = conn;
+	loom_set_opaque_user_data(conn, h);
+	if (loom__ss_state(h, LOOM_SSS_CREATING, 0))
+		return NULL;
+
+	return h;
+}
+
+void
+loom__ss_destroy_server_child(struct loom_ss_handle *h)
+{
+	if (h->in_cb)
+		ss_destroy_later(h);
+	else
+		ss_destroy_now(h);
+}
+
 /* ---- tx ---- */
 
 int
@@ -574,6 +632,8 @@ loom_ss_request_tx(struct loom_ss_handle *h)
 	if (!h || h->destroy_pending)
 		return LOOM_EINVAL;
 	h->tx_requested = 1;
+	if (h->conn && h->server)
+		return loom_callback_on_writable(h->conn) ? LOOM_ECLOSED : 0;
 	if (h->conn)
 		return h->ops && h->ops->request_tx ? h->ops->request_tx(h) : 0;
 	if (!h->server && !loom_sul_is_scheduled(&h->sul_connect)) {
@@ -684,7 +744,19 @@ loom__ss_context_destroy(struct loom_context *ctx)
 
 		ss_destroy_now(h);
 	}
-	loom_free(s->vh_servers);
+}
+
+/* after the vhosts are gone: the servers' protocols and the policy go too */
+void
+loom__ss_context_free(struct loom_context *ctx)
+{
+	struct loom_ss_ctx *s = ssc(ctx);
+
+	if (!s)
+		return;
+#if defined(SS_WITH_H1)
+	loom__ss_servers_free(s);
+#endif
 	loom_ss_policy_unref(s->pol);
 	loom_free(s);
 	ctx->ss = NULL;

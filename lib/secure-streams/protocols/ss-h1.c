@@ -8,23 +8,6 @@
 #include "core/private-core.h"
 #include "secure-streams/private-ss.h"
 
-/* the metadata item maps to a header when its policy value ends in ':' */
-static size_t
-meta_header(const struct ss_meta *m, char *name, size_t len)
-{
-	size_t n;
-
-	if (!m->pol || !m->pol->value)
-		return 0;
-	n = strlen(m->pol->value);
-	if (n < 2 || m->pol->value[n - 1] != ':' || n > len)
-		return 0;
-	memcpy(name, m->pol->value, n - 1);
-	name[n - 1] = '\0';
-
-	return n - 1;
-}
-
 static int
 method_has_body(const char *m)
 {
@@ -39,7 +22,7 @@ add_headers(struct loom_ss_handle *h, struct loom_conn *conn)
 	struct ss_meta *m;
 
 	for (m = h->meta; m; m = m->next)
-		if (m->set && meta_header(m, name, sizeof(name)) &&
+		if (m->set && loom__ss_meta_header(m, name, sizeof(name)) &&
 		    loom_http_client_add_header(conn, name, (const char *)m->value))
 			return -1;
 	if (st->http_auth_header) {
@@ -75,7 +58,7 @@ take_headers(struct loom_ss_handle *h, struct loom_conn *conn)
 	struct ss_meta *m;
 
 	for (m = h->meta; m; m = m->next) {
-		size_t nl = meta_header(m, name, sizeof(name));
+		size_t nl = loom__ss_meta_header(m, name, sizeof(name));
 		int t, n;
 
 		if (!nl)

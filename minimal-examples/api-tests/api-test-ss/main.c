@@ -453,7 +453,7 @@ test_errors(void)
 {
 	struct loom_context_info ci;
 	struct loom_ss_info i;
-	struct loom_ss_handle *h = (void *)1;
+	struct loom_ss_handle *h = (void *)1, *h2;
 	struct loom_context *c2;
 
 	memset(&i, 0, sizeof(i));
@@ -461,8 +461,17 @@ test_errors(void)
 	i.user_alloc = 16;
 	LT_CHECK_EQ(loom_ss_create(ctx, 0, &i, NULL, &h), LOOM_ENOTFOUND);
 	LT_CHECK(h == NULL);
+	/* a server type: its listener, once per type at a time */
 	i.streamtype = "srv";
-	LT_CHECK_EQ(loom_ss_create(ctx, 0, &i, NULL, &h), LOOM_EINVAL);
+	LT_CHECK_EQ(loom_ss_create(ctx, 0, &i, NULL, &h), 0);
+	LT_CHECK(loom_ss_server_port(h) > 0);
+	h2 = (void *)1;
+	LT_CHECK_EQ(loom_ss_create(ctx, 0, &i, NULL, &h2), LOOM_EBUSY);
+	LT_CHECK(h2 == NULL);
+	loom_ss_destroy(&h);
+	LT_CHECK_EQ(loom_ss_create(ctx, 0, &i, NULL, &h2), 0);
+	LT_CHECK_EQ(loom_ss_server_ack(h2, 200), LOOM_EINVAL);	/* not an accepted one */
+	loom_ss_destroy(&h2);
 	i.streamtype = "echo";
 	LT_CHECK_EQ(loom_ss_create(ctx, 5, &i, NULL, &h), LOOM_EINVAL);
 
