@@ -250,7 +250,7 @@ destroyed(void *a)
 	return destroyed_seen >= *(int *)a;
 }
 
-static int echo_port, silent_port, dead_port, late_port;
+static int echo_port, silent_port, dead_port, late_port, http_port;
 
 static const char policy_fmt[] =
 	"{\"release\":\"1\",\"product\":\"api-test-ss\",\"schema-version\":1,\n"
@@ -266,7 +266,14 @@ static const char policy_fmt[] =
 	"  {\"late\":{\"protocol\":\"raw\",\"endpoint\":\"127.0.0.1\",\"port\":%d,"
 	"\"retry\":\"nail\",\"nailed_up\":true}},\n"
 	"  {\"srv\":{\"server\":true,\"protocol\":\"h1\",\"port\":0}},\n"
-	"  {\"gone\":{\"protocol\":\"raw\",\"endpoint\":\"127.0.0.1\",\"port\":%d}}]}";
+	"  {\"gone\":{\"protocol\":\"raw\",\"endpoint\":\"127.0.0.1\",\"port\":%d}},\n"
+	"  {\"hsrv\":{\"server\":true,\"protocol\":\"h1\",\"port\":%d,\"metadata\":["
+	"{\"ctype\":\"content-type:\"},{\"auth\":\"authorization:\"},{\"xr\":\"x-reply:\"},"
+	"{\"method\":\"\"},{\"path\":\"\"}]}},\n"
+	"  {\"hpost\":{\"protocol\":\"h1\",\"endpoint\":\"127.0.0.1\",\"port\":%d,"
+	"\"http_method\":\"POST\",\"http_url\":\"up/${name}\",\"retry\":\"fast\","
+	"\"http_auth_header\":\"authorization:\",\"http_auth_preamble\":\"Bearer \","
+	"\"metadata\":[{\"ctype\":\"content-type:\"},{\"xr\":\"x-reply:\"}]}}]}";
 
 static void
 test_echo(void)
@@ -411,6 +418,125 @@ test_nailed_up(void)
 	loom_ss_destroy(&h);
 }
 
+/* ---- an h1 POST from a client stream to a server stream ---- */
+
+struct srvt {
+	struct loom_ss_handle *ss;
+	size_t body;
+	int done;
+};
+
+static char seen_method[16], seen_path[64], seen_ctype[64], seen_auth[64];
+static size_t seen_body;
+
+static void
+meta_str(struct loom_ss_handle *h, const char *name, char *out, size_t len)
+{
+	const void *v;
+	size_t vl;
+
+	out[0] = '\0';
+	if (!loom_ss_get_metadata(h, name, &v, &vl) && vl < len) {
+		memcpy(out, v, vl);
+		out[vl] = '\0';
+	}
+}
+
+static int
+s_rx(void *userobj, const uint8_t *buf, size_t len, int flags)
+{
+	struct srvt *s = userobj;
+
+	s->body += len;
+	if (flags & LOOM_SS_FLAG_EOM) {
+		seen_body = s->body;
+		loom_ss_set_metadata(s->ss, "xr", "yes", 3);
+		loom_ss_server_ack(s->ss, 201);
+		loom_ss_request_tx(s->ss);
+	}
+
+	return LOOM_SSR_OK;
+}
+
+static int
+s_tx(void *userobj, uint8_t *buf, size_t *len, int *flags)
+{
+	struct srvt *s = userobj;
+
+	*len = (size_t)snprintf((char *)buf, *len, "got %zu", s->body);
+	*flags = LOOM_SS_FLAG_SOM | LOOM_SS_FLAG_EOM;
+
+	return LOOM_SSR_OK;
+}
+
+static int
+s_state(void *userobj, void *h_src, int state, unsigned int ack)
+{
+	struct srvt *s = userobj;
+
+	if (state == LOOM_SSS_SERVER_TXN) {
+		meta_str(s->ss, "method", seen_method, sizeof(seen_method));
+		meta_str(s->ss, "path", seen_path, sizeof(seen_path));
+		meta_str(s->ss, "ctype", seen_ctype, sizeof(seen_ctype));
+		meta_str(s->ss, "auth", seen_auth, sizeof(seen_auth));
+	}
+
+	return LOOM_SSR_OK;
+}
+
+static int
+acked(void *a)
+{
+	struct tst *t = a;
+
+	return count_state(t, LOOM_SSS_QOS_ACK_REMOTE) + count_state(t,
+			LOOM_SSS_QOS_NACK_REMOTE) > 0 && count_state(t,
+			LOOM_SSS_DISCONNECTED) > 0;
+}
+
+static void
+test_h1_post(void)
+{
+	struct loom_ss_handle *hs, *hc;
+	struct loom_ss_info i;
+	struct tst *t;
+	char xr[16];
+	int n;
+
+	memset(&i, 0, sizeof(i));
+	i.streamtype = "hsrv";
+	i.user_alloc = sizeof(struct srvt);
+	i.rx = s_rx;
+	i.tx = s_tx;
+	i.state = s_state;
+	LT_CHECK_EQ(loom_ss_create(ctx, 0, &i, NULL, &hs), 0);
+	LT_CHECK_EQ(loom_ss_server_port(hs), http_port);
+	t = mk("hpost", &hc);
+	if (!t)
+		return;
+	loom_ss_set_metadata(hc, "name", "file1", 5);
+	loom_ss_set_metadata(hc, "ctype", "text/x-test", 11);
+	loom_ss_set_metadata(hc, "auth", "tok123", 6);
+	t->send = "hello world";
+	loom_ss_request_tx_len(hc, 11);
+	run_until(acked, t, 5000);
+	LT_CHECK(!strcmp(seen_method, "POST"));
+	LT_CHECK(!strcmp(seen_path, "/up/file1"));
+	LT_CHECK(!strcmp(seen_ctype, "text/x-test"));
+	LT_CHECK(!strcmp(seen_auth, "Bearer tok123"));
+	LT_CHECK_EQ(seen_body, 11);
+	LT_CHECK(!strcmp(t->rx, "got 11"));
+	for (n = 0; n < t->count && t->states[n] != LOOM_SSS_QOS_ACK_REMOTE; n++)
+		;
+	LT_CHECK(n < t->count);
+	meta_str(hc, "xr", xr, sizeof(xr));
+	LT_CHECK(!strcmp(xr, "yes"));
+	/* a finished transaction is not retried */
+	LT_CHECK_EQ(count_state(t, LOOM_SSS_CONNECTING), 1);
+	loom_ss_destroy(&hc);
+	loom_ss_destroy(&hs);
+}
+
 static void
 test_policy_replace(void)
 {
@@ -495,7 +621,7 @@ int
 main(void)
 {
 	struct loom_context_info ci;
-	char policy[2048];
+	char policy[3072];
 	struct loom_vhost *ve, *vs;
 
 	memset(&ci, 0, sizeof(ci));
@@ -506,14 +632,15 @@ main(void)
 	vs = listen_raw("silent", silent_protos, 0);
 	dead_port = free_port();
 	late_port = free_port();
-	LT_CHECK(ve && vs && dead_port > 0 && late_port > 0);
+	http_port = free_port();
+	LT_CHECK(ve && vs && dead_port > 0 && late_port > 0 && http_port > 0);
 	echo_port = loom_vhost_port(ve);
 	silent_port = loom_vhost_port(vs);
 	loom_context_destroy(ctx);
 
 	/* the same again with the policy now that the ports are known */
 	snprintf(policy, sizeof(policy), policy_fmt, echo_port, silent_port, dead_port,
-		 late_port, dead_port);
+		 late_port, dead_port, http_port, http_port);
 	ci.ss_policy = policy;
 	ctx = loom_create_context(&ci);
 	LT_CHECK(ctx != NULL);
@@ -528,6 +655,7 @@ main(void)
 	test_timeout();
 	test_backoff_timing();
 	test_nailed_up();
+	test_h1_post();
 	test_errors();
 	test_policy_replace();
 	loom_context_destroy(ctx);
