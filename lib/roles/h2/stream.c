@@ -96,22 +96,45 @@ req_field(void *opaque, const char *name, size_t nl, const char *value, size_t v
 	r->regular = 1;
 	if (!field_ok(name, nl, value, vl))
 		goto bad;
-	/* connection-specific fields have no place in h2 (8.2.2) */
-	if (name_is(name, nl, "connection") || name_is(name, nl, "keep-alive") ||
-	    name_is(name, nl, "proxy-connection") ||
-	    name_is(name, nl, "transfer-encoding") || name_is(name, nl, "upgrade"))
-		goto bad;
-	if (name_is(name, nl, "te") && !(vl == 8 && !memcmp(value, "trailers", 8)))
-		goto bad;
+	/* connection-specific fields have no place in h2 (8.2.2); by length first,
+	 * as this runs for every field of every request */
+	switch (nl) {
+	case 2:
+		if (!memcmp(name, "te", 2) && !(vl == 8 && !memcmp(value, "trailers", 8)))
+			goto bad;
+		break;
+	case 4:
+		if (!memcmp(name, "host", 4) && !r->trailers) {
+			if (r->pv[RQ_AUTHORITY])
+				return 0;	/* :authority says it (8.3.1) */
+			r->have_host = 1;
+		}
+		break;
+	case 7:
+		if (!memcmp(name, "upgrade", 7))
+			goto bad;
+		break;
+	case 10:
+		if (!memcmp(name, "connection", 10) || !memcmp(name, "keep-alive", 10))
+			goto bad;
+		break;
+	case 14:
+		if (!memcmp(name, "content-length", 14))
+			r->have_cl = 1;
+		break;
+	case 16:
+		if (!memcmp(name, "proxy-connection", 16))
+			goto bad;
+		break;
+	case 17:
+		if (!memcmp(name, "transfer-encoding", 17))
+			goto bad;
+		break;
+	default:
+		break;
+	}
 	if (r->trailers)
 		return 0;
-	if (name_is(name, nl, "host")) {
-		if (r->pv[RQ_AUTHORITY])
-			return 0;	/* :authority says it (8.3.1) */
-		r->have_host = 1;
-	}
-	if (name_is(name, nl, "content-length"))
-		r->have_cl = 1;
 	if (r->flen + nl + vl + 4 > H2_FIELDS)
 		goto bad;
 	memcpy(r->hp->fields + r->flen, name, nl);
@@ -676,10 +699,26 @@ h2s_headers_out(struct loom_conn *s, int end_stream)
 	if (k < 0)
 		return -1;
 	n += (size_t)k;
-	k = loom__hpack_enc_field(&c->enc, f + n, sizeof(f) - n, ":status", 7, t + 9, 3, 0);
-	if (k < 0)
-		return -1;
-	n += (size_t)k;
+	{
+		/* the statuses of the static table (RFC 7541 appendix A) go as
+		 * their index, without a search */
+		static const char codes[] = "200204206304400404500";
+		const char *m = NULL;
+		int i;
+
+		for (i = 0; i < 7 && !m; i++)
+			if (!memcmp(codes + 3 * i, t + 9, 3))
+				m = codes + 3 * i;
+		if (m)
+			f[n++] = (uint8_t)(0x80 | (8 + (m - codes) / 3));
+		else {
+			k = loom__hpack_enc_field(&c->enc, f + n, sizeof(f) - n, ":status", 7,
+						  t + 9, 3, 0);
+			if (k < 0)
+				return -1;
+			n += (size_t)k;
+		}
+	}
 	/* skip the status line */
 	e = memchr(t, '\n', (size_t)(end - t));
 	t = e ? e + 1 : end;
