@@ -359,6 +359,11 @@ loom_tls_client_ctx_get(struct loom_tls_context *tctx,
 	cc->info = *ti;
 	cc->info.server_name = NULL;
 	cc->info.handshake_timeout_ms = 0;
+	/* owned copies only: a failed dup must not leave the caller's strings behind
+	 * for loom_tls_client_ctx_free() */
+	cc->info.ca_path = cc->info.cert_path = cc->info.key_path = NULL;
+	cc->info.alpn = cc->info.ciphers = cc->info.ciphersuites = NULL;
+	cc->info.groups = NULL;
 	if (loom_tls_dup((char **)&cc->info.ca_path, ti->ca_path) ||
 	    loom_tls_dup((char **)&cc->info.cert_path, ti->cert_path) ||
 	    loom_tls_dup((char **)&cc->info.key_path, ti->key_path) ||
