@@ -447,15 +447,29 @@ h1_handle_pollin(struct loom_pt *pt, struct loom_conn *conn)
 	}
 #if defined(LOOM_WITH_H2)
 	/* h2c by prior knowledge: the connection preface instead of a request */
-	if (!h->requests && h->state == H1S_IDLE && !h->rx_pending)
-		switch (loom__h2_prior_knowledge(conn, pt->serv_buf, (size_t)n)) {
+	if (!h->requests && h->state == H1S_IDLE && !h->rx_pending &&
+	    h->h2_pk != H1_H2_PK_NO) {
+		uint8_t held = h->h2_pk;
+
+		switch (loom__h2_prior_knowledge(conn, &h->h2_pk, pt->serv_buf,
+						 (size_t)n)) {
 		case 0:
 			return LOOM_HP_OK;	/* the conn is h2 now */
 		case -1:
 			return loom__close(conn, LOOM_CLOSE_NORMAL, "h2 preface failed");
+		case 2:
+			return LOOM_HP_OK;	/* the preface so far, split: held */
 		default:
+			/* HTTP/1 after all: the bytes held back go first */
+			h->h2_pk = H1_H2_PK_NO;
+			if (held && h1_rx(conn, (const uint8_t *)LOOM_H2C_PREFACE_HEAD,
+					  held)) {
+				loom__close_now(conn, LOOM_CLOSE_ABNORMAL, "http error");
+				return LOOM_HP_CLOSED;
+			}
 			break;
 		}
+	}
 #endif
 	if (h1_rx(conn, pt->serv_buf, (size_t)n)) {
 		loom__close_now(conn, LOOM_CLOSE_ABNORMAL, "http error");

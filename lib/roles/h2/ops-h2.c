@@ -726,13 +726,15 @@ h2_conn_new(struct loom_conn *conn)
 static int
 h2_rx(struct loom_conn *conn, const uint8_t *buf, size_t len);
 
-int
-loom__h2_server_take(struct loom_conn *conn, const uint8_t *in, size_t len)
+/* as loom__h2_server_take(), \p seen preface bytes having come before \p in */
+static int
+h2_server_take_at(struct loom_conn *conn, size_t seen, const uint8_t *in, size_t len)
 {
 	struct loom_h2_conn *c = h2_conn_new(conn);
 
 	if (!c)
 		return -1;
+	c->preface = (uint8_t)seen;
 	if (conn->role->destroy_role)
 		conn->role->destroy_role(conn);
 	conn->role = &loom_role_ops_h2;
@@ -752,6 +754,12 @@ loom__h2_server_take(struct loom_conn *conn, const uint8_t *in, size_t len)
 		return -1;
 
 	return 0;
+}
+
+int
+loom__h2_server_take(struct loom_conn *conn, const uint8_t *in, size_t len)
+{
+	return h2_server_take_at(conn, 0, in, len);
 }
 
 /* feed what was read; 1 when the connection must end */
@@ -1033,15 +1041,26 @@ loom_h2_stream_id(const struct loom_conn *conn)
  * now, -1 = it failed (close it).
  */
 int
-loom__h2_prior_knowledge(struct loom_conn *conn, const uint8_t *buf, size_t len)
+loom__h2_prior_knowledge(struct loom_conn *conn, uint8_t *seen, const uint8_t *buf,
+			 size_t len)
 {
 	const struct loom_h2_vh *v = loom__h2_vh(conn->vhost);
+	size_t k = 0, s = *seen;
 
-	if (conn->tls || len < 14 || memcmp(buf, LOOM_H2_PREFACE, 14) ||
-	    (v->options & LOOM_H2_OPT_NO_PRIOR_KNOWLEDGE))
+	if (conn->tls || (v->options & LOOM_H2_OPT_NO_PRIOR_KNOWLEDGE))
 		return 1;
+	/* the preface may come split at any byte: its first 14 bytes decide */
+	while (k < len && s + k < LOOM_H2C_PREFACE_HEAD_LEN &&
+	       buf[k] == (uint8_t)LOOM_H2_PREFACE[s + k])
+		k++;
+	if (s + k < LOOM_H2C_PREFACE_HEAD_LEN) {
+		if (k < len)
+			return 1;	/* not the preface */
+		*seen = (uint8_t)(s + k);
+		return 2;		/* all of it so far: wait for more */
+	}
 
-	return loom__h2_server_take(conn, buf, len) ? -1 : 0;
+	return h2_server_take_at(conn, s, buf, len) ? -1 : 0;
 }
 
 /* base64url (or base64) without padding, as HTTP2-Settings carries it */

@@ -120,7 +120,10 @@ struct loom_h1 {
 	uint16_t flags;				/* H1F_* */
 	uint8_t state;				/* H1S_* */
 	uint8_t resp;				/* H1R_* */
+	uint8_t h2_pk;				/* h2c preface bytes held back so
+						 * far; H1_H2_PK_NO: not h2 */
 };
+#define H1_H2_PK_NO	0xff
 
 extern const struct loom_role_ops loom_role_ops_h1;
 
@@ -229,8 +232,14 @@ loom__h2s_response_done(struct loom_conn *conn);
 /* lib/roles/h2: a server conn becomes h2 (ALPN "h2", the h2c preface) */
 int
 loom__h2_server_take(struct loom_conn *conn, const uint8_t *in, size_t len);
+/* 0: h2 now; -1: failed (close); 1: not h2 (feed the *seen bytes held, the start of
+ * LOOM_H2C_PREFACE_HEAD, to h1 first); 2: the preface so far, held in *seen */
 int
-loom__h2_prior_knowledge(struct loom_conn *conn, const uint8_t *buf, size_t len);
+loom__h2_prior_knowledge(struct loom_conn *conn, uint8_t *seen, const uint8_t *buf,
+			 size_t len);
+/* the h2c preface's first bytes, enough to tell it from any HTTP/1 request */
+#define LOOM_H2C_PREFACE_HEAD		"PRI * HTTP/2.0"
+#define LOOM_H2C_PREFACE_HEAD_LEN	14
 int
 loom__h2_check_upgrade(struct loom_conn *conn);
 #define loom__conn_is_http(c) ((c)->role == &loom_role_ops_h1 || loom__conn_is_h2s(c))
