@@ -144,7 +144,7 @@ ss_server_cb(struct loom_conn *conn, enum loom_callback_reason reason, void *use
 		h->rx_started = 1;
 		return 0;
 	case LOOM_CB_HTTP_BODY_COMPLETION:
-		if (loom__ss_rx(h, NULL, 0, LOOM_SS_FLAG_EOM |
+		if (loom__ss_rx(h, (const uint8_t *)"", 0, LOOM_SS_FLAG_EOM |
 				(h->rx_started ? 0 : LOOM_SS_FLAG_SOM)))
 			return h->conn == conn ? -1 : 0;
 		return 0;

@@ -121,7 +121,7 @@ ss_h1_cb(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
 		h->rx_started = 1;
 		return 0;
 	case LOOM_CB_COMPLETED_CLIENT_HTTP:
-		if (loom__ss_rx(h, NULL, 0, LOOM_SS_FLAG_EOM |
+		if (loom__ss_rx(h, (const uint8_t *)"", 0, LOOM_SS_FLAG_EOM |
 				(h->rx_started ? 0 : LOOM_SS_FLAG_SOM)))
 			return 0;
 		loom__ss_txn_done(h);
