@@ -48,6 +48,7 @@ extern "C" {
 #include "loom/h2.h"
 #include "loom/mqtt.h"
 #include "loom/ss.h"
+#include "loom/ss-proxy.h"
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,46 @@
+/*
+ * ss-proxy.h: serving Secure Streams to other processes (SSPC clients).
+ */
+#ifndef LOOM_SS_PROXY_H
+#define LOOM_SS_PROXY_H
+
+/** \defgroup ssproxy Secure Streams proxy
+ * The proxy side of serialized Secure Streams: a listener that SSPC clients
+ * connect to, one connection per stream, speaking the wire format of
+ * READMEs/README.ss-serialization.md. Each client stream becomes a real stream
+ * of this context's policy; its states, metadata and payloads go back to the
+ * client, with credit-based flow control both ways.
+ * @{ */
+
+struct loom_context;
+struct loom_vhost;
+
+/** struct loom_ss_proxy_info - where and how to serve; zero it first */
+struct loom_ss_proxy_info {
+	/** Unix socket to listen on ("@name": Linux abstract); NULL: TCP \p port */
+	const char *unix_path;
+	/** TCP port when \p unix_path is NULL (0 = pick a free one) */
+	int port;
+	/** TCP interface; NULL = "127.0.0.1" (never all interfaces by default) */
+	const char *iface;
+	/** stream types clients may open, NULL-terminated; NULL = all of the policy's */
+	const char *const *allowed_streamtypes;
+	/** payload bytes of one client's stream the proxy holds for the peer (its tx
+	 *  credit window, 65536); the client may not send more until credit returns */
+	unsigned int tx_window;
+	/** bytes the proxy holds for a client that is not reading before it drops it
+	 *  (4 MiB) */
+	unsigned int max_backlog;
+};
+
+/**
+ * loom_ss_proxy_create() - serve this context's Secure Streams policy to SSPC
+ * clients on a new vhost. The context must have a policy. Returns the listening
+ * vhost (loom_vhost_port() tells a picked port), or NULL.
+ */
+struct loom_vhost *
+loom_ss_proxy_create(struct loom_context *ctx, const struct loom_ss_proxy_info *info);
+
+/** @} */
+
+#endif
