@@ -4,12 +4,12 @@
  * leave no block and no fd behind. A run with no failure must echo everything.
  */
 #include <loom.h>
-#include <dirent.h>
 #include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "loom-test.h"
+#include "loom-test-sock.h"
 
 /* ---- the counting allocator ---- */
 
@@ -74,23 +74,6 @@ counting_realloc(void *ptr, size_t size, const char *reason)
 	live_bytes += size;
 
 	return nh + 1;
-}
-
-static int
-count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-
-	return n;
 }
 
 static void
@@ -346,9 +329,9 @@ sweep(int sticky, unsigned long total, int fds0)
 			leaky++;
 			live_blocks = live_bytes = 0;	/* report each N on its own */
 		}
-		if (count_fds() != fds0) {
+		if (lt_count_fds() != fds0) {
 			fprintf(stderr, "%s fail at %lu: %d fds left open (run ended: %s)\n",
-				mode, n, count_fds() - fds0, rnames[r]);
+				mode, n, lt_count_fds() - fds0, rnames[r]);
 			fd_leaky++;
 		}
 		if (r == R_DEADLINE)
@@ -379,7 +362,7 @@ main(void)
 		total_bytes += msg_sizes[i];
 	loom_set_log_level(0, null_emit);
 	loom_set_allocator(counting_realloc);
-	fds0 = count_fds();
+	fds0 = lt_count_fds();
 
 	/* a run with no failure: everything echoed, nothing left */
 	fail_at = 0;
@@ -389,7 +372,7 @@ main(void)
 	LT_CHECK_EQ(r, R_DONE);
 	LT_CHECK_EQ(cli_bad, 0);
 	LT_CHECK_EQ(live_blocks, 0);
-	LT_CHECK_EQ(count_fds(), fds0);
+	LT_CHECK_EQ(lt_count_fds(), fds0);
 	LT_CHECK(total > 5);
 	printf("clean run: %lu allocations, echo %s\n", total,
 	       r == R_DONE && !cli_bad ? "verified" : "FAILED");

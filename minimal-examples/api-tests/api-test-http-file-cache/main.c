@@ -9,8 +9,8 @@
  */
 #include <loom.h>
 #include "loom-test.h"
+#include "loom-test-sock.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +20,6 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #define VALID_MS	300
 #define ENTRIES		2
@@ -57,32 +55,12 @@ service(void *arg)
 	return NULL;
 }
 
-static int
-connect_port(int p)
-{
-	struct sockaddr_in sa;
-	struct timeval tv = { 10, 0 };
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)p);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		close(fd);
-		return -1;
-	}
-
-	return fd;
-}
-
 /* GET path with extra header lines; the whole response in resp; the status */
 static int
 get(int p, const char *path, const char *extra)
 {
 	char req[512];
-	int fd = connect_port(p), n;
+	int fd = lt_connect_tcp(p, 10), n;
 	size_t cap = BIG + 4096;
 	ssize_t r;
 
@@ -167,23 +145,6 @@ edit_file(const char *name, const char *content, size_t len)
 	fclose(f);
 }
 
-static int
-count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-
-	return n;
-}
-
 static void
 sleep_ms(int ms)
 {
@@ -266,7 +227,7 @@ main(void)
 	port = loom_vhost_port(vh);
 	port_off = loom_vhost_port(vh_off);
 	pthread_create(&th, NULL, service, NULL);
-	fds0 = count_fds();
+	fds0 = lt_count_fds();
 
 	/* a small file, from memory: edited in place, seen after VALID_MS */
 	LT_CHECK_EQ(get(port, "/small.txt", NULL), 200);
@@ -321,13 +282,13 @@ main(void)
 			 !memcmp(body(), big + n, 1000 + (size_t)n));
 	}
 	sleep_ms(50);
-	fds = count_fds();
+	fds = lt_count_fds();
 	printf("open fds: %d at start, %d after 5 large files (cache of %d)\n", fds0,
 	       fds, ENTRIES);
 	LT_CHECK(fds <= fds0 + ENTRIES);
 
 	/* a slow reader of a file evicted meanwhile still gets all of it */
-	fd = connect_port(port);
+	fd = lt_connect_tcp(port, 10);
 	LT_CHECK(fd >= 0);
 	send(fd, "GET /huge.bin HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 54,
 	     MSG_NOSIGNAL);
@@ -348,12 +309,12 @@ main(void)
 	LT_CHECK(!strncmp(resp, "HTTP/1.1 200", 12));
 	LT_CHECK(body_len() == BIG && !memcmp(body(), big, BIG));
 	sleep_ms(50);
-	LT_CHECK(count_fds() <= fds0 + ENTRIES);
+	LT_CHECK(lt_count_fds() <= fds0 + ENTRIES);
 
 	loom_stop(ctx);
 	pthread_join(th, NULL);
 	loom_context_destroy(ctx);
-	LT_CHECK(count_fds() <= fds0 - 1);	/* the listeners went too */
+	LT_CHECK(lt_count_fds() <= fds0 - 1);	/* the listeners went too */
 
 	snprintf(hdr, sizeof(hdr), "rm -rf '%s'", dir);
 	if (system(hdr))
