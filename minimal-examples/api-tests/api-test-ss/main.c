@@ -574,6 +574,74 @@ test_policy_replace(void)
 	loom_ss_destroy(&h);
 }
 
+/* ---- allocation failure at each step of create and set_metadata ---- */
+
+static long live, calls, fail_at = -1;
+
+static void *
+count_realloc(void *ptr, size_t size, const char *reason)
+{
+	if (!size) {
+		if (ptr)
+			live--;
+		free(ptr);
+		return NULL;
+	}
+	if (calls++ == fail_at)
+		return NULL;
+	if (!ptr)
+		live++;
+
+	return realloc(ptr, size);
+}
+
+static void
+test_alloc_fail(void)
+{
+	struct loom_ss_handle *h;
+	struct loom_ss_info i;
+	long n, before;
+	int rc = -1, fails = 0;
+
+	memset(&i, 0, sizeof(i));
+	i.streamtype = "echo";	/* handle, user object, a metadata item */
+	i.user_alloc = sizeof(struct tst);
+	i.state = t_state;
+	loom_set_allocator(count_realloc);
+	before = live;
+	for (n = 0; n < 200 && rc; n++) {
+		calls = 0;
+		fail_at = n;
+		rc = loom_ss_create(ctx, 0, &i, NULL, &h);
+		fail_at = -1;
+		if (rc) {
+			fails++;
+			LT_CHECK(h == NULL);
+			if (live != before) {
+				fprintf(stderr, "leak after failing allocation %ld\n", n);
+				break;
+			}
+		}
+	}
+	LT_CHECK_EQ(rc, 0);
+	LT_CHECK(fails >= 3);
+	if (!rc) {
+		calls = 0;
+		fail_at = 0;
+		LT_CHECK_EQ(loom_ss_set_metadata(h, "newname", "v", 1), LOOM_ENOMEM);
+		calls = 0;
+		fail_at = 1;
+		LT_CHECK_EQ(loom_ss_set_metadata(h, "newname2", "v", 1), LOOM_ENOMEM);
+		calls = 0;
+		fail_at = 2;
+		LT_CHECK_EQ(loom_ss_set_metadata(h, "newname3", "v", 1), LOOM_ENOMEM);
+		fail_at = -1;
+		loom_ss_destroy(&h);
+		LT_CHECK_EQ(live, before);
+	}
+	loom_set_allocator(NULL);
+}
+
 static void
 test_errors(void)
 {
@@ -656,6 +724,7 @@ main(void)
 	test_backoff_timing();
 	test_nailed_up();
 	test_h1_post();
+	test_alloc_fail();
 	test_errors();
 	test_policy_replace();
 	loom_context_destroy(ctx);
