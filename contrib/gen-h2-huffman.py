@@ -85,13 +85,15 @@ for i in range(0, 257, 16):
     out.write("\t" + " ".join("%d," % l for l in LENS[i:i + 16]) + "\n")
 out.write("};\n\n")
 out.write("/*\n * decoder: from state (an internal node of the code tree, 0 = root) and the\n"
-          " * next 4 input bits, the next state, the flags (HUFF_EMIT: a symbol ended;\n"
-          " * HUFF_FAIL: EOS was decoded; HUFF_ACCEPT: the new state may end the string)\n"
-          " * and the symbol.  Codes are >= 5 bits, so 4 bits end at most one symbol.\n */\n")
+          " * next 4 input bits, one word: the next state (bits 0-7), the flags (8-15;\n"
+          " * HUFF_EMIT: a symbol ended; HUFF_FAIL: EOS was decoded; HUFF_ACCEPT: the new\n"
+          " * state may end the string) and the symbol (16-23).  Codes are >= 5 bits, so\n"
+          " * 4 bits end at most one symbol.\n */\n")
 out.write("#define HUFF_EMIT\t%d\n#define HUFF_FAIL\t%d\n#define HUFF_ACCEPT\t%d\n\n"
           % (F_EMIT, F_FAIL, F_ACCEPT))
-out.write("struct huff_step { uint8_t state, flags, sym; };\n\n")
-out.write("static const struct huff_step huff_dec[256][16] = {\n")
+out.write("#define HUFF_STATE(e)\t((uint8_t)(e))\n#define HUFF_FLAGS(e)\t((uint8_t)((e) >> 8))\n"
+          "#define HUFF_SYM(e)\t((uint8_t)((e) >> 16))\n\n")
+out.write("static const uint32_t huff_dec[256][16] = {\n")
 for st in range(256):
     row = []
     for nib in range(16):
@@ -113,7 +115,7 @@ for st in range(256):
             flags, node, sym = F_FAIL, 0, 0
         if accept[node]:
             flags |= F_ACCEPT
-        row.append("{%d,%d,%d}" % (node, flags, sym))
+        row.append("0x%06x" % (node | flags << 8 | sym << 16))
     out.write("\t{ /* %d */\n\t\t" % st + ", ".join(row[:8]) + ",\n\t\t" +
               ", ".join(row[8:]) + " },\n")
 out.write("};\n")

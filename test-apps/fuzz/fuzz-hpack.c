@@ -58,6 +58,11 @@ check_huffman(const uint8_t *in, size_t len)
 	if (len > 2000)
 		len = 2000;
 	r = loom__huff_decode(in, len, dec, sizeof(dec));
+	/* the bounded loop (room for exactly what decodes) must agree */
+	if (r >= 0 && loom__huff_decode(in, len, enc, (size_t)r) != r)
+		abort();
+	if (r >= 0 && r && memcmp(enc, dec, (size_t)r))
+		abort();
 	if (r < 0)
 		return;
 	if (loom__huff_encoded_len(dec, (size_t)r) != len)

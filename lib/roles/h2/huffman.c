@@ -6,35 +6,58 @@
 
 #include "huffman-tables.h"
 
-int
-loom__huff_decode(const uint8_t *in, size_t len, uint8_t *out, size_t outmax)
+/*
+ * With room for every symbol the input could hold (5 bits each) and one more, the
+ * loop needs no bound checks and no branches: each step stores its symbol and
+ * advances only when one ended; EOS is noticed once, at the end.
+ */
+static int
+huff_decode_roomy(const uint8_t *in, size_t len, uint8_t *out)
 {
-	const struct huff_step *t;
-	uint8_t state = 0, accept = HUFF_ACCEPT;
+	uint32_t e = (uint32_t)HUFF_ACCEPT << 8, seen = 0;	/* the root */
 	size_t n = 0, i;
 
 	for (i = 0; i < len; i++) {
-		t = &huff_dec[state][in[i] >> 4];
-		if (t->flags & HUFF_FAIL)
-			return LOOM_HUFF_E_CODE;
-		if (t->flags & HUFF_EMIT) {
-			if (n == outmax)
-				return LOOM_HUFF_E_SPACE;
-			out[n++] = t->sym;
-		}
-		t = &huff_dec[t->state][in[i] & 0xf];
-		if (t->flags & HUFF_FAIL)
-			return LOOM_HUFF_E_CODE;
-		if (t->flags & HUFF_EMIT) {
-			if (n == outmax)
-				return LOOM_HUFF_E_SPACE;
-			out[n++] = t->sym;
-		}
-		state = t->state;
-		accept = t->flags & HUFF_ACCEPT;
+		e = huff_dec[HUFF_STATE(e)][in[i] >> 4];
+		out[n] = HUFF_SYM(e);
+		n += HUFF_FLAGS(e) & HUFF_EMIT;
+		seen |= e;
+		e = huff_dec[HUFF_STATE(e)][in[i] & 0xf];
+		out[n] = HUFF_SYM(e);
+		n += HUFF_FLAGS(e) & HUFF_EMIT;
+		seen |= e;
 	}
+	if ((HUFF_FLAGS(seen) & HUFF_FAIL) || !(HUFF_FLAGS(e) & HUFF_ACCEPT))
+		return LOOM_HUFF_E_CODE;
+	if (n > 0x7fffffff)
+		return LOOM_HUFF_E_SPACE;
+
+	return (int)n;
+}
+
+int
+loom__huff_decode(const uint8_t *in, size_t len, uint8_t *out, size_t outmax)
+{
+	uint32_t e = (uint32_t)HUFF_ACCEPT << 8;	/* the root, may end */
+	size_t n = 0, i;
+	int k;
+
+	if (len <= ((size_t)-1 - 8) / 8 && outmax > len * 8 / 5)
+		return huff_decode_roomy(in, len, out);
+
+	for (i = 0; i < len; i++)
+		for (k = 1; k >= 0; k--) {
+			e = huff_dec[HUFF_STATE(e)][(in[i] >> (4 * k)) & 0xf];
+			if (HUFF_FLAGS(e) & HUFF_FAIL)
+				return LOOM_HUFF_E_CODE;
+			if (HUFF_FLAGS(e) & HUFF_EMIT) {
+				if (n == outmax)
+					return LOOM_HUFF_E_SPACE;
+				out[n++] = HUFF_SYM(e);
+			}
+		}
 	/* what is left since the last symbol must be a prefix of EOS (all 1s), < 8 bits */
-	if (!accept)
+	if (!(HUFF_FLAGS(e) & HUFF_ACCEPT))
 		return LOOM_HUFF_E_CODE;
 	if (n > 0x7fffffff)
 		return LOOM_HUFF_E_SPACE;

@@ -381,6 +381,19 @@ test_huffman(void)
 		LT_CHECK_EQ(loom__huff_decode(eos + 1, 4, dec, sizeof(dec)),
 			    LOOM_HUFF_E_CODE);
 	}
+	/* the same errors through the bounded loop (room for one symbol only) */
+	enc[0] = 0x18;
+	LT_CHECK_EQ(loom__huff_decode(enc, 1, dec, 1), LOOM_HUFF_E_CODE);
+	enc[0] = 0x1f;
+	enc[1] = 0xff;
+	LT_CHECK_EQ(loom__huff_decode(enc, 2, dec, 1), LOOM_HUFF_E_CODE);
+	LT_CHECK_EQ(loom__huff_decode(enc, 1, dec, 1), 1);
+	LT_CHECK_EQ(loom__huff_decode(enc, 1, dec, 0), LOOM_HUFF_E_SPACE);
+	{
+		uint8_t eos[5] = { 0x1f, 0xff, 0xff, 0xff, 0xff };
+
+		LT_CHECK_EQ(loom__huff_decode(eos, 5, dec, 1), LOOM_HUFF_E_CODE);
+	}
 	/* 7 bits of padding are fine: '0' (00000) then 0 (0000 0) + 1111111? use
 	 * 'a','a' = 10 bits + 6 ones; and a 28-bit symbol then 4 ones */
 	enc[0] = 0x18;
