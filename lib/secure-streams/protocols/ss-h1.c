@@ -96,8 +96,12 @@ ss_h1_cb(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
 {
 	struct loom_ss_handle *h = loom__ss_from_conn(conn);
 
-	if (!h || h->conn != conn)
+	if (!h)
 		return 0;	/* the stream let go of this conn */
+	/* a followed redirect goes on in a new conn with our opaque pointer, and
+	 * the old one leaves silently; a stream has one conn at a time otherwise */
+	if (h->conn != conn)
+		h->conn = conn;
 
 	switch (reason) {
 	case LOOM_CB_CLIENT_CONNECTION_ERROR:

@@ -3,8 +3,10 @@
 # against loom-test-server on a port picked at run time: the example's own policy
 # file with that port (and, given CERTDIR, "tls" with a trust store made of the
 # test CA) must fetch index.html, report its content type from the response
-# header into the metadata, and exit 0. Then a policy naming a port nothing
-# listens on must end in ALL_RETRIES_FAILED and exit non-zero.
+# header into the metadata, and exit 0. Without TLS, a policy pointing at a
+# redirector (a 302 to the server) with "allow_redirects" must get there too.
+# Then a policy naming a port nothing listens on must end in ALL_RETRIES_FAILED
+# after the retry table's attempts and exit non-zero.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/ss-common.sh"
@@ -42,6 +44,44 @@ if [ $rc -eq 0 ] && grep -q loom-test-server "$tmp/out" &&
 	echo "ok: hello world over ${certs:+tls }port $use_port ($(wc -c < "$tmp/out") bytes)"
 else
 	echo "FAIL: hello world rc $rc"; cat "$tmp/err"; fail=1
+fi
+
+# a 302 to the real server, followed with "allow_redirects"
+if [ -z "$certs" ]; then
+	/usr/bin/python3 - "$use_port" > "$tmp/redir.port" 2>/dev/null <<'PY' &
+import http.server, sys
+target = int(sys.argv[1])
+class R(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(302)
+        self.send_header("Location", "http://localhost:%d/index.html" % target)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), R)
+print(s.server_address[1], flush=True)
+s.handle_request()
+PY
+	redir_pid=$!
+	for _ in $(seq 1 100); do [ -s "$tmp/redir.port" ] && break; sleep 0.05; done
+	rp=$(cat "$tmp/redir.port")
+	/usr/bin/python3 - "$tmp/policy.json" "$tmp/redir.json" "$rp" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+st = p["s"][0]["hello"]
+st["port"] = int(sys.argv[3]); st["endpoint"] = "127.0.0.1"; st["allow_redirects"] = True
+json.dump(p, open(sys.argv[2], "w"))
+PY
+	timeout 20 "$example" "$tmp/redir.json" > "$tmp/out3" 2> "$tmp/err3"
+	rc=$?
+	kill $redir_pid 2>/dev/null; wait $redir_pid 2>/dev/null
+	if [ $rc -eq 0 ] && grep -q loom-test-server "$tmp/out3" &&
+	   grep -q '^state QOS_ACK_REMOTE (200)' "$tmp/err3"; then
+		echo "ok: a 302 from port $rp followed to the server"
+	else
+		echo "FAIL: redirect rc $rc"; cat "$tmp/err3"; fail=1
+	fi
 fi
 
 # nothing listening: the retries run out (backoff 100, 250, 500, 1000 ms)
