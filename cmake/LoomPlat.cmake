@@ -53,7 +53,7 @@ elseif (LOOM_PLAT STREQUAL "baremetal")
 	set(LOOM_PLAT_BAREMETAL ON)
 	set(LOOM_PLAT_SOCKETS OFF)
 	# what needs sockets, files or threads does not exist there
-	foreach(_o H1 H2 WS MQTT DNS CLIENT_PROXY THREADS)
+	foreach(_o H1 H2 WS MQTT SS SS_PROXY DNS CLIENT_PROXY THREADS)
 		if (LOOM_WITH_${_o})
 			message(STATUS "LOOM_PLAT=baremetal: LOOM_WITH_${_o} turned OFF")
 			set(LOOM_WITH_${_o} OFF CACHE BOOL "" FORCE)

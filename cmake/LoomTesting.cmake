@@ -7,6 +7,13 @@ function(loom_add_test)
 	if (NOT T_TIMEOUT)
 		set(T_TIMEOUT 60)
 	endif()
+	list(GET T_COMMAND 0 _cmd0)
+	if (CMAKE_CROSSCOMPILING AND TARGET ${_cmd0})
+		# a cross build's own programs run under CMAKE_CROSSCOMPILING_EMULATOR
+		# (qemu-user): label embedded; scripts that start them by path cannot
+		list(APPEND T_LABELS embedded)
+		math(EXPR T_TIMEOUT "${T_TIMEOUT} * 4")
+	endif()
 	add_test(NAME ${T_NAME} COMMAND ${T_COMMAND})
 	set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT})
 	loom_add_evlib_copies()

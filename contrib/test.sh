@@ -24,7 +24,7 @@ cd "$(dirname "$(readlink -f "$0")")/.." || exit 1
 # load-time allocations would fail other trees' valgrind tests) and libevent (it
 # cannot share a program with libev) are tested in asan-epoll, libev in release.
 no_evlib_copies=(-DLOOM_TEST_EVLIB_COPIES=OFF)
-all_trees="release mbedtls asan-poll asan-mbedtls asan-epoll tsan faults"
+all_trees="release mbedtls asan-poll asan-mbedtls asan-epoll tsan faults aarch64 lwip baremetal"
 san_build=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_C_FLAGS_DEBUG=-g -O1")
 define_tree() {
 	case $1 in
@@ -59,6 +59,23 @@ define_tree() {
 		tree_opts=("${san_build[@]}" -DLOOM_WITH_ASAN=ON -DLOOM_WITH_EPOLL=ON
 			   -DLOOM_WITH_TLS=openssl -DLOOM_WITH_FAULT_INJECTION=ON
 			   -DLOOM_SOAK_SECS=60 "${no_evlib_copies[@]}") ;;
+	aarch64)	# cross-built for aarch64 Linux, no TLS: the api-tests, self-tests
+			# and fuzz seeds run under qemu-aarch64 (label embedded)
+		tree_cc=aarch64-linux-gnu-gcc; tree_labels="embedded"
+		tree_opts=("-DCMAKE_TOOLCHAIN_FILE=$PWD/cmake/toolchains/aarch64-linux-gnu.cmake"
+			   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOOM_WITH_TLS=none
+			   -DLOOM_WITH_BENCH=OFF) ;;
+	lwip)		# the lwIP platform as a device builds it (no DNS resolver, no
+			# proxies): raw and HTTP/1.1 through lwIP's stack in one process
+		tree_cc=gcc; tree_labels="embedded"
+		tree_opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOOM_PLAT=lwip
+			   -DLOOM_WITH_TLS=none -DLOOM_WITH_DNS=OFF
+			   -DLOOM_WITH_CLIENT_PROXY=OFF) ;;
+	baremetal)	# the bare-metal platform on the host, the Cortex-M and riscv32
+			# builds, the footprint limit and the ESP-IDF component check
+		tree_cc=gcc; tree_labels="embedded"
+		tree_opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOOM_PLAT=baremetal
+			   -DLOOM_WITH_TLS=none) ;;
 	*)
 		return 1 ;;
 	esac
@@ -72,7 +89,8 @@ done
 export DEBIAN_FRONTEND=noninteractive
 if [ "${LOOM_TEST_NO_DEPS:-0}" != 1 ]; then
 	# shellcheck disable=SC2086 # the lists are words
-	loom_install_debs $LOOM_DEBS_BUILD $LOOM_DEBS_TEST $LOOM_DEBS_PEERS $LOOM_DEBS_EVLIBS || {
+	loom_install_debs $LOOM_DEBS_BUILD $LOOM_DEBS_TEST $LOOM_DEBS_PEERS $LOOM_DEBS_EVLIBS \
+		$LOOM_DEBS_EMBEDDED || {
 		echo "test.sh: installing the Debian packages failed" >&2
 		exit 1
 	}
