@@ -11,7 +11,13 @@
  * completed one round trip.
  *
  *   loom-bench-loadgen [-H host] -p port [-c conns] [-d seconds | -n total]
- *                      [-s msgsize] [--idle]
+ *                      [-s msgsize] [--idle] [--ws [--ws-path PATH]]
+ *
+ * --ws speaks WebSocket (RFC 6455) instead: each connection first sends an
+ * upgrade request for PATH (default "/") and checks the 101 answer and its
+ * Sec-WebSocket-Accept; then each message is one binary frame with FIN, masked
+ * with a fresh key, and the echo must come back as the same payload in one
+ * unmasked binary frame.  The message size -s is the payload size.
  *
  * Timed mode prints one machine-readable line on stdout:
  *   roundtrips=N seconds=S rate=R client_cpu_s=C client_cpu_pct=P conns=N msgsize=B
@@ -43,6 +49,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/bench-ws.h"
+
 #define BATCH		128	/* connections in connect / first round trip */
 #define TIMEOUT_S	10	/* no progress for this long is an error */
 #define MAX_EVENTS	256
@@ -50,6 +58,7 @@
 enum cstate {
 	CS_UNUSED,
 	CS_CONNECTING,	/* non-blocking connect() in progress */
+	CS_HANDSHAKE,	/* --ws: upgrade request sent, reading the answer */
 	CS_SENDING,	/* part of the message still to send */
 	CS_RECEIVING,	/* waiting for the echo */
 	CS_IDLE		/* no message in flight (stopped or idle mode) */
@@ -62,14 +71,22 @@ struct conn {
 	uint32_t	seq;		/* message number on this connection */
 	size_t		sent;
 	size_t		rcvd;
-	unsigned char	*tx;		/* msgsize bytes */
-	unsigned char	*rx;		/* msgsize bytes */
+	size_t		txlen;		/* bytes of tx to send */
+	size_t		explen;		/* bytes of the echo expected */
+	unsigned char	*tx;		/* what goes out (frame or message) */
+	unsigned char	*exp;		/* what must come back (== tx if raw) */
+	unsigned char	*rx;		/* what came back */
+	char		key[25];	/* --ws: Sec-WebSocket-Key sent */
 };
 
 static struct conn *conns;
 static int nconns = 1;
 static size_t msgsize = 32;
 static int epfd = -1;
+static int ws;			/* --ws */
+static const char *ws_path = "/";
+static size_t rxcap;		/* bytes of each rx buffer */
+static uint32_t rng = 0x9e3779b9u;	/* masking keys, handshake nonces */
 static struct sockaddr_storage peer;
 static socklen_t peerlen;
 
@@ -103,7 +120,8 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: loom-bench-loadgen [-H host] -p port [-c conns] "
-		"[-d seconds | -n roundtrips] [-s msgsize] [--idle]\n");
+		"[-d seconds | -n roundtrips] [-s msgsize] [--idle] "
+		"[--ws [--ws-path PATH]]\n");
 	exit(2);
 }
 
@@ -145,17 +163,98 @@ parse_long(const char *s, long min, long max)
 	return v;
 }
 
-/* Fill c->tx with a pattern that depends on the connection and sequence. */
+static uint32_t
+rand32(void)
+{
+	/* xorshift32: masking keys need not be secret for a load generator */
+	rng ^= rng << 13;
+	rng ^= rng >> 17;
+	rng ^= rng << 5;
+	return rng;
+}
+
+/* a WebSocket frame header for len bytes of binary payload; returns its size */
+static size_t
+ws_header(unsigned char *h, size_t len, int masked)
+{
+	unsigned char m = masked ? 0x80 : 0;
+	size_t n = 2;
+	int i;
+
+	h[0] = 0x82;	/* FIN, binary */
+	if (len < 126)
+		h[1] = (unsigned char)(m | len);
+	else if (len < 65536) {
+		h[1] = (unsigned char)(m | 126);
+		h[2] = (unsigned char)(len >> 8);
+		h[3] = (unsigned char)len;
+		n = 4;
+	} else {
+		h[1] = (unsigned char)(m | 127);
+		for (i = 0; i < 8; i++)
+			h[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+		n = 10;
+	}
+	return n;
+}
+
+/*
+ * Fill the next message, a pattern that depends on the connection and
+ * sequence: raw, tx is the message and the echo must equal it; --ws, exp is
+ * the unmasked frame that must come back and tx the same frame masked.
+ */
 static void
 make_message(struct conn *c, int idx)
 {
 	uint32_t x = (uint32_t)idx * 2654435761u ^ (c->seq * 40503u + 1u);
-	size_t i;
+	unsigned char key[4], *p;
+	size_t i, h, hm;
 
+	if (!ws) {
+		for (i = 0; i < msgsize; i++) {
+			x = x * 1103515245u + 12345u;
+			c->tx[i] = (unsigned char)(x >> 16);
+		}
+		c->txlen = c->explen = msgsize;
+		return;
+	}
+	h = ws_header(c->exp, msgsize, 0);
+	hm = ws_header(c->tx, msgsize, 1);
+	x ^= rand32();
+	memcpy(key, &x, 4);
+	memcpy(c->tx + hm, key, 4);
+	hm += 4;
+	p = c->exp + h;
 	for (i = 0; i < msgsize; i++) {
 		x = x * 1103515245u + 12345u;
-		c->tx[i] = (unsigned char)(x >> 16);
+		p[i] = (unsigned char)(x >> 16);
+		c->tx[hm + i] = (unsigned char)(p[i] ^ key[i & 3]);
 	}
+	c->txlen = hm + msgsize;
+	c->explen = h + msgsize;
+}
+
+/* --ws: put the upgrade request in tx */
+static void
+make_handshake(struct conn *c)
+{
+	unsigned char nonce[16];
+	uint32_t r;
+	int i, n;
+
+	for (i = 0; i < 16; i += 4) {
+		r = rand32();
+		memcpy(nonce + i, &r, 4);
+	}
+	bench_base64(nonce, 16, c->key);
+	n = snprintf((char *)c->tx, rxcap,
+		     "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
+		     "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+		     "Sec-WebSocket-Version: 13\r\n\r\n", ws_path, "localhost",
+		     c->key);
+	if (n < 0 || (size_t)n >= rxcap)
+		die("upgrade request too long");
+	c->txlen = (size_t)n;
 }
 
 static void
@@ -201,10 +300,13 @@ do_send(struct conn *c)
 {
 	ssize_t n;
 
-	while (c->sent < msgsize) {
-		n = send(c->fd, c->tx + c->sent, msgsize - c->sent, MSG_NOSIGNAL);
+	while (c->sent < c->txlen) {
+		n = send(c->fd, c->tx + c->sent, c->txlen - c->sent, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				if (c->state == CS_HANDSHAKE)
+					die("connection %d: upgrade request "
+					    "blocked", (int)(c - conns));
 				if (c->state != CS_SENDING) {
 					c->state = CS_SENDING;
 					set_events(c, EPOLLIN | EPOLLOUT);
@@ -220,7 +322,8 @@ do_send(struct conn *c)
 	}
 	if (c->state == CS_SENDING)
 		set_events(c, EPOLLIN);
-	c->state = CS_RECEIVING;
+	if (c->state != CS_HANDSHAKE)
+		c->state = CS_RECEIVING;
 }
 
 /* Start the next message on c, or park it when no more may be issued. */
@@ -254,8 +357,63 @@ on_connected(struct conn *c)
 		die("connect (connection %d): %s", (int)(c - conns),
 		    strerror(err));
 	set_events(c, EPOLLIN);
-	c->state = CS_RECEIVING;
 	c->seq = 0;
+	c->sent = 0;
+	c->rcvd = 0;
+	if (ws) {
+		c->state = CS_HANDSHAKE;
+		make_handshake(c);
+	} else {
+		c->state = CS_RECEIVING;
+		make_message(c, (int)(c - conns));
+	}
+	do_send(c);
+}
+
+/* --ws: read the answer to the upgrade, then do the first round trip */
+static void
+do_handshake(struct conn *c)
+{
+	const char *v, *end;
+	char want[29];
+	size_t vl;
+	ssize_t n;
+
+	for (;;) {
+		if (c->rcvd + 1 >= rxcap)
+			die("connection %d: upgrade answer too long",
+			    (int)(c - conns));
+		n = recv(c->fd, c->rx + c->rcvd, rxcap - 1 - c->rcvd, 0);
+		if (n == 0)
+			die("connection %d: server closed during the handshake",
+			    (int)(c - conns));
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			if (errno == EINTR)
+				continue;
+			die("recv (connection %d): %s", (int)(c - conns),
+			    strerror(errno));
+		}
+		c->rcvd += (size_t)n;
+		c->rx[c->rcvd] = '\0';
+		end = strstr((const char *)c->rx, "\r\n\r\n");
+		if (end)
+			break;
+	}
+	if ((size_t)(end + 4 - (const char *)c->rx) != c->rcvd)
+		die("connection %d: data after the upgrade answer",
+		    (int)(c - conns));
+	if (strncmp((const char *)c->rx, "HTTP/1.1 101", 12))
+		die("connection %d: upgrade refused: %.40s", (int)(c - conns),
+		    (const char *)c->rx);
+	bench_ws_accept(c->key, strlen(c->key), want);
+	if (bench_http_header((const char *)c->rx, c->rcvd,
+			      "Sec-WebSocket-Accept", &v, &vl) ||
+	    vl != strlen(want) || memcmp(v, want, vl))
+		die("connection %d: wrong or missing Sec-WebSocket-Accept",
+		    (int)(c - conns));
+	c->state = CS_RECEIVING;
 	make_message(c, (int)(c - conns));
 	c->sent = 0;
 	c->rcvd = 0;
@@ -268,7 +426,7 @@ do_recv(struct conn *c)
 	ssize_t n;
 
 	for (;;) {
-		if (c->rcvd == msgsize) {
+		if (c->rcvd == c->explen) {
 			/* the peer sent more than one message's worth */
 			unsigned char extra;
 
@@ -277,7 +435,7 @@ do_recv(struct conn *c)
 				die("connection %d: server sent unexpected data",
 				    (int)(c - conns));
 		} else
-			n = recv(c->fd, c->rx + c->rcvd, msgsize - c->rcvd, 0);
+			n = recv(c->fd, c->rx + c->rcvd, c->explen - c->rcvd, 0);
 		if (n == 0)
 			die("connection %d: server closed the connection",
 			    (int)(c - conns));
@@ -292,13 +450,13 @@ do_recv(struct conn *c)
 		if (c->state != CS_RECEIVING && c->state != CS_SENDING)
 			die("connection %d: data while no message in flight",
 			    (int)(c - conns));
-		if (c->rcvd + (size_t)n > c->sent)
+		if (!ws && c->rcvd + (size_t)n > c->sent)
 			die("connection %d: echo ahead of what was sent",
 			    (int)(c - conns));
 		c->rcvd += (size_t)n;
-		if (c->rcvd < msgsize)
+		if (c->rcvd < c->explen)
 			continue;
-		if (memcmp(c->rx, c->tx, msgsize))
+		if (memcmp(c->rx, c->exp, c->explen))
 			die("connection %d: echoed data differs (message %u)",
 			    (int)(c - conns), (unsigned)c->seq);
 		/* one round trip done */
@@ -325,6 +483,11 @@ handle(struct epoll_event *e)
 
 	if (c->state == CS_CONNECTING) {
 		on_connected(c);
+		return;
+	}
+	if (c->state == CS_HANDSHAKE && (e->events & (EPOLLIN | EPOLLERR |
+						       EPOLLHUP))) {
+		do_handshake(c);
 		return;
 	}
 	if (e->events & EPOLLIN) {
@@ -493,6 +656,14 @@ main(int argc, char **argv)
 			idle = 1;
 			continue;
 		}
+		if (!strcmp(a, "--ws")) {
+			ws = 1;
+			continue;
+		}
+		if (!strcmp(a, "--ws-path") && i + 1 < argc) {
+			ws_path = argv[++i];
+			continue;
+		}
 		if (!strcmp(a, "-h") || !strcmp(a, "--help"))
 			usage();
 		if (a[0] != '-' || !a[1] || a[2] || i + 1 >= argc)
@@ -543,11 +714,17 @@ main(int argc, char **argv)
 	conns = calloc((size_t)nconns, sizeof(*conns));
 	if (!conns)
 		die("out of memory");
+	/* a frame header is at most 14 bytes; the upgrade fits in 1 KiB */
+	rxcap = msgsize + 14;
+	if (ws && rxcap < 1024 + strlen(ws_path))
+		rxcap = 1024 + strlen(ws_path);
+	rng ^= (uint32_t)getpid() * 2654435761u ^ (uint32_t)time(NULL);
 	for (i = 0; i < nconns; i++) {
 		conns[i].fd = -1;
-		conns[i].tx = malloc(msgsize);
-		conns[i].rx = malloc(msgsize);
-		if (!conns[i].tx || !conns[i].rx)
+		conns[i].tx = malloc(rxcap);
+		conns[i].rx = malloc(rxcap);
+		conns[i].exp = ws ? malloc(rxcap) : conns[i].tx;
+		if (!conns[i].tx || !conns[i].rx || !conns[i].exp)
 			die("out of memory");
 	}
 	epfd = epoll_create1(EPOLL_CLOEXEC);
