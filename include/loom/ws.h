@@ -59,7 +59,8 @@ loom_ws_remaining_packet_payload(const struct loom_conn *conn);
  * loom_ws_close_reason() - the code and reason our close frame will carry when
  * the connection is closed by loom_close() or a nonzero callback return. \p code
  * must be one a peer may receive (1000-1003, 1007-1014, 3000-4999); \p reason at
- * most 123 bytes of UTF-8 (may be NULL). Returns 0 or LOOM_EINVAL.
+ * most 123 bytes of UTF-8 (may be NULL). Returns 0, LOOM_EINVAL, or LOOM_ENOMEM
+ * when there is a reason and no memory to keep it.
  */
 int
 loom_ws_close_reason(struct loom_conn *conn, unsigned int code, const char *reason,

@@ -14,7 +14,7 @@
 #define WS_FAIL_LINGER_US	(2 * LOOM_US_PER_SEC)
 
 static const struct loom_ws_vh loom_ws_vh_defaults = {
-	WS_DEF_MAX_MSG, WS_DEF_MAX_MSG, NULL, NULL, 0, WS_DEF_PONG_SECS,
+	WS_DEF_MAX_MSG, 0, NULL, NULL, 0, WS_DEF_PONG_SECS,
 	WS_DEF_CLOSE_SECS, 0
 };
 
@@ -38,7 +38,7 @@ ws_init_vhost(struct loom_vhost *vh, const struct loom_vhost_info *info)
 	vh->ws_vh = w;
 	w->options = i->options;
 	w->max_msg = i->max_message ? i->max_message : WS_DEF_MAX_MSG;
-	w->max_frame = i->max_frame ? i->max_frame : w->max_msg;
+	w->max_frame = i->max_frame;	/* 0: the message limit of each conn */
 	w->ping_secs = i->ping_interval_secs;
 	w->pong_secs = i->pong_timeout_secs ? i->pong_timeout_secs : WS_DEF_PONG_SECS;
 	w->close_secs = i->close_timeout_secs ? i->close_timeout_secs : WS_DEF_CLOSE_SECS;
@@ -111,15 +111,18 @@ struct loom_ws *
 loom__ws_create(struct loom_conn *conn, int server, uint64_t max_msg)
 {
 	const struct loom_ws_vh *w = loom__ws_vh(conn->vhost);
-	struct loom_ws *ws = loom_zalloc(sizeof(*ws), "ws");
+	/* only a client masks: a server's ws has no random bytes after it */
+	struct loom_ws *ws = loom_zalloc(sizeof(*ws) + (server ? 0 : LOOM_WS_RND),
+					 "ws");
 
 	if (!ws)
 		return NULL;
 	ws->conn = conn;
 	ws->max_msg = max_msg;
-	ws->rnd_used = sizeof(ws->rnd);	/* filled on first use */
+	ws->rnd_used = LOOM_WS_RND;	/* filled on first use */
 	loom__ws_parser_init(&ws->p, server, max_msg,
-			     w->max_frame < max_msg ? w->max_frame : max_msg);
+			     w->max_frame && w->max_frame < max_msg ? w->max_frame :
+			     max_msg);
 	ws->state = server ? WSS_OPEN : WSS_CLIENT_HANDSHAKE;
 
 	return ws;
@@ -140,8 +143,8 @@ loom__ws_opened(struct loom_conn *conn)
 void
 loom__ws_mask_key(struct loom_ws *ws, uint8_t mask[4])
 {
-	if ((size_t)ws->rnd_used + 4 > sizeof(ws->rnd)) {
-		loom__plat_random(ws->rnd, sizeof(ws->rnd));
+	if ((size_t)ws->rnd_used + 4 > LOOM_WS_RND) {
+		loom__plat_random(ws->rnd, LOOM_WS_RND);
 		ws->rnd_used = 0;
 	}
 	memcpy(mask, ws->rnd + ws->rnd_used, 4);
@@ -340,9 +343,14 @@ ws_event(struct loom_conn *conn, const struct loom_ws_event *ev)
 
 	default:	/* CLOSE */
 		ws->peer_code = ev->close_code;
-		ws->peer_reason_len = (uint8_t)(ev->len > 2 ? ev->len - 2 : 0);
-		if (ws->peer_reason_len)
+		ws->peer_reason_len = 0;
+		if (ev->len > 2 && !ws->peer_reason)
+			/* at most 123 bytes; without memory, no reason */
+			ws->peer_reason = loom_malloc(123, "ws peer reason");
+		if (ev->len > 2 && ws->peer_reason) {
+			ws->peer_reason_len = (uint8_t)(ev->len - 2);
 			memcpy(ws->peer_reason, ev->data + 2, ws->peer_reason_len);
+		}
 		if (ws->state == WSS_OPEN) {
 			loom__user_callback(conn, LOOM_CB_WS_PEER_INITIATED_CLOSE,
 					    (void *)(uintptr_t)ev->data, ev->len);
@@ -649,6 +657,8 @@ ws_destroy_role(struct loom_conn *conn)
 	loom__ws_client_free(ws);
 	if (ws->pmd)
 		loom__ws_pmd_destroy(ws->pmd);
+	loom_free(ws->close_reason);
+	loom_free(ws->peer_reason);
 	loom_free(ws);
 	conn->role_data = NULL;
 }
@@ -708,6 +718,11 @@ loom_ws_close_reason(struct loom_conn *conn, unsigned int code, const char *reas
 	memset(&u, 0, sizeof(u));
 	if (loom__utf8_feed(&u, (const uint8_t *)reason, len) || u.need)
 		return LOOM_EINVAL;
+	if (len && !ws->close_reason) {
+		ws->close_reason = loom_malloc(123, "ws close reason");
+		if (!ws->close_reason)
+			return LOOM_ENOMEM;
+	}
 	ws->close_code = (uint16_t)code;
 	ws->close_reason_len = (uint8_t)len;
 	if (len)
@@ -722,7 +737,7 @@ loom_ws_peer_close_code(const struct loom_conn *conn, const char **reason, size_
 	const struct loom_ws *ws = conn_ws(conn);
 
 	if (reason)
-		*reason = ws ? ws->peer_reason : NULL;
+		*reason = ws ? (ws->peer_reason ? ws->peer_reason : "") : NULL;
 	if (len)
 		*len = ws ? ws->peer_reason_len : 0;
 

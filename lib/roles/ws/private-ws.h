@@ -171,7 +171,8 @@ struct loom_ws_client;
 
 /* per-vhost settings with the defaults filled in */
 struct loom_ws_vh {
-	uint64_t max_msg, max_frame;
+	uint64_t max_msg;
+	uint64_t max_frame;	/* 0: no limit of its own, the conn's message limit */
 	char *origin;
 	char *def_protocol;
 	unsigned int ping_secs, pong_secs, close_secs, options;
@@ -204,11 +205,16 @@ struct loom_ws {
 	uint8_t rx_compressed_text;
 	uint8_t close_reason_len, peer_reason_len;
 	uint8_t rnd_used;
-	uint8_t rnd[64];			/* random bytes for client masks */
 	uint16_t close_code, peer_code;
-	char close_reason[123];
-	char peer_reason[123];
+	/* the close reasons (up to 123 bytes), allocated only when there is one */
+	char *close_reason;
+	char *peer_reason;
+	uint8_t rnd[];				/* client only: LOOM_WS_RND random
+						 * bytes for masks; a server's ws
+						 * is allocated without them */
 };
+
+#define LOOM_WS_RND	64
 
 extern const struct loom_role_ops loom_role_ops_ws;
 
