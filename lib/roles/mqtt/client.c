@@ -2,7 +2,8 @@
  * client.c: the MQTT client role. It glues the codec to a client conn: CONNECT once
  * the transport is up, CONNACK, PUBLISH both ways at QoS 0/1/2 with packet ids and
  * an in-flight window kept in a session that may outlive the conn, SUBSCRIBE and
- * UNSUBSCRIBE, topic aliases (MQTT 5), and the keepalive on the sul.
+ * UNSUBSCRIBE, topic aliases (MQTT 5), and the keepalive on the sul. Over
+ * WebSocket (LOOM_CONNECT_WS) every write goes through ws.c as a binary frame.
  */
 #include "core/private-core.h"
 #include "roles/private-roles.h"
@@ -45,18 +46,20 @@ struct loom_mqtt_session {
 	uint8_t in_use;
 };
 
-enum { MS_CONNECT_SENT = 1, MS_ESTABLISHED, MS_DONE };
+enum { MS_WS_UPGRADE = 1, MS_CONNECT_SENT, MS_ESTABLISHED, MS_DONE };
 
 struct loom_mqtt {
 	struct loom_conn *conn;
 	struct loom_mqtt_session *s;
+	struct loom_mqtt_ws *ws;	/* over WebSocket; NULL on TCP / TLS */
 	uint8_t *connect_pkt;		/* CONNECT, encoded at bind time */
 	size_t connect_len;
 	struct loom_mqtt_framer fr;
 	struct loom_sul sul_ka;		/* send PINGREQ when idle for keep_alive */
 	struct loom_sul sul_pingresp;	/* PINGRESP did not come */
 	loom_usec_t last_tx;
-	uint8_t *tx;			/* packets batched for the end of the loop pass */
+	uint8_t *tx;			/* MQTT_WS_HEADROOM, then packets batched for the
+					 * end of the loop pass */
 	size_t tx_len;
 	char **alias_in;		/* topics the server gave aliases (index alias-1) */
 	char **alias_out;		/* topics we gave aliases */
@@ -208,18 +211,33 @@ conn_mqtt(const struct loom_conn *conn)
 	return conn->role_data;
 }
 
+/* bytes of the MQTT stream to the transport: raw, or one WebSocket frame */
+static int
+mqtt_issue(struct loom_mqtt *m, const uint8_t *buf, size_t len)
+{
+	int n;
+
+	if (m->ws)
+		return loom__mqtt_ws_send(m->conn, m->ws, buf, len);
+	n = loom__issue_raw(m->conn, buf, len);
+
+	return n < 0 ? n : 0;
+}
+
 /* what is batched goes to the transport now */
 static int
 tx_flush(struct loom_mqtt *m)
 {
-	int n;
+	uint8_t *b = m->tx + MQTT_WS_HEADROOM;
+	size_t len = m->tx_len;
 
-	if (!m->tx_len)
+	if (!len)
 		return 0;
-	n = loom__issue_raw(m->conn, m->tx, m->tx_len);
 	m->tx_len = 0;
+	if (m->ws)
+		return loom__mqtt_ws_send_inplace(m->conn, m->ws, b, len);
 
-	return n < 0 ? n : 0;
+	return loom__issue_raw(m->conn, b, len) < 0 ? LOOM_ESOCKET : 0;
 }
 
 /*
@@ -232,15 +250,15 @@ static int
 mqtt_send(struct loom_mqtt *m, const uint8_t *buf, size_t len)
 {
 	struct loom_conn *conn = m->conn;
-	int n;
 
 	m->last_tx = loom_now_usecs();
 	if (m->state == MS_ESTABLISHED && !(conn->flags & LCF_CLOSING) &&
 	    m->tx_len + len <= MQTT_TX_BATCH &&
 	    (loom_dll2_is_detached(&conn->list_pending) ||
 	     conn->list_pending.owner == &conn->pt->pending_writable) &&
-	    (m->tx || (m->tx = loom_realloc(NULL, MQTT_TX_BATCH, "mqtt tx")))) {
-		memcpy(m->tx + m->tx_len, buf, len);
+	    (m->tx || (m->tx = loom_realloc(NULL, MQTT_WS_HEADROOM + MQTT_TX_BATCH,
+					    "mqtt tx")))) {
+		memcpy(m->tx + MQTT_WS_HEADROOM + m->tx_len, buf, len);
 		m->tx_len += len;
 		if (loom_dll2_is_detached(&conn->list_pending))
 			loom_dll2_add_tail(&conn->list_pending, &conn->pt->pending_writable);
@@ -248,9 +266,8 @@ mqtt_send(struct loom_mqtt *m, const uint8_t *buf, size_t len)
 	}
 	if (tx_flush(m))
 		return LOOM_ESOCKET;
-	n = loom__issue_raw(conn, buf, len);
 
-	return n < 0 ? n : 0;
+	return mqtt_issue(m, buf, len);
 }
 
 static int
@@ -273,10 +290,10 @@ send_disconnect(struct loom_mqtt *m, uint8_t reason)
 	m->disconnect_sent = 1;
 	n = loom__mqtt_enc_simple(b, sizeof(b), m->version, MQTT_DISCONNECT, reason);
 	/* the last packet: what is batched, then it, at once */
-	if (tx_flush(m))
+	if (tx_flush(m) || mqtt_issue(m, b, n))
 		return LOOM_ESOCKET;
-
-	return loom__issue_raw(m->conn, b, n) < 0 ? LOOM_ESOCKET : 0;
+	/* over WebSocket the close handshake follows it */
+	return m->ws && loom__mqtt_ws_send_close(m->conn, m->ws, 1000) ? LOOM_ESOCKET : 0;
 }
 
 /* ---- keepalive ---- */
@@ -287,7 +304,8 @@ mqtt_pingresp_timeout(struct loom_sul *sul)
 	struct loom_mqtt *m = loom_container_of(sul, struct loom_mqtt, sul_pingresp);
 
 	loom__close_now(m->conn, LOOM_CLOSE_ABNORMAL, m->state == MS_CONNECT_SENT ?
-			"mqtt: no CONNACK in time" : "mqtt: no PINGRESP in time");
+			"mqtt: no CONNACK in time" : m->state == MS_WS_UPGRADE ?
+			"mqtt: no websocket upgrade in time" : "mqtt: no PINGRESP in time");
 }
 
 static void
@@ -320,6 +338,7 @@ mqtt_client_bind(struct loom_conn *conn, const struct loom_client_connect_info *
 {
 	const struct loom_mqtt_client_info *ci = i->mqtt;
 	struct loom_mqtt *m;
+	int r;
 
 	if (!ci || (i->flags & LOOM_CONNECT_UDP))
 		return LOOM_EINVAL;
@@ -328,6 +347,8 @@ mqtt_client_bind(struct loom_conn *conn, const struct loom_client_connect_info *
 		return LOOM_ENOMEM;
 	conn->role_data = m;
 	m->conn = conn;
+	if ((i->flags & LOOM_CONNECT_WS) && (r = loom__mqtt_ws_create(i, &m->ws)))
+		return r;
 	m->version = ci->protocol_version == LOOM_MQTT_V5 ? LOOM_MQTT_V5 : LOOM_MQTT_V311;
 	m->clean_start = ci->clean_start;
 	m->keep_alive = ci->keep_alive;
@@ -366,7 +387,22 @@ mqtt_client_bind(struct loom_conn *conn, const struct loom_client_connect_info *
 	return 0;
 }
 
-/* the transport is up: CONNECT, then wait for CONNACK */
+/* the MQTT stream is up (on TCP, TLS or WebSocket): CONNECT, wait for CONNACK */
+static int
+mqtt_send_connect(struct loom_mqtt *m)
+{
+	struct loom_conn *conn = m->conn;
+
+	m->state = MS_CONNECT_SENT;
+	/* the PINGRESP timer also bounds the wait for CONNACK */
+	loom_sul_schedule(conn->pt->ctx, conn->pt->tsi, &m->sul_pingresp,
+			  mqtt_pingresp_timeout,
+			  (loom_usec_t)conn->pt->ctx->timeout_secs * LOOM_US_PER_SEC);
+
+	return mqtt_send(m, m->connect_pkt, m->connect_len) ? -1 : 0;
+}
+
+/* the transport is up: the WebSocket upgrade first, or CONNECT at once */
 static int
 mqtt_alpn_negotiated(struct loom_conn *conn, const char *alpn)
 {
@@ -375,13 +411,14 @@ mqtt_alpn_negotiated(struct loom_conn *conn, const char *alpn)
 	(void)alpn;
 	/* to the user the conn is "connected" once CONNACK accepts it */
 	conn->flags &= ~LCF_ESTABLISHED;
-	m->state = MS_CONNECT_SENT;
-	/* the PINGRESP timer also bounds the wait for CONNACK */
+	if (!m->ws)
+		return mqtt_send_connect(m);
+	m->state = MS_WS_UPGRADE;
 	loom_sul_schedule(conn->pt->ctx, conn->pt->tsi, &m->sul_pingresp,
 			  mqtt_pingresp_timeout,
 			  (loom_usec_t)conn->pt->ctx->timeout_secs * LOOM_US_PER_SEC);
 
-	return mqtt_send(m, m->connect_pkt, m->connect_len) ? -1 : 0;
+	return loom__mqtt_ws_start(conn, m->ws) ? -1 : 0;
 }
 
 /* ---- receiving ---- */
@@ -771,6 +808,47 @@ mqtt_rx(struct loom_mqtt *m, const uint8_t *buf, size_t len, struct mqtt_fail *f
 	return 0;
 }
 
+/* bytes from a WebSocket: the upgrade, then frames whose payload is the MQTT
+ * stream; 0 ok, 1 the user asked to close, -1 failure in *f */
+static int
+mqtt_ws_rx(struct loom_mqtt *m, uint8_t *buf, size_t len, struct mqtt_fail *f)
+{
+	struct loom_conn *conn = m->conn;
+	const uint8_t *d = NULL;
+	size_t used, dl = 0;
+	int r;
+
+	while (len && !(conn->flags & (LCF_CLOSING | LCF_CLOSED_CB_DONE))) {
+		const char *why = "mqtt: websocket failed";
+
+		r = loom__mqtt_ws_rx(conn, m->ws, buf, len, &used, &d, &dl, &why);
+		buf += used;
+		len -= used;
+		switch (r) {
+		case MQTT_WS_MORE:
+			return 0;
+		case MQTT_WS_OPEN:
+			if (mqtt_send_connect(m))
+				return FAIL(0, "mqtt: write failed");
+			break;
+		case MQTT_WS_DATA:
+			r = mqtt_rx(m, d, dl, f);
+			if (r)
+				return r;
+			break;
+		case MQTT_WS_CLOSED:
+			m->disconnect_sent = 1;	/* the stream is over */
+			return FAIL(0, "mqtt: the server closed the websocket");
+		default:
+			/* nothing more may go into the stream */
+			m->disconnect_sent = 1;
+			return FAIL(0, why);
+		}
+	}
+
+	return 0;
+}
+
 /* a failure: DISCONNECT with the reason (when it is ours to give), then close */
 static int
 mqtt_fail(struct loom_mqtt *m, const struct mqtt_fail *f)
@@ -810,7 +888,8 @@ mqtt_handle_pollin(struct loom_pt *pt, struct loom_conn *conn)
 		loom__close_now(conn, LOOM_CLOSE_ABNORMAL, "mqtt: server closed the connection");
 		return LOOM_HP_CLOSED;
 	}
-	r = mqtt_rx(m, pt->serv_buf, (size_t)n, &f);
+	r = m->ws ? mqtt_ws_rx(m, pt->serv_buf, (size_t)n, &f) :
+		    mqtt_rx(m, pt->serv_buf, (size_t)n, &f);
 	if (r < 0)
 		return mqtt_fail(m, &f);
 	if (r > 0)
@@ -905,6 +984,7 @@ mqtt_destroy_role(struct loom_conn *conn)
 	loom_free(m->connect_pkt);
 	loom_free(m->tx);
 	loom_free(m->fr.body);
+	loom__mqtt_ws_destroy(m->ws);
 	loom_free(m);
 	conn->role_data = NULL;
 }

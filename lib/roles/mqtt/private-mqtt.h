@@ -177,6 +177,42 @@ size_t
 loom__mqtt_enc_simple(uint8_t *buf, size_t cap, uint8_t version, uint8_t type,
 		      uint8_t reason);
 
+/* ---- MQTT over WebSocket (ws.c): the upgrade, then binary frames ---- */
+struct loom_mqtt_ws;
+struct loom_client_connect_info;
+
+/* loom__mqtt_ws_rx() results (errors are < 0) */
+#define MQTT_WS_MORE		0	/* all input used */
+#define MQTT_WS_OPEN		1	/* the 101 is in: send CONNECT */
+#define MQTT_WS_DATA		2	/* *data, *dlen: MQTT stream bytes */
+#define MQTT_WS_CLOSED		3	/* the server's close frame (answered) */
+/* bytes a buffer given to loom__mqtt_ws_send_inplace() has free before it */
+#define MQTT_WS_HEADROOM	14
+
+/* keep path, host, origin and subprotocol of \p i; *pw is set even on failure */
+int
+loom__mqtt_ws_create(const struct loom_client_connect_info *i, struct loom_mqtt_ws **pw);
+void
+loom__mqtt_ws_destroy(struct loom_mqtt_ws *w);
+int
+loom__mqtt_ws_start(struct loom_conn *conn, struct loom_mqtt_ws *w);
+/* bytes from the socket; *used says how many were taken; < 0: failed, *why */
+int
+loom__mqtt_ws_rx(struct loom_conn *conn, struct loom_mqtt_ws *w, uint8_t *buf,
+		 size_t len, size_t *used, const uint8_t **data, size_t *dlen,
+		 const char **why);
+/* one binary frame of \p len bytes: copied, or masked in place with
+ * MQTT_WS_HEADROOM bytes before \p buf used for the header */
+int
+loom__mqtt_ws_send(struct loom_conn *conn, struct loom_mqtt_ws *w,
+		   const uint8_t *buf, size_t len);
+int
+loom__mqtt_ws_send_inplace(struct loom_conn *conn, struct loom_mqtt_ws *w,
+			   uint8_t *buf, size_t len);
+int
+loom__mqtt_ws_send_close(struct loom_conn *conn, struct loom_mqtt_ws *w,
+			 unsigned int code);
+
 /* ---- the client role ---- */
 extern const struct loom_role_ops loom_role_ops_mqtt;
 

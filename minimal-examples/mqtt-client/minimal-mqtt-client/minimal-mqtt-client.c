@@ -6,7 +6,8 @@
  *   minimal-mqtt-client mqtt://HOST:PORT [-v 4|5] [-u USER] [-P PASS]
  *                       [--ca FILE] [-k] [--timeout SECS] [-d LOGMASK]
  *
- * mqtts:// connects over TLS (a TLS build). Exits 0 only when all three messages
+ * mqtts:// connects over TLS (a TLS build); ws://HOST:PORT/PATH speaks MQTT over a
+ * WebSocket (subprotocol "mqtt") to PATH (usually /mqtt), wss:// over TLS. Exits 0 only when all three messages
  * came back and both QoS 1 and 2 publishes were acknowledged, then disconnects
  * cleanly; 1 on a refusal or failure, 2 on a timeout (default 10 s).
  */
@@ -154,8 +155,10 @@ main(int argc, char **argv)
 	memset(&tls, 0, sizeof(tls));
 	memset(&mi, 0, sizeof(mi));
 	if (argc < 2 || loom_parse_url(argv[1], &u) ||
-	    (strcmp(u.scheme, "mqtt") && strcmp(u.scheme, "mqtts"))) {
-		fprintf(stderr, "usage: %s mqtt://HOST:PORT [-v 4|5] [-u USER] [-P PASS] "
+	    (strcmp(u.scheme, "mqtt") && strcmp(u.scheme, "mqtts") &&
+	     strcmp(u.scheme, "ws") && strcmp(u.scheme, "wss"))) {
+		fprintf(stderr, "usage: %s mqtt[s]://HOST:PORT | ws[s]://HOST:PORT/PATH "
+			"[-v 4|5] [-u USER] [-P PASS] "
 			"[--ca FILE] [-k] [--timeout S] [-d MASK]\n", argv[0]);
 		return 1;
 	}
@@ -195,8 +198,13 @@ main(int argc, char **argv)
 	ci.vhost = loom_create_vhost(context, &vinfo);
 	ci.address = u.host;
 	ci.port = u.port;
-	ci.tls = !strcmp(u.scheme, "mqtts") ? &tls : NULL;
+	ci.tls = u.tls ? &tls : NULL;
 	ci.mqtt = &mi;
+	if (u.scheme[0] == 'w') {
+		/* MQTT over WebSocket */
+		ci.flags = LOOM_CONNECT_WS;
+		ci.path = u.path;
+	}
 	if (!ci.vhost || !loom_client_connect(&ci)) {
 		loom_context_destroy(context);
 		return 1;

@@ -1,24 +1,28 @@
 #!/bin/sh
-# with-mosquitto.sh [--auth] [--tls] CMD ARGS...
+# with-mosquitto.sh [--auth] [--tls] [--ws] CMD ARGS...
 #
 # Starts mosquitto 2.0 (Debian) on 127.0.0.1 on a port picked at run time, with a
 # generated config (no persistence), runs CMD with every @PORT@ in ARGS replaced by
 # the plain port (@TLSPORT@ by the TLS one, @CA@ by the CA file that signed its
-# certificate), @MOSQ_PID@ by the broker's pid, then
+# certificate), @WSPORT@ / @WSSPORT@ by the WebSocket ones, @MOSQ_PID@ by the
+# broker's pid, then
 # stops the broker by its PID. Exits with CMD's status, or 1 when mosquitto
 # is not installed.
 #   --auth   anonymous clients are refused; user "loom" password "secret" is allowed
 #   --tls    also a TLS listener, with certificates from test-apps/interop/tls/mkcerts.sh
+#   --ws     also a WebSocket listener (and with --tls a WebSocket-over-TLS one)
 set -u
 MOSQ=$(command -v mosquitto || ls /usr/sbin/mosquitto 2>/dev/null)
 [ -n "$MOSQ" ] || { echo "FAIL: mosquitto not installed (contrib/test.sh installs it)"; exit 1; }
 
 AUTH=0
 TLSDIR=
+WS=0
 while :; do
 	case "${1:-}" in
 	--auth) AUTH=1; shift ;;
 	--tls) TLSDIR=yes; shift ;;
+	--ws) WS=1; shift ;;
 	*) break ;;
 	esac
 done
@@ -40,10 +44,32 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# mosquitto's websockets listener (libwebsockets 4.1) binds the IPv6 wildcard
+# whatever address it is given, so its port must be free on every address:
+# picked below the ephemeral range, where busy clients' sockets do not collide
+free_ws_port() {
+	python3 -c '
+import random, socket
+for _ in range(200):
+    p = random.randrange(10000, 32000)
+    try:
+        s = socket.socket(socket.AF_INET6)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("::", p))
+        s.close()
+        print(p)
+        break
+    except OSError:
+        pass
+'
+}
+
 started=0
 for try in 1 2 3 4 5; do
 	PORT=$(free_port)
 	TLSPORT=$(free_port)
+	WSPORT=$(free_ws_port)
+	WSSPORT=$(free_ws_port)
 	{
 		echo "per_listener_settings false"
 		echo "persistence false"
@@ -58,6 +84,17 @@ for try in 1 2 3 4 5; do
 			echo "cafile $TLSDIR/ca.pem"
 			echo "certfile $TLSDIR/server.pem"
 			echo "keyfile $TLSDIR/server.key"
+		fi
+		if [ $WS = 1 ]; then
+			echo "listener $WSPORT 127.0.0.1"
+			echo "protocol websockets"
+			if [ -n "$TLSDIR" ]; then
+				echo "listener $WSSPORT 127.0.0.1"
+				echo "protocol websockets"
+				echo "cafile $TLSDIR/ca.pem"
+				echo "certfile $TLSDIR/server.pem"
+				echo "keyfile $TLSDIR/server.key"
+			fi
 		fi
 		if [ $AUTH = 1 ]; then
 			echo "allow_anonymous false"
@@ -80,6 +117,7 @@ for try in 1 2 3 4 5; do
 	n=0
 	while [ $n -lt 50 ]; do
 		if grep -q "Opening ipv4 listen socket on port $PORT" "$DIR/mosquitto.log" 2>/dev/null &&
+		   { [ $WS = 0 ] || grep -q "mosquitto version .* running" "$DIR/mosquitto.log"; } &&
 		   python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$PORT),1)" 2>/dev/null; then
 			started=1
 			break
@@ -104,10 +142,12 @@ n=$#
 for a in "$@"; do
 	set -- "$@" "$(printf '%s' "$a" | sed -e "s/@PORT@/$PORT/g" \
 		-e "s/@TLSPORT@/$TLSPORT/g" -e "s|@CA@|$TLSDIR/ca.pem|g" \
+		-e "s/@WSPORT@/$WSPORT/g" -e "s/@WSSPORT@/$WSSPORT/g" \
 		-e "s/@MOSQ_PID@/$MPID/g")"
 done
 shift $n
-MQTT_PORT=$PORT MQTT_TLS_PORT=$TLSPORT "$CMD" "$@"
+MQTT_PORT=$PORT MQTT_TLS_PORT=$TLSPORT MQTT_WS_PORT=$WSPORT MQTT_WSS_PORT=$WSSPORT \
+	"$CMD" "$@"
 rc=$?
 if [ $rc != 0 ]; then
 	echo "--- mosquitto log"; tail -40 "$DIR/mosquitto.log"
