@@ -5,6 +5,8 @@
  *   raw:  a raw echo server and a raw client; 200 KB cross both ways in order
  *   h1:   an HTTP/1.1 server and client: a 64 KB body, then requests that share
  *         one kept-alive connection
+ *   idle: a connected raw pair left idle through 300 loop passes allocates
+ *         nothing (a counting allocator)
  * It also checks that the listener is lwIP's, not the host kernel's: a kernel
  * connect() to the same port is refused. Built with LOOM_WITH_DNS=OFF, the raw
  * client connects by a name from the hosts file, and a name not there is refused.
@@ -90,6 +92,21 @@ host_random(void *opaque, void *buf, size_t len)
 	close(fd);
 
 	return ok ? 0 : -1;
+}
+
+/* every allocation Loom makes goes through here: counted */
+static unsigned long allocs;
+
+static void *
+counting_realloc(void *ptr, size_t size, const char *reason)
+{
+	(void)reason;
+	if (!size) {
+		free(ptr);
+		return NULL;
+	}
+	allocs++;
+	return realloc(ptr, size);
 }
 
 static long long
@@ -245,6 +262,34 @@ cb_http_client(struct loom_conn *conn, enum loom_callback_reason reason, void *u
 	return 0;
 }
 
+/* ---- idle ---- */
+
+static int idle_est, idle_closed;
+
+static int
+cb_idle(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
+	void *in, size_t len)
+{
+	switch (reason) {
+	case LOOM_CB_RAW_ADOPT:
+	case LOOM_CB_RAW_CONNECTED:
+		idle_est++;
+		break;
+	case LOOM_CB_RAW_CLOSE:
+		idle_closed++;
+		break;
+	default:
+		break;
+	}
+
+	return 0;
+}
+
+static const struct loom_protocol idle_protocols[] = {
+	{ "idle", cb_idle, 0, 0, 0, NULL, 0 },
+	LOOM_PROTOCOL_LIST_TERM
+};
+
 static const struct loom_protocol raw_protocols[] = {
 	{ "echo", cb_raw_echo, 0, 0, 0, NULL, 0 },
 	{ "rawc", cb_raw_client, 0, 0, 0, NULL, 0 },
@@ -398,6 +443,51 @@ test_h1(struct loom_context *ctx)
 	printf("h1 keep-alive over lwIP: 4 responses from %s\n", peers[0]);
 }
 
+static void
+test_idle(struct loom_context *ctx)
+{
+	struct loom_client_connect_info ci;
+	struct loom_vhost_info vi;
+	struct loom_vhost *vh;
+	struct loom_conn *c = NULL;
+	unsigned long before;
+	long long end;
+	int n;
+
+	memset(&vi, 0, sizeof(vi));
+	vi.name = "idle";
+	vi.iface = "127.0.0.1";
+	vi.protocols = idle_protocols;
+	vi.options = LOOM_VHOST_OPT_RAW;
+	vh = loom_create_vhost(ctx, &vi);
+	LT_CHECK(vh != NULL);
+	if (!vh)
+		return;
+	memset(&ci, 0, sizeof(ci));
+	ci.context = ctx;
+	ci.vhost = vh;
+	ci.address = "127.0.0.1";
+	ci.port = loom_vhost_port(vh);
+	ci.flags = LOOM_CONNECT_RAW;
+	ci.pconn = &c;
+	LT_CHECK(loom_client_connect(&ci) != NULL);
+	end = now_ms() + 5000;
+	while (now_ms() < end && idle_est < 2)
+		loom_service(ctx, 20);
+	LT_CHECK_EQ(idle_est, 2);	/* both ends up */
+	before = allocs;
+	for (n = 0; n < 300; n++)
+		loom_service(ctx, 1);
+	LT_CHECK_EQ(allocs - before, 0ul);
+	printf("idle over lwIP: %lu allocations in 300 loop passes\n", allocs - before);
+	if (c)
+		loom_set_timeout(c, LOOM_TO_KILLED, LOOM_TO_KILL_ASYNC);
+	end = now_ms() + 5000;
+	while (now_ms() < end && idle_closed < 2)
+		loom_service(ctx, 20);
+	LT_CHECK_EQ(idle_closed, 2);
+}
+
 int
 main(void)
 {
@@ -409,6 +499,7 @@ main(void)
 	int fd;
 
 	lwip_start();
+	loom_set_allocator(counting_realloc);
 	LT_CHECK_EQ(loom_plat_set_hooks(&hooks), 0);
 	fd = mkstemp(hosts);
 	LT_CHECK(fd >= 0);
@@ -424,6 +515,7 @@ main(void)
 		return lt_result("lwip-loopback-test");
 	test_raw(ctx);
 	test_h1(ctx);
+	test_idle(ctx);
 	loom_context_destroy(ctx);
 
 	return lt_result("lwip-loopback-test");
