@@ -90,10 +90,6 @@ loom__plat_send(int fd, const void *buf, size_t len)
 	return (int)lwip_send(fd, buf, len, 0);
 }
 
-/* (also declared in private-plat.h once the HTTP file path's send_more lands) */
-int
-loom__plat_send_more(int fd, const void *buf, size_t len);
-
 int
 loom__plat_send_more(int fd, const void *buf, size_t len)
 {
