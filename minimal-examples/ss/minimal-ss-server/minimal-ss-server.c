@@ -13,11 +13,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#define QLEN 8
+
 struct srv {
 	struct loom_ss_handle *ss;	/* SS stores the handle here */
-	char msg[1024];
-	size_t len, body;
-	int ws, ready;
+	char msg[QLEN][256];		/* ws: messages waiting to go back */
+	size_t len[QLEN], body;
+	int ws, head, count, ready;
 };
 
 static struct loom_context *context;
@@ -27,14 +29,19 @@ srv_rx(void *userobj, const uint8_t *buf, size_t len, int flags)
 {
 	struct srv *s = userobj;
 
-	if (flags & LOOM_SS_FLAG_SOM)
-		s->len = 0;
+	int t = (s->head + s->count) % QLEN;
+
 	s->body += len;
 	if (s->ws) {
-		if (s->len + len > sizeof(s->msg))
+		/* a message is queued at its end; more than QLEN waiting: hang up */
+		if (flags & LOOM_SS_FLAG_SOM)
+			s->len[t] = 0;
+		if (s->count == QLEN || s->len[t] + len > sizeof(s->msg[t]))
 			return LOOM_SSR_DISCONNECT_ME;
-		memcpy(s->msg + s->len, buf, len);
-		s->len += len;
+		memcpy(s->msg[t] + s->len[t], buf, len);
+		s->len[t] += len;
+		if (flags & LOOM_SS_FLAG_EOM)
+			s->count++;
 	}
 	if (flags & LOOM_SS_FLAG_EOM) {
 		s->ready = 1;
@@ -51,20 +58,24 @@ srv_tx(void *userobj, uint8_t *buf, size_t *len, int *flags)
 	const void *m = "", *p = "";
 	size_t ml = 0, pl = 0;
 
-	if (!s->ready)
-		return LOOM_SSR_TX_DONT_SEND;
-	s->ready = 0;
-	if (!s->ws) {
+	if (s->ws) {
+		if (!s->count)
+			return LOOM_SSR_TX_DONT_SEND;
+		*len = s->len[s->head];
+		memcpy(buf, s->msg[s->head], *len);
+		s->head = (s->head + 1) % QLEN;
+		if (--s->count)
+			loom_ss_request_tx(s->ss);	/* the next one after this */
+	} else {
+		if (!s->ready)
+			return LOOM_SSR_TX_DONT_SEND;
+		s->ready = 0;
 		loom_ss_get_metadata(s->ss, "method", &m, &ml);
 		loom_ss_get_metadata(s->ss, "path", &p, &pl);
-		s->len = (size_t)snprintf(s->msg, sizeof(s->msg), "%.*s %.*s: %zu bytes\n",
-					  (int)ml, (const char *)m, (int)pl,
-					  (const char *)p, s->body);
+		*len = (size_t)snprintf((char *)buf, *len, "%.*s %.*s: %zu bytes\n",
+					(int)ml, (const char *)m, (int)pl,
+					(const char *)p, s->body);
 	}
-	if (s->len > *len)
-		return LOOM_SSR_DISCONNECT_ME;
-	memcpy(buf, s->msg, s->len);
-	*len = s->len;
 	*flags = LOOM_SS_FLAG_SOM | LOOM_SS_FLAG_EOM;
 
 	return LOOM_SSR_OK;
