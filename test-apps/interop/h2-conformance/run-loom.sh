@@ -27,4 +27,14 @@ timeout 600 /usr/bin/python3 "$here/h2-conformance.py" -v --path /index.html \
 	--post-path /post "$port"
 rc=$?
 kill -0 "$pid" 2>/dev/null || { echo "FAIL: the server died"; tail -20 "$tmp/server.log"; exit 1; }
+# it must exit cleanly on SIGTERM, with nothing from the sanitizers (ASan builds)
+kill -TERM "$pid"
+wait "$pid"
+src=$?
+pid=
+if [ $src -ne 0 ] || grep -qE "Sanitizer|runtime error" "$tmp/server.log"; then
+	echo "FAIL: server exit status $src"
+	grep -A20 -E "Sanitizer|runtime error" "$tmp/server.log" | head -60
+	exit 1
+fi
 exit $rc
