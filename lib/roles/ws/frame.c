@@ -213,9 +213,22 @@ loom__ws_parse(struct loom_ws_parser *p, uint8_t *in, size_t len, size_t *used,
 
 	while (o < len || (p->state == WSP_PAYLOAD && !p->remaining)) {
 		if (p->state == WSP_HDR) {
-			p->hdr[p->hdr_have++] = in[o++];
-			if (p->hdr_have == 2 && (r = ws_header_start(p)) < 0)
-				goto out_err;
+			size_t n;
+
+			if (p->hdr_have < 2) {
+				p->hdr[p->hdr_have++] = in[o++];
+				if (p->hdr_have < 2)
+					continue;
+				if ((r = ws_header_start(p)) < 0)
+					goto out_err;
+			}
+			/* the rest of the header, as much as is here, at once */
+			n = (size_t)(p->hdr_need - p->hdr_have);
+			if (n > len - o)
+				n = len - o;
+			memcpy(p->hdr + p->hdr_have, in + o, n);
+			p->hdr_have = (uint8_t)(p->hdr_have + n);
+			o += n;
 			if (p->hdr_have < p->hdr_need)
 				continue;
 			if ((r = ws_header_done(p)) < 0)

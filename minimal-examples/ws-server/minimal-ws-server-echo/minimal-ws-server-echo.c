@@ -51,8 +51,15 @@ pss_free(struct pss *pss)
 static int
 rx_piece(struct loom_conn *conn, struct pss *pss, const void *in, size_t len)
 {
+	const unsigned char *src = in;
 	struct msg *m;
 
+	if (!pss->rx_len && loom_ws_is_final_fragment(conn)) {
+		/* the whole message in one piece: no gathering needed */
+		src = in;
+		pss->rx_len = len;
+		goto whole;
+	}
 	if (pss->rx_len + len > pss->rx_alloc) {
 		size_t na = (pss->rx_len + len) * 2 + 256;
 		unsigned char *nb = realloc(pss->rx, na);
@@ -67,7 +74,9 @@ rx_piece(struct loom_conn *conn, struct pss *pss, const void *in, size_t len)
 	pss->rx_len += len;
 	if (!loom_ws_is_final_fragment(conn))
 		return 0;
+	src = pss->rx;
 
+whole:
 	m = malloc(sizeof(*m) + LOOM_PRE + pss->rx_len);
 	if (!m)
 		return -1;
@@ -75,8 +84,14 @@ rx_piece(struct loom_conn *conn, struct pss *pss, const void *in, size_t len)
 	m->len = pss->rx_len;
 	m->binary = loom_ws_frame_is_binary(conn);
 	if (m->len)
-		memcpy(m->buf + LOOM_PRE, pss->rx, m->len);
+		memcpy(m->buf + LOOM_PRE, src, m->len);
 	pss->rx_len = 0;
+	if (pss->rx) {
+		/* an idle connection keeps no gathering buffer */
+		free(pss->rx);
+		pss->rx = NULL;
+		pss->rx_alloc = 0;
+	}
 	if (pss->tail)
 		pss->tail->next = m;
 	else

@@ -108,6 +108,27 @@ set_events(int fd, uint32_t ev)
 		drop(fd);
 }
 
+/* dst = src ^ the mask, eight bytes at a time (dst may be src) */
+static void
+unmask(unsigned char *dst, const unsigned char *src, size_t n,
+       const unsigned char key[4])
+{
+	unsigned char k8[8];
+	uint64_t kw, w;
+	size_t i = 0;
+
+	memcpy(k8, key, 4);
+	memcpy(k8 + 4, key, 4);
+	memcpy(&kw, k8, 8);
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, src + i, 8);
+		w ^= kw;
+		memcpy(dst + i, &w, 8);
+	}
+	for (; i < n; i++)
+		dst[i] = src[i] ^ key[i & 3];
+}
+
 /* append to a growable buffer; -1 on allocation failure */
 static int
 append(unsigned char **b, size_t *len, size_t *cap, const void *p, size_t n)
@@ -226,8 +247,6 @@ frames(int fd, unsigned char *p, size_t len)
 		if (len - used < h + 4 + pl)
 			break;
 		m = f + h;
-		for (i = 0; i < pl; i++)
-			m[4 + i] ^= m[i & 3];
 		/* the answer: same FIN/opcode, unmasked */
 		if (op == 0x9)
 			op = 0xa;	/* ping -> pong */
@@ -254,9 +273,10 @@ frames(int fd, unsigned char *p, size_t len)
 			oh = 10;
 		}
 		if (w + oh + pl <= sizeof(wbuf)) {
-			memcpy(wbuf + w + oh, m + 4, (size_t)pl);
+			unmask(wbuf + w + oh, m + 4, (size_t)pl, m);
 			w += oh + (size_t)pl;
 		} else {	/* larger than the write buffer */
+			unmask(m + 4, m + 4, (size_t)pl, m);
 			if (out(fd, wbuf + w, oh) ||
 			    out(fd, m + 4, (size_t)pl))
 				return -1;
