@@ -127,7 +127,19 @@ h2load)
 *)
 	echo "usage: $0 SERVER CERTDIR curl|nghttp|h2load"; exit 2 ;;
 esac
-kill "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
+# the server must have lived through it all and exit cleanly on SIGTERM, with
+# nothing from the sanitizers (ASan builds)
+if ! kill -0 "$pid" 2>/dev/null; then
+	bad "the server died"; tail -20 "$tmp/server.log"
+else
+	kill "$pid"
+	wait "$pid"
+	rc=$?
+	[ "$rc" = 0 ] || { bad "server exit status $rc on SIGTERM"; tail -20 "$tmp/server.log"; }
+fi
 pid=
+if grep -qE 'ERROR: AddressSanitizer|runtime error|LeakSanitizer' "$tmp/server.log"; then
+	bad "sanitizer report:"; grep -A20 -E 'ERROR: AddressSanitizer|runtime error|LeakSanitizer' \
+		"$tmp/server.log" | head -40
+fi
 exit $fail
