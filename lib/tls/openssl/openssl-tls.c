@@ -641,6 +641,9 @@ loom_ossl_handshake(struct loom_tls_conn *t)
 	ERR_clear_error();
 	r = SSL_do_handshake(s);
 	if (r == 1) {
+		/* a TLS 1.3 server's session ticket that could not be written does
+		 * not fail the handshake, but leaves its error queued: drop it */
+		ERR_clear_error();
 		loom_clog_info(t->conn, "tls: %s %s%s", SSL_get_version(s),
 			       SSL_get_cipher_name(s),
 			       SSL_session_reused(s) ? " (resumed)" : "");
