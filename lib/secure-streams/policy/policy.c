@@ -415,7 +415,8 @@ st_done(struct pp *p)
 			return pp_fail(p, "stream type \"%s\": missing \"endpoint\"",
 				       st->name);
 	}
-	if (!st->port) {
+	/* a client's default port; a server's 0 means "pick a free one" */
+	if (!st->port && !(st->flags & LOOM_SSTF_SERVER)) {
 		if (st->protocol == LOOM_SS_PROTO_MQTT)
 			st->port = (st->flags & LOOM_SSTF_TLS) ? 8883 : 1883;
 		else

@@ -512,7 +512,9 @@ static void
 test_refcount(void)
 {
 	static const char js[] = "{\"s\":[{\"a\":{\"protocol\":\"raw\",\"endpoint\":"
-				 "\"127.0.0.1\",\"port\":9}}]}";
+				 "\"127.0.0.1\",\"port\":9}},{\"srv\":{\"server\":true,"
+				 "\"protocol\":\"h1\"}},{\"c\":{\"protocol\":\"ws\","
+				 "\"endpoint\":\"x\",\"tls\":true}}]}";
 	struct loom_ss_policy *pol;
 	long before = live;
 
@@ -526,6 +528,9 @@ test_refcount(void)
 	LT_CHECK_EQ(loom_ss_policy_stream_type(pol, "a")->protocol, LOOM_SS_PROTO_RAW);
 	LT_CHECK_EQ(loom_ss_policy_stream_type(pol, "a")->port, 9);
 	LT_CHECK(loom_ss_policy_stream_type(pol, "b") == NULL);
+	/* defaults: a server's port stays 0 (pick one), a client's follows tls */
+	LT_CHECK_EQ(loom_ss_policy_stream_type(pol, "srv")->port, 0);
+	LT_CHECK_EQ(loom_ss_policy_stream_type(pol, "c")->port, 443);
 	loom_ss_policy_unref(pol);
 	LT_CHECK_EQ(live, before);
 	LT_CHECK(!strcmp(loom_ss_protocol_name(LOOM_SS_PROTO_MQTT), "mqtt"));
