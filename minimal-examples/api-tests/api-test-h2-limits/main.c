@@ -7,8 +7,8 @@
  *   max frame size (16384 taken, 16385 is FRAME_SIZE_ERROR),
  *   CONTINUATION (a block in pieces is served, a flood is ENHANCE_YOUR_CALM),
  *   rapid reset (the allowed resets pass, one more is ENHANCE_YOUR_CALM),
- *   PING flood by a peer that does not read (ENHANCE_YOUR_CALM), while 1000 PINGs
- *   read as they come are all answered,
+ *   PING and SETTINGS floods by a peer that does not read (ENHANCE_YOUR_CALM),
+ *   while 1000 PINGs read as they come are all answered,
  *   flow control (a window of 0 sends no DATA, WINDOW_UPDATE n sends n bytes) and
  *   a zero-window stall (RST_STREAM CANCEL after the stall timeout).
  */
@@ -497,6 +497,28 @@ test_ping_flood(void)
 }
 
 static void
+test_settings_flood(void)
+{
+	uint8_t f[9 * 200];
+	struct cl c;
+	int n, k;
+
+	/* empty SETTINGS each owe an ACK: a peer that never reads them is cut off */
+	cl_open(&c, 65535, 4096);
+	for (n = 0; n < 2000; n++) {
+		for (k = 0; k < 200; k++)
+			loom__h2_put_settings(f + 9 * k, 9, NULL, NULL, 0);
+		if (send(c.fd, f, sizeof(f), MSG_NOSIGNAL) <= 0)
+			break;
+		pump(1);
+	}
+	pump(20);
+	cl_read(&c, 500);
+	LT_CHECK_EQ(c.goaway_code, LOOM_H2_ERR_ENHANCE_YOUR_CALM);
+	cl_close(&c);
+}
+
+static void
 test_flow_control(void)
 {
 	struct cl c;
@@ -569,6 +591,7 @@ main(void)
 	test_continuation();
 	test_rapid_reset();
 	test_ping_flood();
+	test_settings_flood();
 	test_flow_control();
 
 	loom_context_destroy(ctx);
