@@ -24,7 +24,7 @@ cd "$(dirname "$(readlink -f "$0")")/.." || exit 1
 # load-time allocations would fail other trees' valgrind tests) and libevent (it
 # cannot share a program with libev) are tested in asan-epoll, libev in release.
 no_evlib_copies=(-DLOOM_TEST_EVLIB_COPIES=OFF)
-all_trees="release mbedtls asan-poll asan-mbedtls asan-epoll tsan faults aarch64 lwip baremetal"
+all_trees="release sspc mbedtls asan-poll asan-mbedtls asan-epoll tsan faults aarch64 lwip baremetal"
 san_build=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_C_FLAGS_DEBUG=-g -O1")
 define_tree() {
 	case $1 in
@@ -32,6 +32,19 @@ define_tree() {
 		tree_cc=gcc; tree_labels=""
 		tree_opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOOM_WITH_EPOLL=ON
 			   -DLOOM_WITH_TLS=openssl) ;;
+	sspc)		# the SSPC-only library (no policy, protocols, TLS or DNS in it):
+			# the ss examples built as SSPC clients, served by the release
+			# tree's loom-ssproxy and loom-test-server (run it after release)
+		local peer_bin=${root:-build-test}/release/bin
+		case $peer_bin in /*) ;; *) peer_bin=$PWD/$peer_bin ;; esac
+		tree_cc=gcc; tree_labels="sspc"
+		tree_opts=(-DCMAKE_BUILD_TYPE=MinSizeRel -DLOOM_WITH_SS=OFF -DLOOM_WITH_SSPC=ON
+			   -DLOOM_WITH_H1=OFF -DLOOM_WITH_WS=OFF -DLOOM_WITH_MQTT=OFF
+			   -DLOOM_WITH_H2=OFF -DLOOM_WITH_TLS=none -DLOOM_WITH_DNS=OFF
+			   -DLOOM_WITH_CLIENT_PROXY=OFF -DLOOM_WITH_LIBUV=OFF
+			   -DLOOM_WITH_LIBEVENT=OFF -DLOOM_WITH_LIBEV=OFF
+			   -DLOOM_WITH_API_TESTS=OFF -DLOOM_WITH_BENCH=OFF
+			   "-DLOOM_TEST_PEER_BIN=$peer_bin") ;;
 	mbedtls)	# the same with the mbedTLS backend (TLS 1.2 only in 2.28)
 		tree_cc=gcc; tree_labels=""
 		tree_opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOOM_WITH_EPOLL=ON

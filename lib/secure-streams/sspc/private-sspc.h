@@ -1,0 +1,45 @@
+/*
+ * private-sspc.h: the SSPC client engine (sspc.c): a Secure Stream whose real
+ * connection is made by a proxy process (loom-ssproxy); this side speaks the
+ * serialization wire format to it over a Unix or TCP socket.
+ *
+ * In an SSPC-only build (LOOM_WITH_SS off) sspc-api.c gives the loom_ss_* API
+ * on top of it; a full build can use it at run time the same way.
+ */
+#if !defined(LOOM_PRIVATE_SSPC_H)
+#define LOOM_PRIVATE_SSPC_H
+
+struct loom_sspc;
+
+/* the default proxy address; the environment's LOOM_SSPROXY overrides it */
+#define LOOM_SSPC_DEF_PROXY	"unix:@loom-ssproxy"
+
+/*
+ * Make an SSPC stream. \p user_handle is what the user's object gets at
+ * info->handle_offset (the API's handle); with \p free_handle it is loom_free()d
+ * when the stream ends. Returns 0 with *out set, or an error.
+ */
+int
+loom__sspc_create(struct loom_context *ctx, int tsi, const struct loom_ss_info *info,
+		  void *opaque, void *user_handle, int free_handle,
+		  struct loom_sspc **out);
+void
+loom__sspc_destroy(struct loom_sspc *s);
+int
+loom__sspc_request_tx(struct loom_sspc *s, int has_len, unsigned long len);
+int
+loom__sspc_client_connect(struct loom_sspc *s);
+int
+loom__sspc_set_metadata(struct loom_sspc *s, const char *name, const void *value,
+			size_t len);
+int
+loom__sspc_get_metadata(struct loom_sspc *s, const char *name, const void **value,
+			size_t *len);
+void *
+loom__sspc_user(struct loom_sspc *s);
+struct loom_context *
+loom__sspc_context(struct loom_sspc *s);
+const char *
+loom__sspc_state_name(int state);
+
+#endif
