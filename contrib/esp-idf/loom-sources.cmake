@@ -45,6 +45,7 @@ set(LOOM_IDF_SRCS
 	lib/roles/mqtt/client.c
 	lib/roles/mqtt/codec.c
 	lib/roles/mqtt/topic.c
+	lib/roles/mqtt/ws.c
 	lib/roles/pipe/ops-pipe.c
 	lib/roles/raw-file/ops-raw-file.c
 	lib/roles/raw-skt/ops-raw-skt.c
@@ -61,6 +62,7 @@ set(LOOM_IDF_SRCS
 	lib/secure-streams/protocols/ss-mqtt.c
 	lib/secure-streams/protocols/ss-raw.c
 	lib/secure-streams/protocols/ss-ws.c
+	lib/secure-streams/proxy/ss-proxy.c
 	lib/secure-streams/serialization/ss-ser.c
 	lib/secure-streams/ss-server.c
 	lib/secure-streams/ss.c
