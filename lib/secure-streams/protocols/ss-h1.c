@@ -43,9 +43,13 @@ add_headers(struct loom_ss_handle *h, struct loom_conn *conn)
 	if (st->http_mime_content_type &&
 	    loom_http_client_add_header(conn, "content-type", st->http_mime_content_type))
 		return -1;
-	if (st->http_method && method_has_body(st->http_method))
+	/* a body when the user asked for tx; else an empty one */
+	if (st->http_method && method_has_body(st->http_method) &&
+	    (h->tx_requested || h->tx_len))
 		return loom_http_client_body(conn, h->tx_len ? (int64_t)h->tx_len :
 					     LOOM_HTTP_LEN_UNKNOWN);
+	if (st->http_method && method_has_body(st->http_method))
+		return loom_http_client_add_header(conn, "content-length", "0");
 
 	return 0;
 }

@@ -534,6 +534,17 @@ test_h1_post(void)
 	/* a finished transaction is not retried */
 	LT_CHECK_EQ(count_state(t, LOOM_SSS_CONNECTING), 1);
 	loom_ss_destroy(&hc);
+
+	/* a POST whose user never asks for tx goes with an empty body */
+	seen_body = 99;
+	t = mk("hpost", &hc);
+	if (t) {
+		run_until(acked, t, 5000);
+		LT_CHECK_EQ(seen_body, 0);
+		LT_CHECK(!strcmp(t->rx, "got 0"));
+		LT_CHECK_EQ(count_state(t, LOOM_SSS_QOS_ACK_REMOTE), 1);
+		loom_ss_destroy(&hc);
+	}
 	loom_ss_destroy(&hs);
 }
 
