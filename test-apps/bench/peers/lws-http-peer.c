@@ -3,12 +3,14 @@
  * (test-apps/bench/http1/run.sh, DESIGN.md section 9).  Built against the
  * system's libwebsockets (Debian's libwebsockets-dev 4.1.6), not against Loom.
  *
- *   loom-bench-lws-peer [-p PORT] [--root DIR]
+ *   loom-bench-lws-peer [-p PORT] [--root DIR] [--cert FILE --key FILE]
  *
  * One context, one service thread, the default vhost with one mount: "/" is
  * the directory DIR (LWSMPRO_FILE), as lws' own minimal-http-server does.
  * Prints "listening on PORT" on stderr once it accepts (-p 0: a free port
- * picked by the kernel), exits 0 on SIGINT / SIGTERM.
+ * picked by the kernel), exits 0 on SIGINT / SIGTERM.  With --cert and --key
+ * the vhost serves TLS instead (tls/run.sh), session tickets off, and the line
+ * is "listening on tls PORT".
  */
 #include <libwebsockets.h>
 
@@ -40,7 +42,7 @@ main(int argc, char **argv)
 	struct lws_context_creation_info info;
 	struct lws_http_mount mount;
 	struct lws_vhost *vh;
-	const char *root = ".";
+	const char *root = ".", *cert = NULL, *key = NULL;
 	int n, port = 7681;
 
 	for (n = 1; n < argc; n++) {
@@ -48,8 +50,13 @@ main(int argc, char **argv)
 			port = atoi(argv[++n]);
 		else if (!strcmp(argv[n], "--root") && n + 1 < argc)
 			root = argv[++n];
+		else if (!strcmp(argv[n], "--cert") && n + 1 < argc)
+			cert = argv[++n];
+		else if (!strcmp(argv[n], "--key") && n + 1 < argc)
+			key = argv[++n];
 		else {
-			fprintf(stderr, "usage: %s [-p PORT] [--root DIR]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-p PORT] [--root DIR] "
+				"[--cert FILE --key FILE]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -69,6 +76,13 @@ main(int argc, char **argv)
 	info.iface = "127.0.0.1";
 	info.mounts = &mount;
 	info.count_threads = 1;
+	if (cert && key) {
+		/* no resumption: every connection is a full handshake */
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = cert;
+		info.ssl_private_key_filepath = key;
+		info.ssl_options_set = SSL_OP_NO_TICKET;
+	}
 
 	context = lws_create_context(&info);
 	if (!context) {
@@ -83,7 +97,8 @@ main(int argc, char **argv)
 	}
 	signal(SIGINT, sigint_handler);
 	signal(SIGTERM, sigint_handler);
-	fprintf(stderr, "listening on %d\n", lws_get_vhost_listen_port(vh));
+	fprintf(stderr, "listening on %s%d\n", cert && key ? "tls " : "",
+		lws_get_vhost_listen_port(vh));
 
 	n = 0;
 	while (n >= 0 && !interrupted)
