@@ -1,7 +1,8 @@
 #!/bin/bash
 # ss-ws-echo.sh EXAMPLE TEST_SERVER POLICY: minimal-ss-ws-echo against
 # loom-test-server's loom-echo on a port picked at run time. First 5 echoes as
-# binary messages (ws_binary true); then a run of 40 during which the server is
+# binary messages (ws_binary true); python3-websockets as the echo server checks
+# that the messages are text or binary as the policy says; then a run of 40 during which the server is
 # killed and, after the stream has failed to reconnect a few times, started
 # again on the same port: the nailed-up stream must reconnect by itself and
 # finish all 40 echoes.
@@ -10,8 +11,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/ss-common.sh"
 example=$1 server=$2 policy=$3
 tmp=$(mktemp -d)
-srv_pid= ex_pid=
-trap '[ -n "$srv_pid" ] && kill $srv_pid 2>/dev/null; [ -n "$ex_pid" ] && kill $ex_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+srv_pid= ex_pid= py_pid=
+trap '[ -n "$srv_pid" ] && kill $srv_pid 2>/dev/null; [ -n "$ex_pid" ] && kill $ex_pid 2>/dev/null; [ -n "$py_pid" ] && kill $py_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
 
 start_server "$tmp/srv.log" "$server" -p 0 || exit 1
 p=$port
@@ -26,6 +27,41 @@ if timeout 20 "$example" "$tmp/bin.json" 5 2> "$tmp/bin.err" &&
 else
 	echo "FAIL: binary echoes"; cat "$tmp/bin.err"; fail=1
 fi
+
+# the message type on the wire, seen by python3-websockets: binary with
+# "ws_binary": true, text without
+for kind in text binary; do
+	/usr/bin/python3 - > "$tmp/py.$kind" 2>&1 <<'PY' &
+import asyncio, websockets
+async def echo(ws, path=None):
+    async for m in ws:
+        print("bin" if isinstance(m, bytes) else "text", flush=True)
+        await ws.send(m)
+async def main():
+    async with websockets.serve(echo, "127.0.0.1", 0, subprotocols=["loom-echo"]) as s:
+        print("port", s.sockets[0].getsockname()[1], flush=True)
+        await asyncio.sleep(15)
+asyncio.run(main())
+PY
+	py_pid=$!
+	pp=
+	for _ in $(seq 1 100); do
+		pp=$(sed -n 's/^port //p' "$tmp/py.$kind"); [ -n "$pp" ] && break; sleep 0.05
+	done
+	src=$tmp/policy.json; want=text
+	[ $kind = binary ] && src=$tmp/bin.json && want=bin
+	sed "s/\"port\": $p/\"port\": $pp/; s/\"localhost\"/\"127.0.0.1\"/" "$src" > "$tmp/py.json"
+	timeout 20 "$example" "$tmp/py.json" 3 2> "$tmp/py.err"
+	rc=$?
+	kill $py_pid 2>/dev/null; wait $py_pid 2>/dev/null; py_pid=
+	n=$(grep -c "^$want\$" "$tmp/py.$kind")
+	if [ -n "$pp" ] && [ $rc -eq 0 ] && [ "$n" -eq 3 ] && [ "$(grep -c '^bin$\|^text$' "$tmp/py.$kind")" -eq 3 ]; then
+		echo "ok: python3-websockets saw 3 $kind messages"
+	else
+		echo "FAIL: $kind messages to python3-websockets: rc $rc, $n"
+		cat "$tmp/py.$kind" "$tmp/py.err"; fail=1
+	fi
+done
 
 timeout 40 "$example" "$tmp/policy.json" 40 2> "$tmp/err" &
 ex_pid=$!
