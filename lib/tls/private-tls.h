@@ -127,6 +127,16 @@ loom__tls_sni_select(struct loom_tls_conn *t, const char *name);
 int
 loom__tls_alpn_pick(const char *ours, const uint8_t *theirs, size_t theirs_len,
 		    const uint8_t **out, uint8_t *outlen);
+/* the host_name of a ClientHello at the start of \p b (\p n bytes peeked from the
+ * socket) into \p name (NUL-terminated, < \p max): LOOM_TLS_CH_NAME found it,
+ * LOOM_TLS_CH_NONE there is none (or the record cannot be read here: not a
+ * ClientHello, split over records, malformed), LOOM_TLS_CH_MORE the record is
+ * not whole yet (client-hello.c; no I/O, fuzzed by fuzz-tls-client-hello) */
+#define LOOM_TLS_CH_NONE	0
+#define LOOM_TLS_CH_NAME	1
+#define LOOM_TLS_CH_MORE	2
+int
+loom__tls_client_hello_sni(const uint8_t *b, size_t n, char *name, size_t max);
 /* comma list "h2,http/1.1" into ALPN wire format; returns bytes or -1 */
 int
 loom__tls_alpn_wire(const char *list, uint8_t *out, size_t max);

@@ -1,6 +1,6 @@
 # lib/tls: the TLS glue and the backend chosen by LOOM_WITH_TLS, plus the generic
 # crypto API (with LOOM_WITH_TLS=none: built-in SHA-1/SHA-256 and platform random).
-list(APPEND LOOM_SRCS tls/crypto.c)
+list(APPEND LOOM_SRCS tls/crypto.c tls/client-hello.c)
 if (LOOM_WITH_OPENSSL OR LOOM_WITH_MBEDTLS)
 	list(APPEND LOOM_SRCS tls/tls.c)
 	list(APPEND LOOM_LINK_PRIVATE ${LOOM_TLS_LIBS})

@@ -24,6 +24,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include <stdio.h>
+#include <sys/socket.h>
 
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
 #define LOOM_MBED_PK_PARSE_KEY(pk, b, l, rng) \
@@ -79,6 +80,7 @@ struct loom_mbed_sess {
 	mbedtls_ssl_context ssl;
 	struct loom_tls_conn *t;
 	int fd;
+	uint8_t setup_done;		/* mbedtls_ssl_setup() ran */
 	uint8_t leaf_self_signed;
 	uint8_t ip_len;
 	uint8_t ip[16];
@@ -620,6 +622,45 @@ loom_mbed_verify_cb(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags
 }
 
 static int
+loom_mbed_setup(struct loom_mbed_sess *s, struct loom_mbed_conf *mc)
+{
+	int r = mbedtls_ssl_setup(&s->ssl, &mc->conf);
+
+	if (r) {
+		loom_mbed_log_err("session setup", r);
+		return -1;
+	}
+	mbedtls_ssl_set_bio(&s->ssl, s, loom_mbed_send, loom_mbed_recv, NULL);
+	s->setup_done = 1;
+
+	return 0;
+}
+
+/*
+ * Server, before mbedTLS reads anything: 2.28 has one config per session, chosen
+ * at setup, and matches ALPN against that config's list as it meets the
+ * extension, which may be before the server name. So the ClientHello is peeked
+ * and its server name picks the vhost (loom__tls_sni_select) first; the session
+ * is then set up with that vhost's config: its ALPN list, certificate and
+ * client-certificate rules. When the ClientHello has not arrived whole (rare: it
+ * is one small record), the listener's config is used and the SNI callback still
+ * switches certificate and verification, but not the ALPN list.
+ */
+static int
+loom_mbed_server_setup(struct loom_tls_conn *t, struct loom_mbed_sess *s)
+{
+	uint8_t b[2048];
+	char name[256];
+	ssize_t n = recv(s->fd, b, sizeof(b), MSG_PEEK);
+
+	if (n > 0 && loom__tls_client_hello_sni(b, (size_t)n, name, sizeof(name)) ==
+		     LOOM_TLS_CH_NAME)
+		(void)loom__tls_sni_select(t, name);
+
+	return loom_mbed_setup(s, t->tv->be);
+}
+
+static int
 loom_mbed_ssl_new(struct loom_tls_conn *t)
 {
 	int server = !!(t->flags & LOOM_TLSF_SERVER);
@@ -633,14 +674,11 @@ loom_mbed_ssl_new(struct loom_tls_conn *t)
 	s->t = t;
 	s->fd = t->conn->fd;
 	t->be = s;
-	r = mbedtls_ssl_setup(&s->ssl, &mc->conf);
-	if (r) {
-		loom_mbed_log_err("session setup", r);
-		return -1;	/* ssl_free runs from the conn's destroy */
-	}
-	mbedtls_ssl_set_bio(&s->ssl, s, loom_mbed_send, loom_mbed_recv, NULL);
 	if (server)
-		return 0;
+		return 0;	/* set up once the ClientHello is here */
+	r = loom_mbed_setup(s, mc);
+	if (r)
+		return r;	/* ssl_free runs from the conn's destroy */
 	mbedtls_ssl_set_verify(&s->ssl, loom_mbed_verify_cb, s);
 	if (!t->host)
 		return 0;
@@ -733,8 +771,13 @@ loom_mbed_handshake(struct loom_tls_conn *t)
 	int server = !!(t->flags & LOOM_TLSF_SERVER), refused = 0;
 	uint32_t f;
 	char e[100];
-	int r = mbedtls_ssl_handshake(&s->ssl);
+	int r;
 
+	if (!s->setup_done && loom_mbed_server_setup(t, s)) {
+		loom__tls_set_why(t, "handshake failed: session setup");
+		return LOOM_TLS_R_FAIL;
+	}
+	r = mbedtls_ssl_handshake(&s->ssl);
 	if (r == MBEDTLS_ERR_SSL_WANT_READ)
 		return LOOM_TLS_R_WANT_READ;
 	if (r == MBEDTLS_ERR_SSL_WANT_WRITE)

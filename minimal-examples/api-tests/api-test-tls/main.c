@@ -1,10 +1,10 @@
 /*
  * api-test-tls CERTDIR: TLS on the raw role, server and client in one process,
  * with the certificates of test-apps/interop/tls/mkcerts.sh: echo of 256 KiB both
- * ways, ALPN, SNI choosing a vhost, every bad server certificate refused with its
- * reason, mutual TLS accepted and refused, the stalled / truncated / garbage
- * ClientHello, plaintext to the TLS port (closed, or redirected), insecure mode
- * only when asked, and client session resumption.
+ * ways, ALPN, SNI choosing a vhost (and its ALPN list), every bad server
+ * certificate refused with its reason, mutual TLS accepted and refused, the
+ * stalled / truncated / garbage ClientHello, plaintext to the TLS port (closed,
+ * or redirected), insecure mode only when asked, and client session resumption.
  */
 #include <loom.h>
 #include "loom-test.h"
@@ -328,6 +328,7 @@ main(int argc, char **argv)
 	LT_CHECK(v_good != NULL);
 	/* an SNI peer on the same port, found by name */
 	memset(&t_sni, 0, sizeof(t_sni));
+	t_sni.alpn = "sni-proto,http/1.1";	/* its own list, not the listener's */
 	LT_CHECK(server_vhost("sni.test", "sni.pem", LOOM_VHOST_OPT_NO_LISTEN,
 			      loom_vhost_port(v_good), p_sni, &t_sni) != NULL);
 	memset(&t_exp, 0, sizeof(t_exp));
@@ -396,6 +397,16 @@ main(int argc, char **argv)
 	LT_CHECK_EQ(st_sni.closes, 1);
 	printf("3. sni: connected %d, sni vhost adopts %d %s\n", c.connected,
 	       st_sni.adopts, c.reason);
+	/* ALPN follows the vhost SNI chose: its list and order ("h2" would be the
+	 * listener's choice) */
+	tc.alpn = "h2,sni-proto";
+	LT_CHECK(!run_client("127.0.0.1", loom_vhost_port(v_good), &tc, 100, &c));
+	LT_CHECK_EQ(c.received, 100);
+	LT_CHECK_EQ(st_sni.adopts, 2);
+	LT_CHECK(!strcmp(c.alpn, "sni-proto"));
+	LT_CHECK(!strcmp(st_sni.alpn, "sni-proto"));
+	printf("3. sni + alpn: client '%s', server '%s'\n", c.alpn, st_sni.alpn);
+	tc.alpn = "http/1.1";
 	tc.server_name = NULL;
 
 	/* 4. each bad certificate is refused, and says why */
