@@ -5,7 +5,9 @@
 # TLS) on ports picked at run time, then loom-soak-client churns connections of
 # every kind against them for N seconds (default 300) with --conc (16) alive at
 # once: h1 GET and POST, ws echo with permessage-deflate, mqtt pub/sub QoS 1/2, raw
-# echo, TLS and not, one in ten dropped midway. Every --every (5) seconds it
+# echo, TLS and not, one in ten dropped midway; and h2 by h2load (nghttp2-client)
+# in a loop beside it: GET / and POST /post over h2c (prior knowledge) and h2 over
+# TLS (ALPN), a few connections a round. Every --every (5) seconds it
 # samples the server's RSS and fd count (from /proc) and the client's allocator
 # counters and fds. Passes when every session not dropped on purpose completed,
 # the server's RSS over the last third of the run grew less than 10% + 4 MiB over
@@ -41,9 +43,10 @@ if [ $inner = 0 ]; then
 fi
 
 tmp=$(mktemp -d /tmp/loom-soak.XXXXXX)
-srv_pid= samp_pid=
+srv_pid= samp_pid= h2_pid=
 cleanup() {
 	[ -n "$samp_pid" ] && kill "$samp_pid" 2>/dev/null
+	[ -n "$h2_pid" ] && kill "$h2_pid" 2>/dev/null
 	[ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null && wait "$srv_pid" 2>/dev/null
 	rm -rf "$tmp"
 }
@@ -89,12 +92,28 @@ echo "soak: ${secs}s, $conc at once; loom-test-server pid $srv_pid ports $port t
 ) >"$tmp/server.samples" &
 samp_pid=$!
 
+# h2 churn by h2load until the client below is done (a round is a few seconds)
+head -c 20000 /dev/urandom >"$tmp/post.bin"
+(
+	while [ ! -e "$tmp/stop-h2" ]; do
+		for url in "http://127.0.0.1:$port/" "https://127.0.0.1:$tls_port/"; do
+			h2load -n 40 -c 4 -m 2 -T 10 "$url" 2>&1 | grep '^requests:'
+			h2load -n 40 -c 4 -m 2 -T 10 -d "$tmp/post.bin" "${url}post" 2>&1 |
+				grep '^requests:'
+		done
+	done
+) >"$tmp/h2load.out" &
+h2_pid=$!
+
 "$bin/loom-soak-client" --secs "$secs" --conc "$conc" --every "$every" \
 	--port "$port" --tls-port "$tls_port" --raw-port "$raw_port" \
 	--ca "$tmp/certs/ca.pem" --mqtt-port "$mqtt_port" \
 	--mqtt-tls-port "$mqtt_tls_port" --mqtt-ca "$mqtt_ca" \
 	>"$tmp/client.out" 2>"$tmp/client.err"
 client_rc=$?
+touch "$tmp/stop-h2"
+wait "$h2_pid"
+h2_pid=
 sleep 1	# let the server see the last closes
 kill "$samp_pid" 2>/dev/null
 wait "$samp_pid" 2>/dev/null
@@ -110,6 +129,14 @@ fail=0
 grep -v '^sample' "$tmp/client.out"
 head -c 4000 "$tmp/client.err"
 [ $client_rc -eq 0 ] || { echo "FAIL: soak-client exited $client_rc"; fail=1; }
+# h2load: "requests: N total, N started, N done, N succeeded, N failed, N errored, ..."
+read -r h2_runs h2_ok h2_bad < <(awk '{ r++; ok += $8; bad += $10 }
+	END { print r + 0, ok + 0, bad + 0 }' "$tmp/h2load.out")
+echo "h2 (h2load)  runs $h2_runs  requests succeeded $h2_ok  failed $h2_bad"
+if [ "$h2_runs" -eq 0 ] || [ "$h2_bad" -ne 0 ] || [ "$h2_ok" -eq 0 ]; then
+	echo "FAIL: h2 requests failed (or none ran)"
+	fail=1
+fi
 if [ $srv_rc -ne 0 ]; then
 	echo "FAIL: loom-test-server exited $srv_rc"
 	grep -A30 -m1 'ERROR: \|runtime error' "$tmp/server.log"
