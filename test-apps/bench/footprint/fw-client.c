@@ -3,7 +3,8 @@
  * context, a vhost that does not listen, and one client connection driven from
  * the main loop. Built by run.sh for Cortex-M4F and riscv32 (-Os, gc-sections)
  * to measure the code Loom puts in a firmware. FW_WS: a WebSocket client (with
- * FW_TLS over TLS), else an HTTP/1.1 GET. Never run: lwIP and the C
+ * FW_TLS over TLS); FW_SSPC: one Secure Stream served by a proxy (the SSPC-only
+ * library); else an HTTP/1.1 GET. Never run: lwIP and the C
  * library's system calls are left unresolved in the measurement link.
  */
 #include <loom.h>
@@ -12,6 +13,45 @@
 
 static int done;
 
+#if defined(FW_SSPC)
+struct fw_ss {
+	struct loom_ss_handle *h;
+};
+
+static int
+ss_rx(void *userobj, const uint8_t *buf, size_t len, int flags)
+{
+	(void)userobj;
+	(void)buf;
+	(void)len;
+	(void)flags;
+	done = 1;
+	return LOOM_SSR_OK;
+}
+
+static int
+ss_tx(void *userobj, uint8_t *buf, size_t *len, int *flags)
+{
+	(void)userobj;
+	(void)buf;
+	(void)flags;
+	*len = 0;
+	return LOOM_SSR_TX_DONT_SEND;
+}
+
+static int
+ss_state(void *userobj, void *h_src, int state, unsigned int ack)
+{
+	(void)userobj;
+	(void)h_src;
+	(void)ack;
+	if (state == LOOM_SSS_ALL_RETRIES_FAILED)
+		done = 2;
+	return LOOM_SSR_OK;
+}
+#endif
+
+#if !defined(FW_SSPC)
 static int
 cb(struct loom_conn *conn, enum loom_callback_reason reason, void *user, void *in,
    size_t len)
@@ -56,7 +96,38 @@ static const struct loom_protocol protocols[] = {
 	{ "fw", cb, 0, 0, 0, NULL, 0 },
 	LOOM_PROTOCOL_LIST_TERM
 };
+#endif
 
+#if defined(FW_SSPC)
+int
+main(void)
+{
+	struct loom_context_info info;
+	struct loom_ss_info ssi;
+	struct loom_context *ctx;
+	struct loom_ss_handle *h = NULL;
+
+	memset(&info, 0, sizeof(info));
+	info.options = LOOM_CTX_OPT_NO_HOSTS_FILE;
+	ctx = loom_create_context(&info);
+	if (!ctx)
+		return 1;
+	memset(&ssi, 0, sizeof(ssi));
+	ssi.streamtype = "fw";
+	ssi.user_alloc = sizeof(struct fw_ss);
+	ssi.rx = ss_rx;
+	ssi.tx = ss_tx;
+	ssi.state = ss_state;
+	if (loom_ss_create(ctx, 0, &ssi, NULL, &h))
+		return 1;
+	while (!done)
+		loom_service(ctx, 100);
+	loom_ss_destroy(&h);
+	loom_context_destroy(ctx);
+
+	return done != 1;
+}
+#else
 int
 main(void)
 {
@@ -102,3 +173,4 @@ main(void)
 
 	return done != 1;
 }
+#endif
