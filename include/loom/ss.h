@@ -100,7 +100,9 @@ struct loom_ss_stream_type {
 	unsigned int flags;			/**< LOOM_SSTF_* */
 	const char *endpoint;			/**< "endpoint" (may hold ${name}) */
 	int port;				/**< "port" */
-	unsigned int timeout_ms;		/**< "timeout_ms"; 0 = none */
+	/** "timeout_ms": h1: connect to end of response; ws, mqtt, raw: until
+	 * connected; 0 = none */
+	unsigned int timeout_ms;
 	const struct loom_ss_retry *retry;	/**< "retry", or NULL */
 	const struct loom_ss_trust_store *trust_store; /**< "tls_trust_store" */
 	const struct loom_ss_metadata_policy *metadata; /**< "metadata" items */

@@ -285,10 +285,13 @@ void
 loom__ss_connected(struct loom_ss_handle *h)
 {
 	h->connected = 1;
-	/* a connection counts as a success here, unless the type has a timeout:
-	 * then only a finished transaction does (a timed out one is a failure) */
-	if (!h->st->timeout_ms)
+	/* h1: timeout_ms bounds the whole transaction, and only a finished one
+	 * counts as a success; the others have no transaction: it bounds getting
+	 * connected, and being connected is the success */
+	if (h->st->protocol != LOOM_SS_PROTO_H1 || h->server) {
+		loom_sul_cancel(&h->sul_timeout);
 		h->retry_ctr = 0;
+	}
 	if (loom__ss_state(h, LOOM_SSS_CONNECTED, 0))
 		return;
 	if (h->tx_requested && h->conn && h->server)

@@ -259,8 +259,10 @@ static const char policy_fmt[] =
 	"  {\"nail\":{\"backoff\":[40],\"conceal\":2,\"jitterpc\":0}}],\n"
 	"\"s\":[{\"echo\":{\"protocol\":\"raw\",\"endpoint\":\"${host}\",\"port\":%d,"
 	"\"retry\":\"fast\",\"metadata\":[{\"host\":\"\"}]}},\n"
-	"  {\"silent\":{\"protocol\":\"raw\",\"endpoint\":\"127.0.0.1\",\"port\":%d,"
-	"\"retry\":\"fast\",\"timeout_ms\":300}},\n"
+	"  {\"silent\":{\"protocol\":\"h1\",\"endpoint\":\"127.0.0.1\",\"port\":%d,"
+	"\"http_url\":\"\",\"retry\":\"fast\",\"timeout_ms\":300}},\n"
+	"  {\"rawto\":{\"protocol\":\"raw\",\"endpoint\":\"127.0.0.1\",\"port\":%d,"
+	"\"timeout_ms\":300}},\n"
 	"  {\"dead\":{\"protocol\":\"raw\",\"endpoint\":\"127.0.0.1\",\"port\":%d,"
 	"\"retry\":\"timed\"}},\n"
 	"  {\"late\":{\"protocol\":\"raw\",\"endpoint\":\"127.0.0.1\",\"port\":%d,"
@@ -339,10 +341,21 @@ test_timeout(void)
 	if (!t)
 		return;
 	run_until(has_all_failed, t, 5000);
-	/* each attempt connects, hears nothing for 300 ms and times out */
-	LT_CHECK_EQ(count_state(t, LOOM_SSS_CONNECTED), 4);
+	/* h1: each attempt sends its request, hears nothing for 300 ms, times out */
+	LT_CHECK_EQ(count_state(t, LOOM_SSS_CONNECTING), 4);
 	LT_CHECK_EQ(count_state(t, LOOM_SSS_TIMEOUT), 4);
+	LT_CHECK_EQ(count_state(t, LOOM_SSS_UNREACHABLE), 4);
 	LT_CHECK_EQ(count_state(t, LOOM_SSS_ALL_RETRIES_FAILED), 1);
+	loom_ss_destroy(&h);
+
+	/* raw has no transaction: the timeout bounds getting connected only */
+	t = mk("rawto", &h);
+	if (!t)
+		return;
+	run_until(NULL, NULL, 700);
+	LT_CHECK_EQ(count_state(t, LOOM_SSS_CONNECTED), 1);
+	LT_CHECK_EQ(count_state(t, LOOM_SSS_TIMEOUT), 0);
+	LT_CHECK_EQ(count_state(t, LOOM_SSS_DISCONNECTED), 0);
 	loom_ss_destroy(&h);
 }
 
@@ -718,8 +731,8 @@ main(void)
 	loom_context_destroy(ctx);
 
 	/* the same again with the policy now that the ports are known */
-	snprintf(policy, sizeof(policy), policy_fmt, echo_port, silent_port, dead_port,
-		 late_port, dead_port, http_port, http_port);
+	snprintf(policy, sizeof(policy), policy_fmt, echo_port, silent_port, silent_port,
+		 dead_port, late_port, dead_port, http_port, http_port);
 	ci.ss_policy = policy;
 	ctx = loom_create_context(&ci);
 	LT_CHECK(ctx != NULL);
