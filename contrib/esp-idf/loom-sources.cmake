@@ -66,6 +66,8 @@ set(LOOM_IDF_SRCS
 	lib/secure-streams/serialization/ss-ser.c
 	lib/secure-streams/ss-server.c
 	lib/secure-streams/ss.c
+	lib/secure-streams/transport-mux/mux-codec.c
+	lib/tls/client-hello.c
 	lib/tls/crypto.c
 	lib/tls/mbedtls/mbedtls-tls.c
 	lib/tls/tls.c

@@ -24,7 +24,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include <stdio.h>
-#include <sys/socket.h>
+#include "plat/private-sockets.h"	/* recv(MSG_PEEK): the OS's or lwIP's */
 
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
 #define LOOM_MBED_PK_PARSE_KEY(pk, b, l, rng) \
