@@ -24,7 +24,7 @@ cd "$(dirname "$(readlink -f "$0")")/.." || exit 1
 # load-time allocations would fail other trees' valgrind tests) and libevent (it
 # cannot share a program with libev) are tested in asan-epoll, libev in release.
 no_evlib_copies=(-DLOOM_TEST_EVLIB_COPIES=OFF)
-all_trees="release sspc mbedtls asan-poll asan-mbedtls asan-epoll tsan faults aarch64 lwip baremetal"
+all_trees="release sspc mbedtls asan-poll asan-mbedtls asan-epoll evlib-plugins tsan faults aarch64 lwip baremetal"
 san_build=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_C_FLAGS_DEBUG=-g -O1")
 define_tree() {
 	case $1 in
@@ -62,6 +62,11 @@ define_tree() {
 		tree_cc=gcc; tree_labels="core|evlibs"
 		tree_opts=("${san_build[@]}" -DLOOM_WITH_ASAN=ON -DLOOM_WITH_EPOLL=ON
 			   -DLOOM_WITH_TLS=none -DLOOM_WITH_GLIB=ON -DLOOM_WITH_LIBEV=OFF) ;;
+	evlib-plugins)	# every shim a dlopen'd module (LOOM_WITH_EVLIB_PLUGINS): libuv,
+			# libevent, libev and GLib in one build, the evlibs tests
+		tree_cc=gcc; tree_labels="evlibs"
+		tree_opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOOM_WITH_EVLIB_PLUGINS=ON
+			   -DLOOM_WITH_GLIB=ON -DLOOM_WITH_TLS=none "${no_evlib_copies[@]}") ;;
 	tsan)		# ThreadSanitizer with clang: the tests labelled tsan only
 		tree_cc=clang; tree_labels="tsan"
 		tree_opts=("${san_build[@]}" -DLOOM_WITH_TSAN=ON "${no_evlib_copies[@]}") ;;

@@ -1,17 +1,31 @@
 /*
  * evlibs.c: choosing a context's event lib, the dispatch helpers every guest shim
- * shares, and the public custom-loop API (include/loom/evlib.h).
+ * shares, and the public custom-loop API (include/loom/evlib.h). With
+ * LOOM_WITH_EVLIB_PLUGINS the shims are modules, loaded here by name.
  */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE	/* dladdr(): where libloom itself was loaded from */
+#endif
 #include "core/private-core.h"
 #include "event-libs/private-event-libs.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #if defined(LOOM_PLAT_UNIX)
 #include <unistd.h>
 #endif
+#if defined(LOOM_WITH_EVLIB_PLUGINS)
+#include <dlfcn.h>
+#if defined(LOOM_WITH_THREADS)
+#include <pthread.h>
+#endif
+#endif
 
 static const struct loom_event_lib_ops *const loom_evlibs[] = {
 	&loom_evlib_default,
+#if defined(LOOM_WITH_EVLIB_PLUGINS)
+	/* the shims are modules: evlib_plugin() loads them */
+#else
 #if defined(LOOM_WITH_LIBUV)
 	&loom_evlib_libuv,
 #endif
@@ -24,7 +38,114 @@ static const struct loom_event_lib_ops *const loom_evlibs[] = {
 #if defined(LOOM_WITH_GLIB)
 	&loom_evlib_glib,
 #endif
+#endif
 };
+
+#if defined(LOOM_WITH_EVLIB_PLUGINS)
+/*
+ * The modules, loaded once per process and never unloaded (contexts may still
+ * point at their ops): libloom-evlib-<name>.so from $LOOM_EVLIB_PLUGIN_DIR (not
+ * for setuid programs), else from beside libloom.so, else by the dynamic
+ * loader's search; its ops are the symbol loom_evlib_<name>.
+ */
+#define EVLIB_PLUGINS_MAX 8
+
+static struct {
+	char name[24];
+	const struct loom_event_lib_ops *ops;	/* NULL: tried, not there */
+} evlib_plugins[EVLIB_PLUGINS_MAX];
+static unsigned int evlib_plugins_count;
+#if defined(LOOM_WITH_THREADS)
+static pthread_mutex_t evlib_plugins_mutex = PTHREAD_MUTEX_INITIALIZER;
+#endif
+
+static void *
+evlib_plugin_open(const char *dir, size_t dlen, const char *name)
+{
+	char path[4096];
+	int n;
+
+	if (dir)
+		n = snprintf(path, sizeof(path), "%.*s/libloom-evlib-%s.so", (int)dlen,
+			     dir, name);
+	else
+		n = snprintf(path, sizeof(path), "libloom-evlib-%s.so", name);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return NULL;
+
+	return dlopen(path, RTLD_NOW | RTLD_LOCAL);
+}
+
+static const struct loom_event_lib_ops *
+evlib_plugin_load(const char *name)
+{
+	const struct loom_event_lib_ops *ops;
+	const char *dir = NULL, *slash;
+	char sym[48];
+	Dl_info di;
+	void *h = NULL;
+
+	if (getuid() == geteuid())
+		dir = getenv("LOOM_EVLIB_PLUGIN_DIR");
+	if (dir && *dir)
+		h = evlib_plugin_open(dir, strlen(dir), name);
+	if (!h && dladdr((const void *)&loom_evlib_custom_ops, &di) && di.dli_fname &&
+	    (slash = strrchr(di.dli_fname, '/')))
+		h = evlib_plugin_open(di.dli_fname, (size_t)(slash - di.dli_fname), name);
+	if (!h)
+		h = evlib_plugin_open(NULL, 0, name);
+	if (!h) {
+		loom_log_err("event lib \"%s\": no module: %s", name, dlerror());
+		return NULL;
+	}
+	snprintf(sym, sizeof(sym), "loom_evlib_%s", name);
+	ops = (const struct loom_event_lib_ops *)dlsym(h, sym);
+	if (!ops || !ops->name || strcmp(ops->name, name)) {
+		loom_log_err("event lib \"%s\": the module has no %s", name, sym);
+		dlclose(h);
+		return NULL;
+	}
+
+	return ops;	/* the handle stays open for the life of the process */
+}
+
+static const struct loom_event_lib_ops *
+evlib_plugin(const char *name)
+{
+	const struct loom_event_lib_ops *ops = NULL;
+	size_t len = strlen(name), i;
+	unsigned int n;
+
+	/* a plain name, not a path */
+	if (!len || len >= sizeof(evlib_plugins[0].name))
+		return NULL;
+	for (i = 0; i < len; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		      (name[i] >= '0' && name[i] <= '9') || name[i] == '_'))
+			return NULL;
+#if defined(LOOM_WITH_THREADS)
+	pthread_mutex_lock(&evlib_plugins_mutex);
+#endif
+	for (n = 0; n < evlib_plugins_count; n++)
+		if (!strcmp(evlib_plugins[n].name, name))
+			break;
+	if (n < evlib_plugins_count)
+		ops = evlib_plugins[n].ops;
+	else {
+		ops = evlib_plugin_load(name);
+		if (evlib_plugins_count < EVLIB_PLUGINS_MAX) {
+			memcpy(evlib_plugins[n].name, name, len + 1);
+			evlib_plugins[n].ops = ops;
+			evlib_plugins_count++;
+		}
+	}
+#if defined(LOOM_WITH_THREADS)
+	pthread_mutex_unlock(&evlib_plugins_mutex);
+#endif
+
+	return ops;
+}
+#endif
 
 static const struct loom_event_lib_ops *
 evlib_by_name(const char *name)
@@ -36,8 +157,11 @@ evlib_by_name(const char *name)
 	for (n = 0; n < sizeof(loom_evlibs) / sizeof(loom_evlibs[0]); n++)
 		if (!strcmp(loom_evlibs[n]->name, name))
 			return loom_evlibs[n];
-
+#if defined(LOOM_WITH_EVLIB_PLUGINS)
+	return evlib_plugin(name);
+#else
 	return NULL;
+#endif
 }
 
 const struct loom_event_lib_ops *
