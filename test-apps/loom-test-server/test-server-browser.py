@@ -1,11 +1,14 @@
 #!/usr/bin/python3
-# test-server-browser.py PORT: headless Chromium on loom-test-server's demo page;
+# test-server-browser.py PORT [h2]: headless Chromium on loom-test-server's demo page;
 # through the DevTools protocol (a WebSocket itself, driven with python3-websockets)
-# it polls the page until the echo, mirror and increment boxes all say "ok".
+# it polls the page until the echo, mirror and increment boxes all say "ok". With
+# "h2", PORT is the TLS port (test certificate accepted) and the page must have
+# come over HTTP/2.
 import asyncio, json, os, socket, subprocess, sys, tempfile, time, urllib.request
 import websockets
 
 PORT = int(sys.argv[1])
+H2 = len(sys.argv) > 2 and sys.argv[2] == "h2"
 CHROMIUM = os.environ.get("CHROMIUM", "chromium")
 
 
@@ -22,8 +25,10 @@ async def main():
     prof = tempfile.mkdtemp(prefix="loom-chromium-")
     proc = subprocess.Popen([CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu",
                              "--no-first-run", "--user-data-dir=" + prof,
-                             "--remote-debugging-port=%d" % dport,
-                             "http://127.0.0.1:%d/" % PORT],
+                             "--remote-debugging-port=%d" % dport] +
+                            (["--ignore-certificate-errors",
+                              "https://127.0.0.1:%d/" % PORT] if H2 else
+                             ["http://127.0.0.1:%d/" % PORT]),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         target = None
@@ -54,7 +59,22 @@ async def main():
                 state = r.get("result", {}).get("result", {}).get("value", "")
                 if state == "echo ok|mirror ok|increment ok":
                     print("ok: the demo page in Chromium: %s" % state)
-                    return 0
+                    if not H2:
+                        return 0
+                    n += 1
+                    await ws.send(json.dumps({"id": n, "method": "Runtime.evaluate",
+                        "params": {"expression": "performance.getEntriesByType("
+                                   "'navigation')[0].nextHopProtocol"}}))
+                    while True:
+                        r = json.loads(await ws.recv())
+                        if r.get("id") == n:
+                            break
+                    proto = r.get("result", {}).get("result", {}).get("value", "")
+                    if proto == "h2":
+                        print("ok: the page came over h2")
+                        return 0
+                    print("FAIL: the page came over %r, not h2" % proto)
+                    return 1
                 await asyncio.sleep(0.2)
             print("FAIL: the demo page in Chromium: %r" % state)
             return 1

@@ -1,13 +1,18 @@
 #!/bin/bash
-# test-server-ws.sh SERVER [browser]: loom-test-server's WebSocket protocols
-# (test-server-ws.py), or with "browser" the demo page in headless Chromium
-# (test-server-browser.py), then SIGTERM and a clean exit.
+# test-server-ws.sh SERVER [browser | browser-h2 CERTDIR]: loom-test-server's
+# WebSocket protocols (test-server-ws.py), or with "browser" the demo page in
+# headless Chromium (test-server-browser.py), with "browser-h2" the same over TLS
+# where the page comes by HTTP/2; then SIGTERM and a clean exit.
 set -u
 server=$1
 mode=${2:-protocols}
 here=$(cd "$(dirname "$0")" && pwd)
 log=$(mktemp)
-"$server" -p 0 2>"$log" &
+if [ "$mode" = browser-h2 ]; then
+	"$server" -p 0 --tls-port 0 --cert "$3/server.pem" --key "$3/server.key" 2>"$log" &
+else
+	"$server" -p 0 2>"$log" &
+fi
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$log"' EXIT
 port=
@@ -20,6 +25,10 @@ done
 if [ "$mode" = browser ]; then
 	command -v chromium >/dev/null || { echo "chromium missing (contrib/deps.sh)"; exit 1; }
 	timeout 60 /usr/bin/python3 "$here/test-server-browser.py" "$port"
+elif [ "$mode" = browser-h2 ]; then
+	command -v chromium >/dev/null || { echo "chromium missing (contrib/deps.sh)"; exit 1; }
+	tport=$(sed -n 's/^listening on tls \([0-9]*\)$/\1/p' "$log")
+	timeout 60 /usr/bin/python3 "$here/test-server-browser.py" "$tport" h2
 else
 	timeout 150 /usr/bin/python3 "$here/test-server-ws.py" "$port"
 fi
