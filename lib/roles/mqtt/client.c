@@ -228,11 +228,12 @@ mqtt_issue(struct loom_mqtt *m, const uint8_t *buf, size_t len)
 static int
 tx_flush(struct loom_mqtt *m)
 {
-	uint8_t *b = m->tx + MQTT_WS_HEADROOM;
 	size_t len = m->tx_len;
+	uint8_t *b;
 
 	if (!len)
 		return 0;
+	b = m->tx + MQTT_WS_HEADROOM;
 	m->tx_len = 0;
 	if (m->ws)
 		return loom__mqtt_ws_send_inplace(m->conn, m->ws, b, len);
@@ -322,7 +323,14 @@ mqtt_ka_cb(struct loom_sul *sul)
 				  mqtt_ka_cb, ka - idle);
 		return;
 	}
-	if (mqtt_send(m, b, sizeof(b)))
+	/* idle for a whole keep alive: the batch buffer is freed until traffic
+	 * comes back, so a quiet session holds none; PINGREQ goes on its own */
+	if (!m->tx_len) {
+		loom_free(m->tx);
+		m->tx = NULL;
+	}
+	m->last_tx = loom_now_usecs();
+	if (tx_flush(m) || mqtt_issue(m, b, sizeof(b)))
 		return;
 	if (!loom_sul_is_scheduled(&m->sul_pingresp))
 		loom_sul_schedule(m->conn->pt->ctx, m->conn->pt->tsi, &m->sul_pingresp,
