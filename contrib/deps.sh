@@ -40,7 +40,7 @@ LOOM_DEBS_PEERS="$LOOM_DEBS_PEERS_HTTP $LOOM_DEBS_PEERS_TLS $LOOM_DEBS_PEERS_DNS
 # What the benchmarks of test-apps/bench/ run Loom against (DESIGN.md section 9): the
 # load generator and the reference servers. Not needed to build or test; the bench
 # scripts install the missing ones themselves (test-apps/bench/http1/run.sh).
-LOOM_DEBS_BENCH="wrk nginx-light h2o libwebsockets-dev"
+LOOM_DEBS_BENCH="wrk nginx-light h2o libwebsockets-dev libmosquitto-dev libpaho-mqtt-dev"
 
 # contrib/coverage.sh (lcov) and contrib/fuzz-all.sh --afl (AFL++); each script
 # installs its list when missing, test.sh does not need them.
