@@ -558,7 +558,11 @@ main(int argc, char **argv)
 		memset(&tinfo, 0, sizeof(tinfo));
 		tinfo.cert_path = opts.cert;
 		tinfo.key_path = opts.key;
+#if defined(LOOM_WITH_H2)
 		tinfo.alpn = "h2,http/1.1";	/* h2 by ALPN, else HTTP/1.1 */
+#else
+		tinfo.alpn = "http/1.1";
+#endif
 		memset(&vinfo, 0, sizeof(vinfo));
 		vinfo.name = "https";
 		vinfo.port = opts.tls_port;
