@@ -110,6 +110,7 @@ static void *
 faulty_realloc(void *ptr, size_t size, const char *reason)
 {
 	struct hdr *h = ptr ? (struct hdr *)ptr - 1 : NULL, *nh;
+	int was;
 	int fail = 0;
 
 	(void)reason;
@@ -149,13 +150,14 @@ faulty_realloc(void *ptr, size_t size, const char *reason)
 		af.failed++;
 		return NULL;
 	}
+	was = h != NULL;	/* h is not to be read after realloc */
 	nh = realloc(h, sizeof(*nh) + size);
 	if (!nh)
 		return NULL;
-	if (verbose > 2 && (!h || nh->u.s.gen == gen))
-		fprintf(stderr, "alloc-trace %s %p -> %p %zu %s\n", h ? "re" : "new",
-			(void *)h, (void *)nh, size, reason ? reason : "?");
-	if (!h) {
+	if (verbose > 2 && (!was || nh->u.s.gen == gen))
+		fprintf(stderr, "alloc-trace %s -> %p %zu %s\n", was ? "re" : "new",
+			(void *)nh, size, reason ? reason : "?");
+	if (!was) {
 		nh->u.s.magic = MAGIC;
 		nh->u.s.gen = gen;
 		nh->u.s.tls = reason && (!strcmp(reason, "openssl") ||
