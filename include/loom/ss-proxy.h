@@ -31,6 +31,14 @@ struct loom_ss_proxy_info {
 	/** bytes the proxy holds for a client that is not reading before it drops it
 	 *  (4 MiB) */
 	unsigned int max_backlog;
+	/** also serve SSPC clients multiplexed over this tty / pty (a UART), as
+	 *  channels of the transport mux (README.ss-serialization.md); it is set
+	 *  raw and reopened if it closes. NULL = none */
+	const char *mux_path;
+	/** mux keepalive: PING interval in ms (500) and how many unanswered PINGs
+	 *  take the link down (3): every stream on it then ends */
+	unsigned int mux_ping_ms;
+	unsigned int mux_miss_max;
 };
 
 /**

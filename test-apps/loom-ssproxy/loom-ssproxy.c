@@ -4,10 +4,13 @@
  * connect to it and open streams by type name (READMEs/README.ss-serialization.md).
  *
  *   loom-ssproxy --policy FILE [--unix PATH|@name] [-p PORT] [--iface ADDR]
- *                [--allow STREAMTYPE]... [-d LOGMASK]
+ *                [--allow STREAMTYPE]... [--mux TTY [--mux-ping MS]
+ *                [--mux-miss N]] [-d LOGMASK]
  *
  * With neither --unix nor -p it listens on the abstract Unix socket
- * "@loom-ssproxy". It prints "listening on unix PATH" or "listening on PORT"
+ * "@loom-ssproxy" (with --mux, on a free TCP port of 127.0.0.1 instead). --mux
+ * also serves SSPC streams multiplexed over a tty or pty (a UART to a device),
+ * set raw; it prints "mux on TTY". It prints "listening on unix PATH" or "listening on PORT"
  * once it accepts clients and exits cleanly on SIGINT / SIGTERM.
  */
 #include <loom.h>
@@ -50,11 +53,18 @@ main(int argc, char **argv)
 			pi.iface = argv[++n];
 		else if (!strcmp(argv[n], "--allow") && n + 1 < argc && na < MAX_ALLOW)
 			allow[na++] = argv[++n];
+		else if (!strcmp(argv[n], "--mux") && n + 1 < argc)
+			pi.mux_path = argv[++n];
+		else if (!strcmp(argv[n], "--mux-ping") && n + 1 < argc)
+			pi.mux_ping_ms = (unsigned int)atoi(argv[++n]);
+		else if (!strcmp(argv[n], "--mux-miss") && n + 1 < argc)
+			pi.mux_miss_max = (unsigned int)atoi(argv[++n]);
 		else if (!strcmp(argv[n], "-d") && n + 1 < argc)
 			loom_set_log_level(atoi(argv[++n]), NULL);
 		else {
 			fprintf(stderr, "usage: %s --policy FILE [--unix PATH|@name] "
 				"[-p PORT] [--iface ADDR] [--allow STREAMTYPE]... "
+				"[--mux TTY [--mux-ping MS] [--mux-miss N]] "
 				"[-d LOGMASK]\n", argv[0]);
 			return 2;
 		}
@@ -63,7 +73,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "loom-ssproxy: --policy FILE is needed\n");
 		return 2;
 	}
-	if (!pi.unix_path && port < 0)
+	if (!pi.unix_path && port < 0 && !pi.mux_path)
 		pi.unix_path = "@loom-ssproxy";
 	pi.port = port < 0 ? 0 : port;
 	allow[na] = NULL;
@@ -82,6 +92,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "listening on unix %s\n", pi.unix_path);
 	else
 		fprintf(stderr, "listening on %d\n", loom_vhost_port(vh));
+	if (pi.mux_path)
+		fprintf(stderr, "mux on %s\n", pi.mux_path);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	loom_run(ctx, 0);

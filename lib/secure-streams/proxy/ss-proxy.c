@@ -12,9 +12,15 @@
  * in frames no bigger than that first credit, and holds the rest; if a client
  * stops reading and the held output passes max_backlog, the client is dropped.
  * Malformed frames drop that one client only.
+ *
+ * A client stream arrives over one of two transports: its own socket conn, or a
+ * channel of the transport mux over a tty (info->mux_path), where the channels
+ * of one byte pipe are each a client. The link going down closes every channel,
+ * and with it the real streams.
  */
 #include "core/private-core.h"
 #include "secure-streams/serialization/private-ss-ser.h"
+#include "secure-streams/transport-mux/private-ss-mux-link.h"
 
 #include <string.h>
 
@@ -29,6 +35,8 @@ struct px_cfg {
 	char **allowed;			/* NULL-terminated copies, or NULL = all */
 	unsigned int tx_window;
 	unsigned int max_backlog;
+	struct loom_context *ctx;
+	struct loom_mux_link *link;	/* serving mux channels too, or NULL */
 };
 
 /* a piece of the client's payload waiting for the real stream's tx */
@@ -50,7 +58,9 @@ struct px_stream {
 /* per client connection (the protocol's per-session data) */
 struct px_conn {
 	struct loom_sser_dec dec;
-	struct loom_conn *conn;
+	struct loom_conn *conn;		/* socket transport, or NULL */
+	struct loom_mux_ch *ch;		/* mux transport, or NULL */
+	const struct px_cfg *cfg;
 	struct px_stream *ps;		/* the real stream's user object */
 	struct loom_ss_handle *ss;
 	struct loom_buflist *out;	/* frames for the client, one per segment */
@@ -72,10 +82,26 @@ struct px_conn {
 	uint8_t gone;
 };
 
-static const struct px_cfg *
-px_cfg(struct loom_conn *conn)
+static void
+px_want_write(struct px_conn *pc)
 {
-	return loom_vhost_user(loom_get_vhost(conn));
+	if (pc->conn)
+		loom_callback_on_writable(pc->conn);
+	else if (pc->ch)
+		loom__mux_ch_want_write(pc->ch);
+}
+
+static void
+px_teardown(struct px_conn *pc);
+
+/* drop the client: after the callbacks of now are over */
+static void
+px_kill(struct px_conn *pc)
+{
+	if (pc->conn)
+		loom_set_timeout(pc->conn, LOOM_TO_KILLED, LOOM_TO_KILL_ASYNC);
+	else
+		px_want_write(pc);	/* px_writeable() ends it */
 }
 
 /* queue one frame: \p hdr (its fixed part) and then \p body */
@@ -92,13 +118,14 @@ px_queue(struct px_conn *pc, const uint8_t *hdr, size_t hl, const void *body, si
 	if (loom_buflist_append_segment(&pc->out, tmp, hl + bl) < 0)
 		return -1;
 	pc->out_len += hl + bl;
-	if (pc->out_len > px_cfg(pc->conn)->max_backlog) {
-		loom_clog_warn(pc->conn, "ssproxy: client not reading, dropped");
+	if (pc->out_len > pc->cfg->max_backlog) {
+		loom_log_warn("ssproxy: client not reading, dropped");
 		pc->close_after = 1;
-		loom_set_timeout(pc->conn, LOOM_TO_KILLED, LOOM_TO_KILL_ASYNC);
+		pc->gone = 1;
+		px_kill(pc);
 		return -1;
 	}
-	loom_callback_on_writable(pc->conn);
+	px_want_write(pc);
 
 	return 0;
 }
@@ -252,7 +279,7 @@ px_ss_state(void *userobj, void *h_src, int state, unsigned int ack)
 		ps->pc = NULL;
 		px_queue_state(pc, state, ack);
 		pc->close_after = 1;
-		loom_callback_on_writable(pc->conn);
+		px_want_write(pc);
 		return LOOM_SSR_OK;
 	}
 	px_queue_state(pc, state, ack);
@@ -279,8 +306,8 @@ px_allowed(const struct px_cfg *cfg, const char *st)
 static int
 px_hello(struct px_conn *pc, const struct loom_sser_ev *e)
 {
-	const struct px_cfg *cfg = px_cfg(pc->conn);
-	struct loom_context *ctx = loom_vhost_context(loom_get_vhost(pc->conn));
+	const struct px_cfg *cfg = pc->cfg;
+	struct loom_context *ctx = cfg->ctx;
 	const struct loom_ss_policy *pol = loom_ss_context_policy(ctx);
 	struct loom_ss_info ssi;
 	uint8_t f[LOOM_SSER_HDR + 5];
@@ -313,17 +340,17 @@ px_hello(struct px_conn *pc, const struct loom_sser_ev *e)
 		if (px_queue(pc, f, n, NULL, 0))
 			return -1;
 		if (loom_ss_create(ctx, 0, &ssi, pc, &pc->ss)) {
-			loom_clog_info(pc->conn, "ssproxy: creating '%s' failed", e->str);
+			loom_log_info("ssproxy: creating '%s' failed", e->str);
 			pc->ss = NULL;
 			pc->close_after = 1;
 			return 0;
 		}
 		if (pc->ss)
 			pc->ps = loom_ss_to_user_object(pc->ss);
-		loom_clog_info(pc->conn, "ssproxy: stream '%s'", e->str);
+		loom_log_info("ssproxy: stream '%s'", e->str);
 		return 0;
 	}
-	loom_clog_info(pc->conn, "ssproxy: refused '%s' (result %u)", e->str, res);
+	loom_log_info("ssproxy: refused '%s' (result %u)", e->str, res);
 	n = loom__sser_put_created(f, sizeof(f), res, 0);
 	px_queue(pc, f, n, NULL, 0);
 	pc->close_after = 1;
@@ -361,12 +388,12 @@ px_event(void *opaque, const struct loom_sser_ev *e)
 		}
 		if (pc->md_len == pc->md_want && pc->ss &&
 		    loom_ss_set_metadata(pc->ss, pc->md_name, pc->md_buf, pc->md_len))
-			loom_clog_info(pc->conn, "ssproxy: metadata '%s' not in the policy",
+			loom_log_info("ssproxy: metadata '%s' not in the policy",
 				       pc->md_name);
 		return 0;
 
 	case LOOM_SSEV_PAYLOAD_START:
-		if (pc->txq_len + e->u32b > px_cfg(pc->conn)->tx_window)
+		if (pc->txq_len + e->u32b > pc->cfg->tx_window)
 			return 1;	/* past the credit it was given */
 		pc->pl_left = e->u32b;
 		pc->pl_flags = (int)e->u32a;
@@ -413,7 +440,7 @@ px_event(void *opaque, const struct loom_sser_ev *e)
 		if ((uint64_t)pc->rx_credit + e->u32a > 0x7fffffffu)
 			return 1;
 		pc->rx_credit += e->u32a;
-		loom_callback_on_writable(pc->conn);
+		px_want_write(pc);
 		return 0;
 
 	case LOOM_SSEV_CONNECT:
@@ -423,7 +450,7 @@ px_event(void *opaque, const struct loom_sser_ev *e)
 
 	case LOOM_SSEV_DESTROY:
 		pc->close_after = 1;
-		loom_callback_on_writable(pc->conn);
+		px_want_write(pc);
 		return 0;
 
 	default:
@@ -436,11 +463,22 @@ static int
 px_writeable(struct px_conn *pc)
 {
 	uint8_t buf[LOOM_PRE + PX_WRITE_CHUNK], *seg;
-	size_t n, sl;
+	size_t n, sl, max = PX_WRITE_CHUNK;
 
+	if (pc->gone)
+		return -1;
+	if (pc->ch) {
+		max = loom__mux_ch_write_max(pc->ch);
+		if (max > PX_WRITE_CHUNK)
+			max = PX_WRITE_CHUNK;
+	}
 	sl = loom_buflist_next_segment_len(&pc->out, &seg);
 	if (!sl)
 		return pc->close_after ? -1 : 0;
+	if (!max) {
+		px_want_write(pc);	/* the channel's credit comes back */
+		return 0;
+	}
 	if (!pc->frame_left) {		/* at a frame's start */
 		if (seg[0] == LOOM_SSER_PAYLOAD) {
 			size_t pl = sl - LOOM_SSER_HDR - 1;
@@ -452,14 +490,15 @@ px_writeable(struct px_conn *pc)
 		pc->frame_left = sl;
 	}
 	n = loom_buflist_linear_use(&pc->out, buf + LOOM_PRE,
-				    pc->frame_left < PX_WRITE_CHUNK ? pc->frame_left :
-								      PX_WRITE_CHUNK);
+				    pc->frame_left < max ? pc->frame_left : max);
 	pc->frame_left -= n;
 	pc->out_len -= n;
-	if (loom_write(pc->conn, buf + LOOM_PRE, n, LOOM_WRITE_RAW) < 0)
+	if (pc->conn && loom_write(pc->conn, buf + LOOM_PRE, n, LOOM_WRITE_RAW) < 0)
+		return -1;
+	if (pc->ch && loom__mux_ch_write(pc->ch, buf + LOOM_PRE, n))
 		return -1;
 	if (pc->out || pc->close_after)
-		loom_callback_on_writable(pc->conn);
+		px_want_write(pc);
 
 	return 0;
 }
@@ -471,10 +510,96 @@ px_cfg_free(struct px_cfg *cfg)
 
 	if (!cfg)
 		return;
+	loom__mux_link_destroy(cfg->link);
 	for (a = cfg->allowed; a && *a; a++)
 		loom_free(*a);
 	loom_free(cfg->allowed);
 	loom_free(cfg);
+}
+
+/* the client is gone: the real stream goes, what was held is dropped */
+static void
+px_teardown(struct px_conn *pc)
+{
+	struct px_chunk *c;
+
+	if (pc->ps)
+		pc->ps->pc = NULL;
+	pc->ps = NULL;
+	if (pc->ss)
+		loom_ss_destroy(&pc->ss);
+	while ((c = pc->txq)) {
+		pc->txq = c->next;
+		loom_free(c);
+	}
+	pc->txq_tail = NULL;
+	loom_buflist_destroy_all_segments(&pc->out);
+}
+
+/* ---- the mux transport: each channel of the link is a client ---- */
+
+static void
+pxm_end(struct px_conn *pc, int close_ch)
+{
+	if (close_ch && pc->ch)
+		loom__mux_ch_close(pc->ch);
+	pc->ch = NULL;
+	px_teardown(pc);
+	loom_free(pc);
+}
+
+static void
+pxm_rx(struct loom_mux_ch *ch, void *opaque, const uint8_t *buf, size_t len)
+{
+	struct px_conn *pc = opaque;
+	int r;
+
+	(void)ch;
+	r = loom__sser_feed(&pc->dec, buf, len, px_event, pc);
+	if (r) {
+		loom_log_info("ssproxy: bad frame from mux client (%d), dropped", r);
+		pxm_end(pc, 1);
+	}
+}
+
+static void
+pxm_writeable(struct loom_mux_ch *ch, void *opaque)
+{
+	struct px_conn *pc = opaque;
+
+	(void)ch;
+	if (px_writeable(pc))
+		pxm_end(pc, 1);
+}
+
+static void
+pxm_closed(struct loom_mux_ch *ch, void *opaque, int link_down)
+{
+	(void)ch;
+	if (link_down)
+		loom_log_info("ssproxy: mux link down: client stream ends");
+	pxm_end(opaque, 0);
+}
+
+static const struct loom_mux_ch_ops pxm_ops = {
+	NULL, pxm_rx, pxm_writeable, pxm_closed
+};
+
+static int
+pxm_accept(struct loom_mux_link *l, struct loom_mux_ch *ch, void *user)
+{
+	struct px_cfg *cfg = user;
+	struct px_conn *pc = loom_zalloc(sizeof(*pc), "ssproxy mux client");
+
+	(void)l;
+	if (!pc)
+		return -1;
+	pc->ch = ch;
+	pc->cfg = cfg;
+	loom__sser_dec_init(&pc->dec, LOOM_SSER_ROLE_PROXY);
+	loom__mux_ch_set_ops(ch, &pxm_ops, pc);
+
+	return 0;
 }
 
 static int
@@ -482,7 +607,6 @@ px_callback(struct loom_conn *conn, enum loom_callback_reason reason, void *user
 	    void *in, size_t len)
 {
 	struct px_conn *pc = user;
-	struct px_chunk *c;
 	int r;
 
 	switch (reason) {
@@ -495,6 +619,7 @@ px_callback(struct loom_conn *conn, enum loom_callback_reason reason, void *user
 	case LOOM_CB_RAW_ADOPT:
 		memset(pc, 0, sizeof(*pc));
 		pc->conn = conn;
+		pc->cfg = loom_vhost_user(loom_get_vhost(conn));
 		loom__sser_dec_init(&pc->dec, LOOM_SSER_ROLE_PROXY);
 		/* a client that never says HELLO is dropped */
 		loom_set_timeout(conn, LOOM_TO_AWAITING_RX, 10);
@@ -515,16 +640,7 @@ px_callback(struct loom_conn *conn, enum loom_callback_reason reason, void *user
 		return px_writeable(pc);
 
 	case LOOM_CB_RAW_CLOSE:
-		if (pc->ps)
-			pc->ps->pc = NULL;
-		pc->ps = NULL;
-		if (pc->ss)
-			loom_ss_destroy(&pc->ss);
-		while ((c = pc->txq)) {
-			pc->txq = c->next;
-			loom_free(c);
-		}
-		loom_buflist_destroy_all_segments(&pc->out);
+		px_teardown(pc);
 		break;
 
 	default:
@@ -556,6 +672,7 @@ loom_ss_proxy_create(struct loom_context *ctx, const struct loom_ss_proxy_info *
 		return NULL;
 	cfg->tx_window = info->tx_window ? info->tx_window : PX_DEF_WINDOW;
 	cfg->max_backlog = info->max_backlog ? info->max_backlog : PX_DEF_BACKLOG;
+	cfg->ctx = ctx;
 	if (info->allowed_streamtypes) {
 		while (info->allowed_streamtypes[n])
 			n++;
@@ -583,6 +700,19 @@ loom_ss_proxy_create(struct loom_context *ctx, const struct loom_ss_proxy_info *
 	vh = loom_create_vhost(ctx, &vi);
 	if (vh) {
 		cfg->owned = 1;	/* freed at the vhost's PROTOCOL_DESTROY */
+		if (info->mux_path) {
+			struct loom_mux_link_info mi;
+
+			memset(&mi, 0, sizeof(mi));
+			mi.path = info->mux_path;
+			mi.ping_ms = info->mux_ping_ms;
+			mi.miss_max = info->mux_miss_max;
+			mi.accept = pxm_accept;
+			mi.user = cfg;
+			cfg->link = loom__mux_link_create(ctx, &mi);
+			if (!cfg->link)
+				return NULL;	/* the vhost goes with the context */
+		}
 		return vh;
 	}
 bail:

@@ -9,10 +9,16 @@
  * given credit for the bytes. If the link to the proxy goes (or the proxy is not
  * there yet), the user sees DISCONNECTED and the stream reconnects with backoff,
  * forever, until it is destroyed; the proxy then makes a new real stream.
+ *
+ * A stream's bytes go over one of two transports: its own socket to the proxy,
+ * or a channel of the transport mux over a tty (LOOM_SSPROXY=mux:/dev/ttyX), one
+ * mux link per context shared by every stream. The engine sees the same four
+ * events from either: connected, rx, writeable, closed.
  */
 #include "core/private-core.h"
 #include "secure-streams/serialization/private-ss-ser.h"
 #include "secure-streams/sspc/private-sspc.h"
+#include "secure-streams/transport-mux/private-ss-mux-link.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +41,8 @@ struct sspc_md {
 struct loom_sspc {
 	struct loom_ss_info info;
 	struct loom_context *ctx;
-	struct loom_conn *conn;		/* the link to the proxy, or NULL */
+	struct loom_conn *conn;		/* socket transport: the link, or NULL */
+	struct loom_mux_ch *ch;		/* mux transport: our channel, or NULL */
 	struct loom_sul sul;		/* the next link attempt */
 	struct loom_sser_dec dec;
 	struct loom_buflist *out;	/* frames for the proxy */
@@ -61,7 +68,31 @@ struct loom_sspc {
 	uint8_t dead;			/* the proxy refused the stream for good */
 	uint8_t destroy_pending;	/* the user asked in a callback */
 	uint8_t free_handle;		/* user_handle is ours to free */
+	uint8_t kill_pending;		/* the user asked to disconnect */
 };
+
+/* what the "sspc" vhost holds for the context: the mux link, if one is used */
+struct sspc_vh {
+	struct loom_mux_link *link;
+};
+
+static int
+linked(const struct loom_sspc *s)
+{
+	return s->conn || s->ch;
+}
+
+static void
+tp_want_write(struct loom_sspc *s)
+{
+	if (s->conn)
+		loom_callback_on_writable(s->conn);
+	else if (s->ch)
+		loom__mux_ch_want_write(s->ch);
+}
+
+static void
+sspc_closed(struct loom_sspc *s, int state);
 
 static struct loom_vhost *
 sspc_vhost(struct loom_context *ctx);
@@ -92,6 +123,8 @@ user_result(struct loom_sspc *s, int r)
 		s->destroy_pending = 1;
 	else if (r == LOOM_SSR_DISCONNECT_ME && s->conn)
 		loom_set_timeout(s->conn, LOOM_TO_KILLED, LOOM_TO_KILL_ASYNC);
+	else if (r == LOOM_SSR_DISCONNECT_ME && s->ch)
+		s->kill_pending = 1;	/* once out of the callback */
 
 	return r;
 }
@@ -101,7 +134,7 @@ queue(struct loom_sspc *s, const uint8_t *hdr, size_t hl, const void *body, size
 {
 	uint8_t tmp[LOOM_SSER_HDR + 1 + LOOM_SSER_NAME_MAX + SSPC_MD_MAX];
 
-	if (!s->conn)
+	if (!linked(s))
 		return 0;	/* the link is down: all is sent again on the next */
 	if (!hl || hl + bl > sizeof(tmp))
 		return -1;
@@ -110,7 +143,7 @@ queue(struct loom_sspc *s, const uint8_t *hdr, size_t hl, const void *body, size
 		memcpy(tmp + hl, body, bl);
 	if (loom_buflist_append_segment(&s->out, tmp, hl + bl) < 0)
 		return -1;
-	loom_callback_on_writable(s->conn);
+	tp_want_write(s);
 
 	return 0;
 }
@@ -219,7 +252,7 @@ on_frame(void *opaque, const struct loom_sser_ev *e)
 		s->tries = 0;
 		s->tx_credit = e->u32b;
 		if (s->tx_requested)
-			loom_callback_on_writable(s->conn);
+			tp_want_write(s);
 		return 0;
 
 	case LOOM_SSEV_STATE:
@@ -281,7 +314,7 @@ on_frame(void *opaque, const struct loom_sser_ev *e)
 			return 1;
 		s->tx_credit += e->u32a;
 		if (s->tx_requested)
-			loom_callback_on_writable(s->conn);
+			tp_want_write(s);
 		return 0;
 
 	default:
@@ -322,19 +355,28 @@ do_tx(struct loom_sspc *s)
 }
 
 static int
-on_writeable(struct loom_sspc *s, struct loom_conn *conn)
+on_writeable(struct loom_sspc *s)
 {
 	uint8_t buf[LOOM_PRE + SSPC_WRITE_MAX];
-	size_t n;
+	size_t n, max = SSPC_WRITE_MAX;
 
-	n = loom_buflist_linear_use(&s->out, buf + LOOM_PRE, SSPC_WRITE_MAX);
+	if (s->ch) {
+		max = loom__mux_ch_write_max(s->ch);
+		if (max > SSPC_WRITE_MAX)
+			max = SSPC_WRITE_MAX;
+		if (!max) {
+			loom__mux_ch_want_write(s->ch);
+			return 0;
+		}
+	}
+	n = loom_buflist_linear_use(&s->out, buf + LOOM_PRE, max);
 	if (n) {
-		if (loom_write(conn, buf + LOOM_PRE, n, LOOM_WRITE_RAW) < 0)
+		if (s->conn && loom_write(s->conn, buf + LOOM_PRE, n, LOOM_WRITE_RAW) < 0)
 			return -1;
-		if (s->out)
-			loom_callback_on_writable(conn);
-		else if (s->tx_requested && s->created)
-			loom_callback_on_writable(conn);
+		if (s->ch && loom__mux_ch_write(s->ch, buf + LOOM_PRE, n))
+			return -1;
+		if (s->out || (s->tx_requested && s->created) || s->destroying)
+			tp_want_write(s);
 		return 0;
 	}
 	if (s->destroying)
@@ -365,47 +407,172 @@ free_sspc(struct loom_sspc *s)
 static void
 check_destroy_pending(struct loom_sspc *s)
 {
+	if (s->kill_pending && !s->in_cb && s->ch && !s->destroying) {
+		s->kill_pending = 0;
+		loom__mux_ch_close(s->ch);
+		s->ch = NULL;
+		sspc_closed(s, LOOM_SSS_DISCONNECTED);
+		return;
+	}
 	if (s->destroy_pending && !s->in_cb && !s->destroying)
 		loom__sspc_destroy(s);
 }
+
+/* ---- the four transport events ---- */
+
+static int
+sspc_connected(struct loom_sspc *s)
+{
+	uint8_t f[LOOM_SSER_HDR + 5 + LOOM_SSER_NAME_MAX];
+	struct sspc_md *m;
+	size_t n;
+
+	loom__sser_dec_init(&s->dec, LOOM_SSER_ROLE_CLIENT);
+	s->created = 0;
+	n = loom__sser_put_hello(f, sizeof(f), SSPC_RX_CREDIT, s->streamtype);
+	if (queue(s, f, n, NULL, 0))
+		return -1;
+	for (m = s->md; m; m = m->next)
+		if (!m->from_proxy && queue_md(s, m))
+			return -1;
+	if (s->tx_requested && queue_req_tx(s))
+		return -1;
+
+	return 0;
+}
+
+static int
+sspc_rx(struct loom_sspc *s, const void *in, size_t len)
+{
+	int r;
+
+	if (s->destroying)
+		return 0;
+	r = loom__sser_feed(&s->dec, in, len, on_frame, s);
+	if (r) {
+		loom_log_err("sspc: bad frame from the proxy (%d)", r);
+		return -1;
+	}
+
+	return 0;
+}
+
+/* the transport is gone; \p state: what the user is told */
+static void
+sspc_closed(struct loom_sspc *s, int state)
+{
+	s->conn = NULL;
+	s->ch = NULL;
+	loom_buflist_destroy_all_segments(&s->out);
+	if (s->destroying) {
+		free_sspc(s);	/* its DESTROY went out (or the link died) */
+		return;
+	}
+	s->created = 0;
+	s->tries++;
+	if (!s->dead)
+		user_result(s, user_state(s, state, 0));
+	schedule_link(s);
+	check_destroy_pending(s);
+}
+
+/* ---- the mux transport: a channel of the context's mux link ---- */
+
+static void
+mux_fail(struct loom_sspc *s)
+{
+	loom__mux_ch_close(s->ch);
+	s->ch = NULL;
+	sspc_closed(s, LOOM_SSS_DISCONNECTED);
+}
+
+static void
+mux_opened(struct loom_mux_ch *ch, void *opaque)
+{
+	struct loom_sspc *s = opaque;
+
+	(void)ch;
+	user_state(s, LOOM_SSS_CONNECTING, 0);
+	if (sspc_connected(s))
+		mux_fail(s);
+}
+
+static void
+mux_rx(struct loom_mux_ch *ch, void *opaque, const uint8_t *buf, size_t len)
+{
+	struct loom_sspc *s = opaque;
+
+	(void)ch;
+	if (sspc_rx(s, buf, len)) {
+		mux_fail(s);
+		return;
+	}
+	check_destroy_pending(s);
+}
+
+static void
+mux_writeable(struct loom_mux_ch *ch, void *opaque)
+{
+	struct loom_sspc *s = opaque;
+
+	(void)ch;
+	if (on_writeable(s)) {
+		if (s->destroying) {
+			loom__mux_ch_close(s->ch);
+			s->ch = NULL;
+			free_sspc(s);
+			return;
+		}
+		mux_fail(s);
+		return;
+	}
+	check_destroy_pending(s);
+}
+
+static void
+mux_closed(struct loom_mux_ch *ch, void *opaque, int link_down)
+{
+	struct loom_sspc *s = opaque;
+
+	(void)ch;
+	(void)link_down;
+	s->ch = NULL;
+	sspc_closed(s, LOOM_SSS_DISCONNECTED);
+}
+
+static const struct loom_mux_ch_ops sspc_mux_ops = {
+	mux_opened, mux_rx, mux_writeable, mux_closed
+};
 
 static int
 sspc_callback(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
 	      void *in, size_t len)
 {
 	struct loom_sspc *s = user;
-	uint8_t f[LOOM_SSER_HDR + 5 + LOOM_SSER_NAME_MAX];
-	struct sspc_md *m;
-	size_t n;
+	struct sspc_vh *svh;
 	int r;
 
+	(void)conn;
 	switch (reason) {
-	case LOOM_CB_RAW_CONNECTED:
-		loom__sser_dec_init(&s->dec, LOOM_SSER_ROLE_CLIENT);
-		s->created = 0;
-		n = loom__sser_put_hello(f, sizeof(f), SSPC_RX_CREDIT, s->streamtype);
-		if (queue(s, f, n, NULL, 0))
-			return -1;
-		for (m = s->md; m; m = m->next)
-			if (!m->from_proxy && queue_md(s, m))
-				return -1;
-		if (s->tx_requested && queue_req_tx(s))
-			return -1;
+	case LOOM_CB_PROTOCOL_DESTROY:
+		svh = in ? loom_vhost_user(in) : NULL;
+		if (svh) {
+			loom__mux_link_destroy(svh->link);
+			loom_free(svh);
+		}
 		break;
 
+	case LOOM_CB_RAW_CONNECTED:
+		return sspc_connected(s);
+
 	case LOOM_CB_RAW_RX:
-		if (s->destroying)
-			break;
-		r = loom__sser_feed(&s->dec, in, len, on_frame, s);
-		if (r) {
-			loom_log_err("sspc: bad frame from the proxy (%d)", r);
+		if (sspc_rx(s, in, len))
 			return -1;
-		}
 		check_destroy_pending(s);
 		break;
 
 	case LOOM_CB_RAW_WRITEABLE:
-		r = on_writeable(s, conn);
+		r = on_writeable(s);
 		check_destroy_pending(s);
 		return r;
 
@@ -413,20 +580,9 @@ sspc_callback(struct loom_conn *conn, enum loom_callback_reason reason, void *us
 	case LOOM_CB_RAW_CLOSE:
 		if (!s)
 			break;
-		s->conn = NULL;
-		loom_buflist_destroy_all_segments(&s->out);
-		if (s->destroying) {
-			free_sspc(s);	/* its DESTROY went out (or the link died) */
-			break;
-		}
-		s->created = 0;
-		s->tries++;
-		if (!s->dead)	/* the proxy is not there: UNREACHABLE */
-			user_result(s, user_state(s, reason == LOOM_CB_RAW_CLOSE ?
-						  LOOM_SSS_DISCONNECTED :
-						  LOOM_SSS_UNREACHABLE, 0));
-		schedule_link(s);
-		check_destroy_pending(s);
+		/* the proxy is not there: UNREACHABLE */
+		sspc_closed(s, reason == LOOM_CB_RAW_CLOSE ? LOOM_SSS_DISCONNECTED :
+							    LOOM_SSS_UNREACHABLE);
 		break;
 
 	default:
@@ -453,8 +609,40 @@ sspc_vhost(struct loom_context *ctx)
 	vi.name = "sspc";
 	vi.options = LOOM_VHOST_OPT_RAW | LOOM_VHOST_OPT_NO_LISTEN;
 	vi.protocols = sspc_protocols;
+	vi.user = loom_zalloc(sizeof(struct sspc_vh), "sspc vh");
+	if (!vi.user)
+		return NULL;
+	vh = loom_create_vhost(ctx, &vi);
+	if (!vh)
+		loom_free(vi.user);
 
-	return loom_create_vhost(ctx, &vi);
+	return vh;
+}
+
+/* "mux:/dev/ttyX": a channel of the context's mux link (made on first use) */
+static void
+sspc_link_mux(struct loom_sspc *s, const char *path)
+{
+	struct loom_vhost *vh = sspc_vhost(s->ctx);
+	struct sspc_vh *svh = vh ? loom_vhost_user(vh) : NULL;
+	struct loom_mux_link_info mi;
+
+	if (!svh)
+		goto retry;
+	if (!svh->link) {
+		memset(&mi, 0, sizeof(mi));
+		mi.path = path;
+		svh->link = loom__mux_link_create(s->ctx, &mi);
+		if (!svh->link)
+			goto retry;
+	}
+	s->ch = loom__mux_ch_open(svh->link, &sspc_mux_ops, s);
+	if (s->ch)
+		return;	/* mux_opened() goes on */
+retry:
+	/* the link is down (or not made yet): try again */
+	s->tries++;
+	schedule_link(s);
 }
 
 /* "unix:@name", "unix:/path" or "host:port" (the environment's LOOM_SSPROXY) */
@@ -468,10 +656,14 @@ sspc_link(struct loom_sul *sul)
 	const char *colon;
 	int port = 0;
 
-	if (s->conn || s->destroying || s->dead)
+	if (linked(s) || s->destroying || s->dead)
 		return;
 	if (!a || !*a)
 		a = LOOM_SSPC_DEF_PROXY;
+	if (!strncmp(a, "mux:", 4)) {
+		sspc_link_mux(s, a + 4);
+		return;
+	}
 	memset(&ci, 0, sizeof(ci));
 	if (strncmp(a, "unix:", 5)) {
 		colon = strrchr(a, ':');
@@ -559,7 +751,11 @@ loom__sspc_destroy(struct loom_sspc *s)
 	s->destroying = 1;
 	loom_sul_cancel(&s->sul);
 	user_state(s, LOOM_SSS_DESTROYING, 0);
-	if (!s->conn) {
+	if (s->ch && !s->created) {
+		loom__mux_ch_close(s->ch);
+		s->ch = NULL;
+	}
+	if (!linked(s)) {
 		free_sspc(s);
 		return;
 	}
@@ -567,8 +763,9 @@ loom__sspc_destroy(struct loom_sspc *s)
 	n = loom__sser_put_empty(f, sizeof(f), LOOM_SSER_DESTROY);
 	if (s->created)
 		queue(s, f, n, NULL, 0);
-	loom_callback_on_writable(s->conn);
-	loom_set_timeout(s->conn, LOOM_TO_CLOSE_FLUSH, 5);
+	tp_want_write(s);
+	if (s->conn)
+		loom_set_timeout(s->conn, LOOM_TO_CLOSE_FLUSH, 5);
 }
 
 int
@@ -581,7 +778,7 @@ loom__sspc_request_tx(struct loom_sspc *s, int has_len, unsigned long len)
 	s->tx_len = len;
 	if (s->created)
 		queue_req_tx(s);
-	else if (!s->conn && !loom_sul_is_scheduled(&s->sul) && !s->dead)
+	else if (!linked(s) && !loom_sul_is_scheduled(&s->sul) && !s->dead)
 		schedule_link(s);
 
 	return 0;
@@ -594,7 +791,7 @@ loom__sspc_client_connect(struct loom_sspc *s)
 
 	if (s->destroying)
 		return LOOM_ECLOSED;
-	if (!s->conn) {
+	if (!linked(s)) {
 		s->dead = 0;
 		s->tries = 0;
 		loom_sul_schedule(s->ctx, s->tsi, &s->sul, sspc_link, 1);

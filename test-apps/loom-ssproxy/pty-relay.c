@@ -1,0 +1,142 @@
+/*
+ * pty-relay: a UART cable between two programs, for the transport mux tests. It
+ * makes two pty pairs and prints their device paths ("a PATH", "b PATH"); bytes
+ * one program writes to its pty come out of the other's, at most RATE bytes a
+ * second each way (a serial line's speed). SIGUSR1 cuts the cable (bytes are
+ * read and dropped, as on a broken line), SIGUSR2 joins it again, SIGTERM ends.
+ *
+ *   pty-relay [RATE]      (RATE bytes/s, default 200000)
+ */
+#define _XOPEN_SOURCE 700
+#define _DEFAULT_SOURCE	/* cfmakeraw() */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t cut, stop;
+
+static void
+on_sig(int sig)
+{
+	if (sig == SIGUSR1)
+		cut = 1;
+	else if (sig == SIGUSR2)
+		cut = 0;
+	else
+		stop = 1;
+}
+
+static int
+open_pair(char *path, size_t max, int *slave)
+{
+	struct termios t;
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+
+	if (m < 0 || grantpt(m) || unlockpt(m) || !ptsname(m))
+		return -1;
+	snprintf(path, max, "%s", ptsname(m));
+	/* raw both ways: no echo, no line editing, no CR/LF changes */
+	if (!tcgetattr(m, &t)) {
+		cfmakeraw(&t);
+		tcsetattr(m, TCSANOW, &t);
+	}
+	/* hold the slave open, so the master never reads EIO between clients */
+	*slave = open(path, O_RDWR | O_NOCTTY);
+	if (*slave < 0 || tcgetattr(*slave, &t))
+		return -1;
+	cfmakeraw(&t);
+	tcsetattr(*slave, TCSANOW, &t);
+
+	return m;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+main(int argc, char **argv)
+{
+	char pa[128], pb[128];
+	unsigned char buf[4096];
+	long rate = argc > 1 ? atol(argv[1]) : 200000;
+	long long moved[2] = { 0, 0 }, dropped = 0, tick = now_ms();
+	long budget[2];
+	int m[2], sl[2], i;
+	struct sigaction sa;
+
+	m[0] = open_pair(pa, sizeof(pa), &sl[0]);
+	m[1] = open_pair(pb, sizeof(pb), &sl[1]);
+	if (m[0] < 0 || m[1] < 0) {
+		perror("pty-relay: pty");
+		return 1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sig;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	printf("a %s\nb %s\n", pa, pb);
+	fflush(stdout);
+	budget[0] = budget[1] = rate / 100 > 0 ? rate / 100 : 1;
+
+	while (!stop) {
+		struct pollfd pfd[2];
+
+		if (now_ms() - tick >= 10) {	/* a 10 ms slice of the line's speed */
+			tick = now_ms();
+			budget[0] = budget[1] = rate / 100 > 0 ? rate / 100 : 1;
+		}
+		for (i = 0; i < 2; i++) {
+			pfd[i].fd = m[i];
+			pfd[i].events = budget[i] ? POLLIN : 0;
+			pfd[i].revents = 0;
+		}
+		if (poll(pfd, 2, 5) < 0 && errno != EINTR)
+			break;
+		for (i = 0; i < 2; i++) {
+			ssize_t n, w, o = 0;
+			size_t want = sizeof(buf);
+
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			if ((long)want > budget[i])
+				want = (size_t)budget[i];
+			n = read(m[i], buf, want);
+			if (n <= 0)
+				continue;
+			if (cut) {
+				dropped += n;
+				continue;
+			}
+			budget[i] -= (long)n;
+			while (o < n) {
+				w = write(m[!i], buf + o, (size_t)(n - o));
+				if (w < 0) {
+					if (errno == EINTR || errno == EAGAIN)
+						continue;
+					break;
+				}
+				o += w;
+			}
+			moved[i] += n;
+		}
+	}
+	fprintf(stderr, "pty-relay: a->b %lld, b->a %lld, dropped %lld bytes\n",
+		moved[0], moved[1], dropped);
+
+	return 0;
+}
