@@ -10,7 +10,7 @@
 # build-fuzz-all/findings/NAME/. Then the work corpus is merged into
 # test-apps/fuzz/corpus/NAME/: libFuzzer's -merge=1 adds only inputs that bring new
 # coverage, at most --max-len bytes (default 4096) and --max-new files (default
-# 40, the smallest) per run, so the committed seeds stay small; the hand-written
+# 20, the smallest) per run, so the committed seeds stay small; the hand-written
 # seeds are kept. --minimize instead rewrites the directory as the smallest set of
 # its files and the work corpus with the same coverage. --no-merge leaves it alone.
 #
@@ -28,7 +28,7 @@ src=$(pwd)
 # shellcheck source=contrib/deps.sh
 . contrib/deps.sh
 
-secs=60 afl=0 minimize=0 merge=1 max_len=4096 max_new=40 names=()
+secs=60 afl=0 minimize=0 merge=1 max_len=4096 max_new=20 names=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--secs) secs=$2; shift 2 ;;
@@ -119,7 +119,9 @@ run_libfuzzer() {
 	new=$((after - before))
 	[ "$nfind" -gt 0 ] && found=1
 	summary+=("$(printf '%-14s %12s execs  corpus %4d -> %4d files (%3d KiB)  findings %d%s' \
-		"$n" "${execs:-?}" "$before" "$after" "$(du -sk "$seeds" | cut -f1)" "$nfind" \
+		"$n" "${execs:-?}" "$before" "$after" \
+		"$(find "$seeds" -type f -printf '%s\n' | awk '{ s += $1 } END { print int(s / 1024) }')" \
+		"$nfind" \
 		"$([ "$nfind" -gt 0 ] && echo " in $finds")")")
 	echo "${summary[-1]}"
 }
