@@ -27,7 +27,12 @@ if [ "$mode" = browser ]; then
 	timeout 60 /usr/bin/python3 "$here/test-server-browser.py" "$port"
 elif [ "$mode" = browser-h2 ]; then
 	command -v chromium >/dev/null || { echo "chromium missing (contrib/deps.sh)"; exit 1; }
-	tport=$(sed -n 's/^listening on tls \([0-9]*\)$/\1/p' "$log")
+	tport=
+	for _ in $(seq 1 100); do
+		tport=$(sed -n 's/^listening on tls \([0-9]*\)$/\1/p' "$log")
+		[ -n "$tport" ] && break
+		sleep 0.05
+	done
 	timeout 60 /usr/bin/python3 "$here/test-server-browser.py" "$tport" h2
 else
 	timeout 150 /usr/bin/python3 "$here/test-server-ws.py" "$port"
