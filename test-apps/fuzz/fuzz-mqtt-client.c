@@ -7,11 +7,19 @@
  * with the client closed (or refused) and nothing left allocated.
  *
  * Input: [mode] stream...   mode & 1: MQTT 5 (else 3.1.1); mode & 2: the input is
- * sent in two writes (split at the middle).
+ * sent in two writes (split at the middle); mode & 4: MQTT over WebSocket: the
+ * listener answers the client's upgrade with a valid 101 (subprotocol mqtt) and
+ * the stream is then the server's frames, so the ws frame parser and the MQTT
+ * framer behind it are fuzzed together.
  */
 #include <loom.h>
+#if defined(LOOM_WITH_WS) && defined(LOOM_WITH_H1)
+#include "roles/ws/private-ws.h"
+#define FUZZ_WS 1
+#endif
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,8 +30,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const uint8_t *feed;
 static size_t feed_len;
-static int split, ended, established;
+static int split, ended, established, ws_mode;
 static long live;
+static char req[4096];
+static size_t req_len;
 
 static void *
 counting_realloc(void *ptr, size_t size, const char *reason)
@@ -68,6 +78,33 @@ broker_cb(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
 	(void)in;
 	(void)len;
 	if (reason == LOOM_CB_RAW_RX && !*sent) {
+#if defined(FUZZ_WS)
+		if (ws_mode) {
+			/* the upgrade request, whole, then a valid 101 */
+			static const char kh[] = "Sec-WebSocket-Key: ";
+			char acc[29], resp[256];
+			const char *k, *e;
+
+			if (len > sizeof(req) - 1 - req_len)
+				return -1;
+			memcpy(req + req_len, in, len);
+			req_len += len;
+			req[req_len] = '\0';
+			if (!strstr(req, "\r\n\r\n"))
+				return 0;
+			k = strstr(req, kh);
+			check(k);
+			k += sizeof(kh) - 1;
+			e = strstr(k, "\r\n");
+			check(e);
+			loom__ws_accept_for_key(k, (size_t)(e - k), acc);
+			snprintf(resp, sizeof(resp), "HTTP/1.1 101 Switching Protocols\r\n"
+				 "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+				 "Sec-WebSocket-Accept: %s\r\n"
+				 "Sec-WebSocket-Protocol: mqtt\r\n\r\n", acc);
+			bsend(conn, (const uint8_t *)resp, strlen(resp));
+		}
+#endif
 		/* whatever the client says, the stream goes back, then the close */
 		*sent = 1;
 		if (split && feed_len > 1) {
@@ -159,6 +196,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	feed = data + 1;
 	feed_len = size - 1;
 	split = !!(data[0] & 2);
+#if defined(FUZZ_WS)
+	ws_mode = !!(data[0] & 4);
+#endif
+	req_len = 0;
 	ended = established = 0;
 	live = 0;
 
@@ -192,6 +233,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ci.address = "127.0.0.1";
 	ci.port = loom_vhost_port(bvh);
 	ci.mqtt = &mi;
+	if (ws_mode) {
+		ci.flags = LOOM_CONNECT_WS;
+		ci.path = "/mqtt";
+	}
 	check(loom_client_connect(&ci));
 	/* the broker closes after sending: the client must end */
 	while (!ended && spins++ < 400)
