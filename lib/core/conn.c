@@ -185,6 +185,12 @@ loom_rx_flow_control(struct loom_conn *conn, int enable)
 		return LOOM_ECLOSED;
 	if (enable) {
 		conn->flags &= (uint32_t)~LCF_RX_PAUSED;
+		if (conn->fd < 0 && conn->role->encapsulation_parent) {
+			/* a child (h2 stream): its parent's pass gives it what it held */
+			struct loom_conn *parent = conn->role->encapsulation_parent(conn);
+
+			return parent ? loom_callback_on_writable(parent) : LOOM_ECLOSED;
+		}
 		loom__io(conn, LOOM_EV_START | LOOM_EV_READ);
 		if (conn->flags & LCF_HUP_PARKED) {
 			/* back in the poll set: the rest of the data, then the end */

@@ -448,7 +448,8 @@ h2_on_data(struct loom_conn *conn, struct loom_h2_conn *c, int ev,
 			return 0;
 		}
 		st->rx_window -= (int32_t)h->len;
-		st->rx_consumed += h->len;
+		/* padding is given back at once; data when the user has taken it */
+		st->rx_consumed += h->len - h->data_len;
 		c->cur_data = s;
 		return 0;
 
@@ -468,13 +469,12 @@ h2_on_data(struct loom_conn *conn, struct loom_h2_conn *c, int ev,
 		if (s) {
 			st = loom__h2s(s);
 			if (h->flags & LOOM_H2_FL_END_STREAM) {
-				loom__h2s_remote_end(s);
-			} else if (st->rx_consumed >= c->cfg->init_window / 2) {
-				/* the user took it: let the peer send as much again */
-				loom__h2_send_window_update(conn, st->sid, st->rx_consumed);
-				st->rx_window += (int32_t)st->rx_consumed;
-				st->rx_consumed = 0;
-			}
+				if (st->rx_held)
+					st->sflags |= H2SF_END_HELD;
+				else
+					loom__h2s_remote_end(s);
+			} else
+				loom__h2s_window_update(s);
 		}
 		if (c->rx_consumed >= c->cfg->init_window / 2) {
 			loom__h2_send_window_update(conn, 0, c->rx_consumed);
@@ -907,6 +907,10 @@ h2_perform_user_pollout(struct loom_conn *conn)
 		if (st->tx_pending) {
 			if (c->tx_window > 0 && st->tx_window > 0)
 				loom__h2s_send_pending(s);
+			continue;
+		}
+		if (st->rx_held && !(s->flags & LCF_RX_PAUSED)) {
+			loom__h2s_rx_resume(s);	/* the user reads again */
 			continue;
 		}
 		if (!(s->flags & LCF_WANT_WRITABLE) || (st->sflags & H2SF_DONE))

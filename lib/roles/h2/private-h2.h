@@ -92,6 +92,7 @@ struct loom_h2_conn {
 #define H2SF_RESET		(1u << 4)	/* RST_STREAM went either way */
 #define H2SF_DONE		(1u << 5)	/* on the reap list */
 #define H2SF_HAVE_CL		(1u << 6)	/* the request declared content-length */
+#define H2SF_END_HELD		(1u << 7)	/* END_STREAM came behind held DATA */
 
 /*
  * A stream's role_data. It starts with the h1 state, so the HTTP code (dispatch,
@@ -105,6 +106,7 @@ struct loom_h2_stream {
 	struct loom_conn *conn;			/* the stream conn itself */
 	struct loom_conn *parent;
 	struct loom_buflist *tx_pending;	/* DATA held by flow control */
+	struct loom_buflist *rx_held;		/* DATA come while the user paused rx */
 	uint64_t cl;				/* declared content-length */
 	uint64_t rx_total;			/* DATA bytes the peer sent */
 	uint32_t sid;
@@ -150,6 +152,10 @@ int
 loom__h2s_data(struct loom_conn *s, const uint8_t *buf, size_t len);
 int
 loom__h2s_remote_end(struct loom_conn *s);
+void
+loom__h2s_rx_resume(struct loom_conn *s);
+void
+loom__h2s_window_update(struct loom_conn *s);
 int
 loom__h2s_send_pending(struct loom_conn *s);
 int

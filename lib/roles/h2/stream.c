@@ -482,18 +482,79 @@ loom__h2_headers_block(struct loom_conn *conn, uint32_t sid, const uint8_t *blk,
 
 /* ---- request body ---- */
 
+/* give the peer back what the user took, half a window at a time */
+void
+loom__h2s_window_update(struct loom_conn *s)
+{
+	struct loom_h2_stream *st = loom__h2s(s);
+	struct loom_h2_conn *c = loom__h2c(st->parent);
+
+	if (st->rx_consumed < c->cfg->init_window / 2 ||
+	    (st->sflags & (H2SF_REMOTE_ENDED | H2SF_RESET)))
+		return;
+	loom__h2_send_window_update(st->parent, st->sid, st->rx_consumed);
+	st->rx_window += (int32_t)st->rx_consumed;
+	st->rx_consumed = 0;
+}
+
+static int
+h2s_deliver(struct loom_conn *s, const uint8_t *buf, size_t len);
+
 int
 loom__h2s_data(struct loom_conn *s, const uint8_t *buf, size_t len)
 {
 	struct loom_h2_stream *st = loom__h2s(s);
-	struct loom_h1 *h = &st->h1;
-	const struct loom_http_vh *hv = loom__http_vh(s->vhost);
 
 	st->rx_total += len;
 	if ((st->sflags & H2SF_HAVE_CL) && st->rx_total > st->cl) {
 		h2s_reset(s, LOOM_H2_ERR_PROTOCOL_ERROR, "body longer than content-length");
 		return 1;
 	}
+	if ((s->flags & LCF_RX_PAUSED) || st->rx_held) {
+		/* the user paused reading: kept, within the window it does not get
+		 * back until the user has it */
+		if (loom_buflist_append_segment(&st->rx_held, buf, len) < 0) {
+			h2s_reset(s, LOOM_H2_ERR_INTERNAL_ERROR, "out of memory");
+			return 1;
+		}
+		return 0;
+	}
+
+	return h2s_deliver(s, buf, len);
+}
+
+/* the writable pass found the user reading again: held DATA, then the end */
+void
+loom__h2s_rx_resume(struct loom_conn *s)
+{
+	struct loom_h2_stream *st = loom__h2s(s);
+	uint8_t *p;
+	size_t seg;
+
+	while (!(s->flags & (LCF_RX_PAUSED | LCF_CLOSING | LCF_CLOSED_CB_DONE)) &&
+	       (seg = loom_buflist_next_segment_len(&st->rx_held, &p))) {
+		if (h2s_deliver(s, p, seg))
+			return;		/* the stream was reset */
+		loom_buflist_use_segment(&st->rx_held, seg);
+	}
+	if (st->rx_held || (s->flags & (LCF_CLOSING | LCF_CLOSED_CB_DONE)))
+		return;
+	if (st->sflags & H2SF_END_HELD) {
+		st->sflags &= (uint8_t)~H2SF_END_HELD;
+		loom__h2s_remote_end(s);
+		return;
+	}
+	loom__h2s_window_update(s);
+}
+
+static int
+h2s_deliver(struct loom_conn *s, const uint8_t *buf, size_t len)
+{
+	struct loom_h2_stream *st = loom__h2s(s);
+	struct loom_h1 *h = &st->h1;
+	const struct loom_http_vh *hv = loom__http_vh(s->vhost);
+
+	st->rx_consumed += (uint32_t)len;
 	h->body_seen += len;
 	if (h->body_seen > hv->max_body) {
 		if (h->resp == H1R_NONE) {
@@ -872,6 +933,7 @@ h2s_destroy_role(struct loom_conn *s)
 	loom__http_file_close(&st->h1);
 	loom__h1_ah_put(s->pt, st->h1.ah);
 	loom_buflist_destroy_all_segments(&st->tx_pending);
+	loom_buflist_destroy_all_segments(&st->rx_held);
 	loom_free(st);
 	s->role_data = NULL;
 }

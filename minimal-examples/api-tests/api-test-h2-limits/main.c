@@ -9,6 +9,8 @@
  *   rapid reset (the allowed resets pass, one more is ENHANCE_YOUR_CALM),
  *   PING and SETTINGS floods by a peer that does not read (ENHANCE_YOUR_CALM),
  *   while 1000 PINGs read as they come are all answered,
+ *   a stream whose user pauses rx holds what comes, gives no window back, and
+ *   gets it all when resumed,
  *   flow control (a window of 0 sends no DATA, WINDOW_UPDATE n sends n bytes) and
  *   a zero-window stall (RST_STREAM CANCEL after the stall timeout).
  */
@@ -34,6 +36,8 @@
 
 static struct loom_context *ctx;
 static int port;
+static struct loom_conn *paused_conn;	/* "/pause": the stream that paused rx */
+static size_t pause_rx;			/* body bytes it was given */
 
 /* ---- the server: "/" answers "ok", "/hold" never answers, "/big" BIG_LEN ---- */
 
@@ -54,6 +58,11 @@ cb(struct loom_conn *conn, enum loom_callback_reason reason, void *user, void *i
 	case LOOM_CB_HTTP:
 		if (!strcmp((const char *)in, "/hold"))
 			return 0;
+		if (!strcmp((const char *)in, "/pause")) {
+			ps->big = 2;
+			pause_rx = 0;
+			return 0;
+		}
 		if (!strcmp((const char *)in, "/big")) {
 			ps->big = 1;
 			ps->sent = 0;
@@ -64,8 +73,17 @@ cb(struct loom_conn *conn, enum loom_callback_reason reason, void *user, void *i
 		if (loom_http_method(conn) == LOOM_HTTP_METHOD_POST)
 			return 0;	/* answered at BODY_COMPLETION */
 		return loom_http_respond_simple(conn, 200, "text/plain", "ok", 2);
+	case LOOM_CB_HTTP_BODY:
+		if (ps->big == 2) {
+			if (!pause_rx) {	/* the first piece: stop reading */
+				paused_conn = conn;
+				loom_rx_flow_control(conn, 0);
+			}
+			pause_rx += len;
+		}
+		return 0;
 	case LOOM_CB_HTTP_BODY_COMPLETION:
-		if (ps->big || loom_http_method(conn) != LOOM_HTTP_METHOD_POST)
+		if (ps->big == 1 || loom_http_method(conn) != LOOM_HTTP_METHOD_POST)
 			return 0;
 		return loom_http_respond_simple(conn, 200, "text/plain", "ok", 2);
 	case LOOM_CB_HTTP_WRITEABLE:
@@ -117,6 +135,7 @@ struct cl {
 	size_t data[64];		/* DATA bytes per stream id */
 	int ended[64];			/* END_STREAM seen */
 	int settings_acks, pings, headers_frames;
+	uint32_t wu[64];		/* WINDOW_UPDATE increments per stream */
 	uint32_t cur_sid;
 };
 
@@ -157,6 +176,11 @@ cl_frame(void *opaque, int ev, const struct loom_h2_frame_hdr *h, const uint8_t 
 		if (ev == LOOM_H2R_PAYLOAD && len == 4)
 			c->rst[sid] = (int)(((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
 					    ((uint32_t)p[2] << 8) | p[3]);
+		break;
+	case LOOM_H2_F_WINDOW_UPDATE:
+		if (ev == LOOM_H2R_PAYLOAD && len == 4)
+			c->wu[sid] += ((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+				       (uint32_t)p[2] << 8 | p[3]) & 0x7fffffffu;
 		break;
 	case LOOM_H2_F_DATA:
 		if (ev == LOOM_H2R_PAYLOAD)
@@ -519,6 +543,41 @@ test_settings_flood(void)
 }
 
 static void
+test_rx_pause(void)
+{
+	static uint8_t f[16384 + 9];
+	struct cl c;
+	uint32_t sid;
+	int n;
+
+	/* the user pauses reading at the first piece: the rest of a window's worth
+	 * is held, no WINDOW_UPDATE goes; resumed, it all comes, then the end */
+	cl_open(&c, 65535, 0);
+	paused_conn = NULL;
+	sid = cl_request(&c, "POST", "/pause", 0, 0);
+	memset(f, 'p', sizeof(f));
+	for (n = 0; n < 4; n++) {
+		uint32_t l = n < 3 ? 16384 : 16383;	/* 65535: the whole window */
+
+		loom__h2_put_hdr(f, l, LOOM_H2_F_DATA, n == 3 ? LOOM_H2_FL_END_STREAM : 0,
+				 sid);
+		cl_send(&c, f, l + 9);
+	}
+	cl_read(&c, 100);
+	LT_CHECK(paused_conn != NULL);
+	LT_CHECK(pause_rx > 0 && pause_rx <= 16384);
+	LT_CHECK_EQ(c.wu[sid], 0);
+	LT_CHECK_EQ(c.status[sid], 0);
+	if (paused_conn)
+		LT_CHECK_EQ(loom_rx_flow_control(paused_conn, 1), 0);
+	cl_read(&c, 100);
+	LT_CHECK_EQ(pause_rx, 65535);
+	LT_CHECK_EQ(c.status[sid], 200);
+	LT_CHECK_EQ(c.goaway_code, -1);
+	cl_close(&c);
+}
+
+static void
 test_flow_control(void)
 {
 	struct cl c;
@@ -592,6 +651,7 @@ main(void)
 	test_rapid_reset();
 	test_ping_flood();
 	test_settings_flood();
+	test_rx_pause();
 	test_flow_control();
 
 	loom_context_destroy(ctx);
