@@ -6,7 +6,10 @@
  * open (lws ignores "Connection: close") is measured the same way as one that
  * closes.  Built by run.sh against the system's OpenSSL, not against Loom.
  *
- *   tls-hs-load PORT PATH CONNS TOTAL
+ *   tls-hs-load PORT PATH CONNS TOTAL [1.2]
+ *
+ * TLS 1.3 (the server's suite choice); with "1.2", TLS 1.2 with
+ * ECDHE-ECDSA-AES128-GCM-SHA256 only (to meet a TLS 1.2 server on equal terms).
  *
  * Prints "done N errors E seconds S rate R" and exits 0 only if all TOTAL
  * requests got a 200 with their whole body.
@@ -154,8 +157,8 @@ main(int argc, char **argv)
 	double t0;
 	int conns, k, n;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: %s PORT PATH CONNS TOTAL\n", argv[0]);
+	if (argc != 5 && !(argc == 6 && !strcmp(argv[5], "1.2"))) {
+		fprintf(stderr, "usage: %s PORT PATH CONNS TOTAL [1.2]\n", argv[0]);
 		return 2;
 	}
 	conns = atoi(argv[3]);
@@ -171,7 +174,13 @@ main(int argc, char **argv)
 	sctx = SSL_CTX_new(TLS_client_method());
 	if (!sctx)
 		return 1;
-	SSL_CTX_set_min_proto_version(sctx, TLS1_3_VERSION);
+	if (argc == 6) {
+		SSL_CTX_set_min_proto_version(sctx, TLS1_2_VERSION);
+		SSL_CTX_set_max_proto_version(sctx, TLS1_2_VERSION);
+		if (SSL_CTX_set_cipher_list(sctx, "ECDHE-ECDSA-AES128-GCM-SHA256") != 1)
+			return 1;
+	} else
+		SSL_CTX_set_min_proto_version(sctx, TLS1_3_VERSION);
 	SSL_CTX_set_session_cache_mode(sctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_verify(sctx, SSL_VERIFY_NONE, NULL);
 	SSL_CTX_set_alpn_protos(sctx, (const unsigned char *)"\x08http/1.1", 9);
