@@ -2,6 +2,7 @@
  * api-test-h2-limits: the h2 server's limits and defences, each at its edge, with a
  * client made of raw frames (the codec's writers, reader and HPACK) on a socket,
  * the server serviced in the same thread:
+ *   h2c by preface and by Upgrade, and both refused by the vhost's options,
  *   max concurrent streams (the last allowed is served, one more is REFUSED_STREAM),
  *   header list size (exactly the limit is served, one byte more is 431),
  *   max frame size (16384 taken, 16385 is FRAME_SIZE_ERROR),
@@ -35,7 +36,7 @@
 #define BIG_LEN		100000
 
 static struct loom_context *ctx;
-static int port;
+static int port, port_noh2c;
 static struct loom_conn *paused_conn;	/* "/pause": the stream that paused rx */
 static size_t pause_rx;			/* body bytes it was given */
 
@@ -614,6 +615,58 @@ test_flow_control(void)
 	cl_close(&c);
 }
 
+/* one raw exchange on \p p: send \p req, return what came within a while */
+static size_t
+raw_exchange(int p, const char *req, size_t rl, char *out, size_t max)
+{
+	struct sockaddr_in sa;
+	size_t got = 0;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), t, n;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)p);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return 0;
+	}
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	if (send(fd, req, rl, MSG_NOSIGNAL) != (ssize_t)rl) {
+		close(fd);
+		return 0;
+	}
+	for (t = 0; t < 100 && got < max - 1; t++) {
+		pump(1);
+		while (got < max - 1 && (n = (int)recv(fd, out + got, max - 1 - got, 0)) > 0)
+			got += (size_t)n;
+	}
+	out[got] = '\0';
+	close(fd);
+	pump(10);
+
+	return got;
+}
+
+static void
+test_h2c_options(void)
+{
+	static const char up[] = "GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, "
+				 "HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: \r\n\r\n";
+	char out[4096];
+
+	/* allowed: the preface gets SETTINGS, the upgrade 101 */
+	LT_CHECK(raw_exchange(port, LOOM_H2_PREFACE, LOOM_H2_PREFACE_LEN, out,
+			      sizeof(out)) >= 9 && out[3] == LOOM_H2_F_SETTINGS);
+	LT_CHECK(raw_exchange(port, up, sizeof(up) - 1, out, sizeof(out)) &&
+		 !strncmp(out, "HTTP/1.1 101 ", 13));
+	/* LOOM_H2_OPT_NO_PRIOR_KNOWLEDGE / _NO_H2C_UPGRADE: HTTP/1.1 answers */
+	LT_CHECK(raw_exchange(port_noh2c, LOOM_H2_PREFACE, LOOM_H2_PREFACE_LEN, out,
+			      sizeof(out)) && !strncmp(out, "HTTP/1.1 ", 9));
+	LT_CHECK(raw_exchange(port_noh2c, up, sizeof(up) - 1, out, sizeof(out)) &&
+		 !strncmp(out, "HTTP/1.1 200 ", 13));
+}
+
 int
 main(void)
 {
@@ -642,8 +695,24 @@ main(void)
 		return 1;
 	}
 	port = loom_vhost_port(vh);
+	{
+		static struct loom_h2_vhost_info h2n;
+		static struct loom_vhost_info vn;
+
+		h2n.options = LOOM_H2_OPT_NO_PRIOR_KNOWLEDGE | LOOM_H2_OPT_NO_H2C_UPGRADE;
+		vn = vinfo;
+		vn.name = "no-h2c";
+		vn.h2 = &h2n;
+		vh = loom_create_vhost(ctx, &vn);
+		if (!vh) {
+			fprintf(stderr, "no second vhost\n");
+			return 1;
+		}
+		port_noh2c = loom_vhost_port(vh);
+	}
 
 	test_basic();
+	test_h2c_options();
 	test_max_streams();
 	test_header_list();
 	test_frame_size();
