@@ -5,7 +5,8 @@
  * CONNACK refusals reach LOOM_CB_CLIENT_CONNECTION_ERROR as text, as does a
  * missing CONNACK; keepalive
  * PINGREQs go out and a missing PINGRESP closes; an unacknowledged QoS 1 and QoS 2
- * publish is sent again with DUP on the next connection of the same session; a
+ * publish is sent again with DUP on the next connection of the same session, and
+ * a QoS 2 publish cut off after its PUBREC goes on with PUBREL (not PUBLISH); a
  * duplicate inbound QoS 2 publish is delivered once; inbound topic aliases name
  * their topic.
  */
@@ -47,6 +48,7 @@ static struct {
 	uint16_t pub_pid[4];
 	int pubs;
 	int pubrels;
+	uint16_t pubrel_pid;
 	int pubcomps;
 	int alias_ok;
 	int writeable, writeable_early;
@@ -99,7 +101,7 @@ broker_packets(struct loom_conn *c)
 		t = st.brx[pos] >> 4;
 		if (t == 1) {
 			st.connects++;
-			if (resend_phase == 2) {
+			if (resend_phase == 2 || resend_phase == 4) {
 				/* reconnected: say the session is there */
 				static const uint8_t ack[] = { 0x20, 0x03, 0x01, 0x00, 0x00 };
 
@@ -124,7 +126,7 @@ broker_packets(struct loom_conn *c)
 			if (resend_phase == 1 && st.pubs == 2)
 				/* both in flight, neither acked: drop the connection */
 				loom_close(c, LOOM_CLOSE_NOSTATUS);
-			if (resend_phase == 2) {
+			if (resend_phase == 2 || resend_phase == 3) {
 				uint8_t a[4] = { (st.brx[pos] & 6) == 2 ? 0x40 : 0x50, 2,
 						 (uint8_t)(st.pub_pid[st.pubs - 1] >> 8),
 						 (uint8_t)st.pub_pid[st.pubs - 1] };
@@ -135,7 +137,12 @@ broker_packets(struct loom_conn *c)
 			uint8_t a[4] = { 0x70, 2, st.brx[pos + hl], st.brx[pos + hl + 1] };
 
 			st.pubrels++;
-			bsend(c, a, 4);		/* PUBCOMP */
+			st.pubrel_pid = (uint16_t)(a[2] << 8 | a[3]);
+			if (resend_phase == 3)
+				/* PUBREL in, no PUBCOMP: the connection drops */
+				loom_close(c, LOOM_CLOSE_NOSTATUS);
+			else
+				bsend(c, a, 4);		/* PUBCOMP */
 		} else if (t == 7)
 			st.pubcomps++;
 		pos += hl + rl;
@@ -189,6 +196,14 @@ client_cb(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
 		break;
 	case LOOM_CB_MQTT_CLIENT_ESTABLISHED:
 		st.established++;
+		if (resend_phase == 3) {
+			memset(&pub, 0, sizeof(pub));
+			pub.topic = "r/2";
+			pub.payload = "two";
+			pub.payload_len = 3;
+			pub.qos = 2;
+			LT_CHECK(loom_mqtt_publish(conn, &pub) > 0);
+		}
 		if (resend_phase == 1) {
 			memset(&pub, 0, sizeof(pub));
 			pub.topic = "r/1";
@@ -486,6 +501,34 @@ test_resend(void)
 		LT_CHECK_EQ(st.pub_pid[1], p1);
 		LT_CHECK_EQ(st.acks, 2);
 		LT_CHECK_EQ(st.pubrels, 1);	/* QoS 2 went on to PUBREL / PUBCOMP */
+		LT_CHECK_EQ(loom_mqtt_session_inflight(session), 0);
+	}
+	if (bconn)
+		loom_close(bconn, LOOM_CLOSE_NOSTATUS);
+	run_until_closed(3000, 0);
+
+	/* QoS 2 cut off between PUBREC and PUBCOMP: the next connection of the
+	 * session sends PUBREL for the same id, not the PUBLISH again */
+	memset(&st, 0, sizeof(st));
+	resend_phase = 3;
+	LT_CHECK(connect_client(cur, 0) != NULL);
+	run_until_closed(5000, 0);
+	LT_CHECK_EQ(st.pubs, 1);
+	LT_CHECK_EQ(st.pubrels, 1);
+	LT_CHECK_EQ(st.acks, 0);
+	LT_CHECK_EQ(loom_mqtt_session_inflight(session), 1);
+	{
+		uint16_t pid = st.pub_pid[0];
+
+		memset(&st, 0, sizeof(st));
+		resend_phase = 4;
+		LT_CHECK(connect_client(cur, 0) != NULL);
+		for (i = 0; i < 100 && st.acks < 1; i++)
+			loom_service(ctx, 20);
+		LT_CHECK_EQ(st.pubs, 0);	/* no PUBLISH again */
+		LT_CHECK_EQ(st.pubrels, 1);
+		LT_CHECK_EQ(st.pubrel_pid, pid);
+		LT_CHECK_EQ(st.acks, 1);	/* PUBCOMP ends it once */
 		LT_CHECK_EQ(loom_mqtt_session_inflight(session), 0);
 	}
 	if (bconn)
