@@ -67,6 +67,7 @@ set(LOOM_IDF_SRCS
 	lib/secure-streams/ss-server.c
 	lib/secure-streams/ss.c
 	lib/secure-streams/transport-mux/mux-codec.c
+	lib/secure-streams/transport-mux/mux-link.c
 	lib/tls/client-hello.c
 	lib/tls/crypto.c
 	lib/tls/mbedtls/mbedtls-tls.c

@@ -37,6 +37,8 @@
 /* #undef LOOM_WITH_LIBEVENT */
 /* #undef LOOM_WITH_LIBEV */
 /* #undef LOOM_WITH_GLIB */
+/* ... each a module, libloom-evlib-<name>.so, dlopen'd by name */
+/* #undef LOOM_WITH_EVLIB_PLUGINS */
 
 /* TLS backend (LOOM_WITH_TLS=openssl|mbedtls); LOOM_WITH_TLS when there is one */
 /* #undef LOOM_WITH_OPENSSL */
