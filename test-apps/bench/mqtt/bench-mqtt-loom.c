@@ -14,6 +14,10 @@ static uint8_t payload[65536];
 static long sent;
 static int fence_pid, done, failed, established;
 static double t0, c0;
+static struct loom_vhost *vh;
+
+static struct loom_conn *
+connect1(struct loom_vhost *v, int i);
 
 static int
 pump(struct loom_conn *conn)
@@ -71,8 +75,12 @@ cb(struct loom_conn *conn, enum loom_callback_reason reason, void *user, void *i
 		break;
 	case LOOM_CB_MQTT_CLIENT_ESTABLISHED:
 		established++;
-		if (a.conns)
+		if (a.conns) {
+			/* one at a time, as the other clients connect */
+			if (established < a.conns && !connect1(vh, established))
+				failed = 1;
 			break;
+		}
 		t0 = bench_now();
 		c0 = bench_cpu();
 		return pump(conn);
@@ -103,7 +111,7 @@ static const struct loom_protocol protos[] = {
 };
 
 static struct loom_conn *
-connect1(struct loom_vhost *vh, int i)
+connect1(struct loom_vhost *v, int i)
 {
 	struct loom_client_connect_info ci;
 	struct loom_mqtt_client_info mi;
@@ -117,7 +125,7 @@ connect1(struct loom_vhost *vh, int i)
 	mi.inflight_max = (uint16_t)a.window;
 	memset(&ci, 0, sizeof(ci));
 	ci.context = ctx;
-	ci.vhost = vh;
+	ci.vhost = v;
 	ci.address = "127.0.0.1";
 	ci.port = a.port;
 	ci.mqtt = &mi;
@@ -130,9 +138,7 @@ main(int argc, char **argv)
 {
 	struct loom_context_info info;
 	struct loom_vhost_info vi;
-	struct loom_vhost *vh;
 	long rss0;
-	int i;
 
 	bench_args(argc, argv, &a);
 	memset(payload, 'x', sizeof(payload));
@@ -146,9 +152,8 @@ main(int argc, char **argv)
 	if (!vh)
 		return 1;
 	rss0 = bench_rss_kb();
-	for (i = 0; i < (a.conns ? a.conns : 1); i++)
-		if (!connect1(vh, i))
-			return 1;
+	if (!connect1(vh, 0))
+		return 1;
 	while (!done && !failed && !loom_is_stopping(ctx)) {
 		if (loom_service(ctx, 1000) < 0)
 			break;
