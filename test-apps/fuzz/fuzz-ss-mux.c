@@ -62,8 +62,8 @@ rec(void *opaque, const struct loom_mux_ev *e)
 		n = loom__mux_put_close(f, sizeof(f), e->ch, e->u32a);
 		break;
 	case LOOM_MUX_DATA:
-		check(e->len >= 1);
-		n = loom__mux_put_data(f, sizeof(f), e->ch, e->buf, e->len);
+		check(e->len >= 1 && e->u32a <= 255);
+		n = loom__mux_put_data(f, sizeof(f), e->ch, e->u32a, e->buf, e->len);
 		break;
 	default:
 		check(0);

@@ -3,9 +3,11 @@
  * makes two pty pairs and prints their device paths ("a PATH", "b PATH"); bytes
  * one program writes to its pty come out of the other's, at most RATE bytes a
  * second each way (a serial line's speed). SIGUSR1 cuts the cable (bytes are
- * read and dropped, as on a broken line), SIGUSR2 joins it again, SIGTERM ends.
+ * read and dropped, as on a broken line), SIGUSR2 joins it again, SIGHUP turns
+ * line noise on and off (one bit flipped in about every NOISE bytes), SIGTERM
+ * ends.
  *
- *   pty-relay [RATE]      (RATE bytes/s, default 200000)
+ *   pty-relay [RATE [NOISE]]   (RATE bytes/s, default 200000; NOISE 200000)
  */
 #define _XOPEN_SOURCE 700
 #define _DEFAULT_SOURCE	/* cfmakeraw() */
@@ -20,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t cut, stop;
+static volatile sig_atomic_t cut, stop, noise;
 
 static void
 on_sig(int sig)
@@ -29,6 +31,8 @@ on_sig(int sig)
 		cut = 1;
 	else if (sig == SIGUSR2)
 		cut = 0;
+	else if (sig == SIGHUP)
+		noise = !noise;
 	else
 		stop = 1;
 }
@@ -72,7 +76,9 @@ main(int argc, char **argv)
 	char pa[128], pb[128];
 	unsigned char buf[4096];
 	long rate = argc > 1 ? atol(argv[1]) : 200000;
-	long long moved[2] = { 0, 0 }, dropped = 0, tick = now_ms();
+	long noise_every = argc > 2 ? atol(argv[2]) : 200000;
+	long long moved[2] = { 0, 0 }, dropped = 0, flipped = 0, tick = now_ms();
+	unsigned int rnd = 12345, next_flip = 0;
 	long budget[2];
 	int m[2], sl[2], i;
 	struct sigaction sa;
@@ -83,11 +89,14 @@ main(int argc, char **argv)
 		perror("pty-relay: pty");
 		return 1;
 	}
+	fcntl(m[0], F_SETFL, fcntl(m[0], F_GETFL) | O_NONBLOCK);
+	fcntl(m[1], F_SETFL, fcntl(m[1], F_GETFL) | O_NONBLOCK);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sig;
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGUSR2, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	printf("a %s\nb %s\n", pa, pb);
 	fflush(stdout);
@@ -123,11 +132,30 @@ main(int argc, char **argv)
 				continue;
 			}
 			budget[i] -= (long)n;
-			while (o < n) {
+			if (noise && noise_every > 0) {
+				ssize_t k;
+
+				for (k = 0; k < n; k++) {
+					if (next_flip--)
+						continue;
+					rnd = rnd * 1103515245u + 12345u;
+					buf[k] ^= (unsigned char)(1u << ((rnd >> 16) & 7));
+					flipped++;
+					next_flip = (unsigned int)(rnd >> 8) %
+						    (unsigned int)(2 * noise_every);
+				}
+			}
+			/* the line is lossless while joined: wait for room, but
+			 * never so long that a signal goes unanswered */
+			while (o < n && !stop) {
+				struct pollfd po = { m[!i], POLLOUT, 0 };
+
 				w = write(m[!i], buf + o, (size_t)(n - o));
 				if (w < 0) {
-					if (errno == EINTR || errno == EAGAIN)
+					if (errno == EINTR || errno == EAGAIN) {
+						poll(&po, 1, 10);
 						continue;
+					}
 					break;
 				}
 				o += w;
@@ -135,8 +163,8 @@ main(int argc, char **argv)
 			moved[i] += n;
 		}
 	}
-	fprintf(stderr, "pty-relay: a->b %lld, b->a %lld, dropped %lld bytes\n",
-		moved[0], moved[1], dropped);
+	fprintf(stderr, "pty-relay: a->b %lld, b->a %lld, dropped %lld bytes, "
+		"%lld bits flipped\n", moved[0], moved[1], dropped, flipped);
 
 	return 0;
 }

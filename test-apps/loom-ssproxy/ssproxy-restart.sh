@@ -74,4 +74,10 @@ else
 	echo "FAIL: rc $rc, $nd DISCONNECTED while the proxy was down, $nd0 streams never saw one"
 	cat "$tmp/c.out"; tail -30 "$tmp/c.err"; fail=1
 fi
+kill $px_pid; wait $px_pid 2>/dev/null; px_pid=
+# a sanitizer build's findings (both sides) fail the test
+if grep -l "Sanitizer\|runtime error" "$tmp"/*.log "$tmp"/*.err; then
+	echo "FAIL: sanitizer findings"; grep -h -A20 "Sanitizer\|runtime error" "$tmp"/*.log "$tmp"/*.err | head -60
+	fail=1
+fi
 exit $fail

@@ -75,7 +75,7 @@ hdr_ok(unsigned int ch, unsigned int type, size_t len, size_t max_body)
 	case LOOM_MUX_CLOSE:
 		return len == 1;
 	case LOOM_MUX_DATA:
-		return len >= 1;
+		return len >= 2;
 	default:		/* PING, PONG, OPEN, CREDIT */
 		return len == 4;
 	}
@@ -136,8 +136,9 @@ body_ok(const uint8_t *f, size_t len, struct loom_mux_ev *e)
 		e->u32a = b[0];
 		return e->u32a <= LOOM_MUX_R_PROTOCOL;
 	case LOOM_MUX_DATA:
-		e->buf = b;
-		e->len = len;
+		e->u32a = b[0];
+		e->buf = b + 1;
+		e->len = len - 1;
 		return 1;
 	case LOOM_MUX_CREDIT:
 		e->u32a = be32(b);
@@ -313,8 +314,15 @@ loom__mux_put_close(uint8_t *out, size_t max, unsigned int ch, unsigned int reas
 }
 
 size_t
-loom__mux_put_data(uint8_t *out, size_t max, unsigned int ch, const uint8_t *data,
-		   size_t len)
+loom__mux_put_data(uint8_t *out, size_t max, unsigned int ch, unsigned int seq,
+		   const uint8_t *data, size_t len)
 {
-	return loom__mux_put(out, max, ch, LOOM_MUX_DATA, data, len);
+	if (!len || len > LOOM_MUX_MAX_DATA || seq > 255 ||
+	    max < LOOM_MUX_OVERHEAD + 1 + len)
+		return 0;
+	/* the body in place: the sequence number, then the bytes */
+	memmove(out + LOOM_MUX_HDR + 1, data, len);
+	out[LOOM_MUX_HDR] = (uint8_t)seq;
+
+	return loom__mux_put(out, max, ch, LOOM_MUX_DATA, out + LOOM_MUX_HDR, len + 1);
 }

@@ -21,9 +21,17 @@ struct loom_mux_ch {
 	struct loom_mux_link *link;
 	const struct loom_mux_ch_ops *ops;
 	void *opaque;
-	uint32_t tx_credit;		/* DATA bytes the peer still takes */
+	/*
+	 * CREDIT carries the running total of DATA bytes the receiver has taken,
+	 * so a CREDIT the line loses is made good by the next one: what we may
+	 * send is tx_window + peer_taken - tx_sent (all mod 2^32)
+	 */
+	uint32_t tx_window, tx_sent, peer_taken;
 	uint32_t rx_left;		/* DATA bytes we still take */
+	uint32_t rx_taken;		/* DATA bytes we have taken, running */
+	uint32_t born;			/* ping_seq when it was opened / closed */
 	uint8_t id;
+	uint8_t tx_seq, rx_seq;		/* DATA sequence numbers, each way */
 	uint8_t state;
 	uint8_t want_write;
 };
@@ -48,6 +56,13 @@ struct loom_mux_link {
 
 static void
 ml_ping(struct loom_sul *sul);
+
+/* DATA bytes the peer takes now */
+static uint32_t
+ch_credit(const struct loom_mux_ch *ch)
+{
+	return ch->tx_window + ch->peer_taken - ch->tx_sent;
+}
 
 static int
 ml_callback(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
@@ -232,7 +247,7 @@ ml_open_frame(struct loom_mux_link *l, const struct loom_mux_ev *e)
 	ch->link = l;
 	ch->id = e->ch;
 	ch->state = CH_OPEN;
-	ch->tx_credit = e->u32a;
+	ch->tx_window = e->u32a;
 	ch->rx_left = l->info.rx_credit;
 	l->ch[e->ch] = ch;
 	if (l->info.accept(l, ch, l->info.user)) {
@@ -278,7 +293,7 @@ ml_frame(void *opaque, const struct loom_mux_ev *e)
 			break;
 		}
 		ch->state = CH_OPEN;
-		ch->tx_credit = e->u32b;
+		ch->tx_window = e->u32b;
 		if (ch->ops && ch->ops->opened)
 			ch->ops->opened(ch, ch->opaque);
 		break;
@@ -290,28 +305,39 @@ ml_frame(void *opaque, const struct loom_mux_ev *e)
 	case LOOM_MUX_DATA:
 		if (ch->state != CH_OPEN)
 			break;
-		if (e->len > ch->rx_left) {
-			/* past the credit we gave: the peer is broken */
+		if (e->u32a != ch->rx_seq || e->len > ch->rx_left) {
+			/*
+			 * a DATA frame was lost on the line (there is no resending:
+			 * the stream's bytes have a hole), or more than the credit we
+			 * gave: the channel is broken; its stream starts again
+			 */
+			loom_log_warn("mux: ch %u: %s", (unsigned int)e->ch,
+				      e->u32a != ch->rx_seq ? "DATA lost on the line" :
+							      "DATA past its credit");
 			ml_send_close(l, e->ch, LOOM_MUX_R_PROTOCOL);
 			ch_gone(ch, 0);
 			break;
 		}
+		ch->rx_seq++;
 		ch->rx_left -= (uint32_t)e->len;
 		if (ch->ops && ch->ops->rx)
 			ch->ops->rx(ch, ch->opaque, e->buf, e->len);
 		/* taken by the owner (whose own flow control holds it): credit back */
 		if (l->ch[e->ch] == ch && ch->state == CH_OPEN) {
 			ch->rx_left += (uint32_t)e->len;
-			ml_send_u32(l, e->ch, LOOM_MUX_CREDIT, (uint32_t)e->len);
+			ch->rx_taken += (uint32_t)e->len;
+			if (ch->rx_taken)	/* 0 only at the 4 GiB wrap: the next */
+				ml_send_u32(l, e->ch, LOOM_MUX_CREDIT, ch->rx_taken);
 		}
 		break;
 	case LOOM_MUX_CREDIT:
-		if ((uint64_t)ch->tx_credit + e->u32a > 0x7fffffffu) {
+		/* a serial line keeps order: a newer total, up to what we sent */
+		if (e->u32a - ch->peer_taken > ch->tx_sent - ch->peer_taken) {
 			ml_send_close(l, e->ch, LOOM_MUX_R_PROTOCOL);
 			ch_gone(ch, 0);
 			break;
 		}
-		ch->tx_credit += e->u32a;
+		ch->peer_taken = e->u32a;
 		if (ch->want_write && l->conn)
 			loom_callback_on_writable(l->conn);
 		break;
@@ -363,7 +389,7 @@ ml_writeable(struct loom_mux_link *l)
 
 		id = 1u + (unsigned int)((l->rr + i) % LOOM_MUX_MAX_CH);
 		ch = l->ch[id];
-		if (!ch || !ch->want_write || ch->state != CH_OPEN || !ch->tx_credit ||
+		if (!ch || !ch->want_write || ch->state != CH_OPEN || !ch_credit(ch) ||
 		    !ch->ops || !ch->ops->writeable)
 			continue;
 		ch->want_write = 0;
@@ -415,6 +441,7 @@ static void
 ml_ping(struct loom_sul *sul)
 {
 	struct loom_mux_link *l = loom_container_of(sul, struct loom_mux_link, sul_ping);
+	unsigned int id;
 
 	if (!l->conn) {
 		if (ml_open_fd(l))
@@ -426,6 +453,17 @@ ml_ping(struct loom_sul *sul)
 	l->missed = l->ping_seq - l->pong_seq;
 	if (l->missed >= l->info.miss_max && l->up)
 		ml_down(l);
+	/* an OPEN or CLOSE whose answer the line lost: give the channel up */
+	for (id = 1; id <= LOOM_MUX_MAX_CH; id++) {
+		struct loom_mux_ch *ch = l->ch[id];
+
+		if (ch && (ch->state == CH_OPENING || ch->state == CH_CLOSING) &&
+		    l->ping_seq - ch->born > 2 * l->info.miss_max) {
+			if (ch->state == CH_OPENING)
+				ml_send_close(l, id, LOOM_MUX_R_GONE);
+			ch_gone(ch, 0);
+		}
+	}
 	/* quiet with part of a frame held: it may be a corrupt header's */
 	if (!l->rx_bytes && l->dec.got)
 		loom__mux_dec_idle(&l->dec, ml_frame, l);
@@ -582,6 +620,7 @@ loom__mux_ch_open(struct loom_mux_link *l, const struct loom_mux_ch_ops *ops,
 	ch->opaque = opaque;
 	ch->id = (uint8_t)id;
 	ch->state = CH_OPENING;
+	ch->born = l->ping_seq;
 	ch->rx_left = l->info.rx_credit;
 	l->ch[id] = ch;
 	ml_send_u32(l, id, LOOM_MUX_OPEN, l->info.rx_credit);
@@ -601,7 +640,7 @@ void
 loom__mux_ch_want_write(struct loom_mux_ch *ch)
 {
 	ch->want_write = 1;
-	if (ch->state == CH_OPEN && ch->tx_credit && ch->link->conn)
+	if (ch->state == CH_OPEN && ch_credit(ch) && ch->link->conn)
 		loom_callback_on_writable(ch->link->conn);
 }
 
@@ -613,8 +652,8 @@ loom__mux_ch_write_max(const struct loom_mux_ch *ch)
 	if (ch->state != CH_OPEN || !l->conn || l->out_len >= ML_OUT_MAX)
 		return 0;
 
-	return ch->tx_credit < ML_OUT_MAX - l->out_len ? ch->tx_credit :
-							   ML_OUT_MAX - l->out_len;
+	return ch_credit(ch) < ML_OUT_MAX - l->out_len ? ch_credit(ch) :
+							  ML_OUT_MAX - l->out_len;
 }
 
 int
@@ -622,14 +661,15 @@ loom__mux_ch_write(struct loom_mux_ch *ch, const uint8_t *buf, size_t len)
 {
 	struct loom_mux_link *l = ch->link;
 	uint8_t f[LOOM_MUX_OVERHEAD + LOOM_MUX_MAX_BODY];
-	size_t k, mb = l->peer_max_body ? l->peer_max_body : LOOM_MUX_MIN_BODY;
+	size_t k, mb = (l->peer_max_body ? l->peer_max_body : LOOM_MUX_MIN_BODY) - 1;
 
 	if (len > loom__mux_ch_write_max(ch))
 		return -1;
 	while (len) {
 		k = len < mb ? len : mb;
-		ml_queue(l, f, loom__mux_put_data(f, sizeof(f), ch->id, buf, k));
-		ch->tx_credit -= (uint32_t)k;
+		ml_queue(l, f, loom__mux_put_data(f, sizeof(f), ch->id, ch->tx_seq++,
+						  buf, k));
+		ch->tx_sent += (uint32_t)k;
 		buf += k;
 		len -= k;
 	}
@@ -648,6 +688,7 @@ loom__mux_ch_close(struct loom_mux_ch *ch)
 		return;
 	}
 	ch->state = CH_CLOSING;
+	ch->born = ch->link->ping_seq;
 	ml_send_close(ch->link, ch->id, LOOM_MUX_R_GONE);
 }
 

@@ -39,8 +39,8 @@ enum loom_mux_type {
 	LOOM_MUX_OPEN		= 0x04,	/* ch n: u32 rx credit the opener grants */
 	LOOM_MUX_OPEN_ACK	= 0x05,	/* ch n: u8 result, u32 rx credit */
 	LOOM_MUX_CLOSE		= 0x06,	/* ch n: u8 reason */
-	LOOM_MUX_DATA		= 0x07,	/* ch n: 1..max body bytes of the channel */
-	LOOM_MUX_CREDIT		= 0x08,	/* ch n: u32 more DATA bytes accepted (not 0) */
+	LOOM_MUX_DATA		= 0x07,	/* ch n: u8 sequence, 1.. bytes of the channel */
+	LOOM_MUX_CREDIT		= 0x08,	/* ch n: u32 DATA bytes taken in all (not 0) */
 };
 
 /* OPEN_ACK results and CLOSE reasons */
@@ -65,7 +65,9 @@ struct loom_mux_ev {
  *        (len 4), also in .session
  * PING/PONG: u32a = sequence
  * OPEN: u32a = credit; OPEN_ACK: u32a = result, u32b = credit
- * CLOSE: u32a = reason; CREDIT: u32a = bytes added
+ * CLOSE: u32a = reason; CREDIT: u32a = DATA bytes the sender has taken in all
+ * DATA: u32a = the frame's sequence number (0, 1, ... 255, 0 ... per channel and
+ *       direction, so a frame the line lost is noticed), buf/len = the bytes
  */
 
 /* return 0 to go on, nonzero to stop loom__mux_feed() with LOOM_MUX_E_CB */
@@ -127,9 +129,11 @@ loom__mux_put_open_ack(uint8_t *out, size_t max, unsigned int ch,
 		       unsigned int result, uint32_t credit);
 size_t
 loom__mux_put_close(uint8_t *out, size_t max, unsigned int ch, unsigned int reason);
+/* DATA: \p len (1 .. LOOM_MUX_MAX_DATA) bytes, sequence number \p seq */
 size_t
-loom__mux_put_data(uint8_t *out, size_t max, unsigned int ch, const uint8_t *data,
-		   size_t len);
+loom__mux_put_data(uint8_t *out, size_t max, unsigned int ch, unsigned int seq,
+		   const uint8_t *data, size_t len);
+#define LOOM_MUX_MAX_DATA	(LOOM_MUX_MAX_BODY - 1)
 
 uint16_t
 loom__mux_crc16(uint16_t crc, const uint8_t *p, size_t len);
