@@ -1,7 +1,8 @@
 /*
  * private-sspc.h: the SSPC client engine (sspc.c): a Secure Stream whose real
  * connection is made by a proxy process (loom-ssproxy); this side speaks the
- * serialization wire format to it over a Unix or TCP socket.
+ * serialization wire format to it over a Unix or TCP socket per stream, or over
+ * one channel per stream of the transport mux on a tty (a UART).
  *
  * In an SSPC-only build (LOOM_WITH_SS off) sspc-api.c gives the loom_ss_* API
  * on top of it; a full build can use it at run time the same way.
@@ -11,7 +12,8 @@
 
 struct loom_sspc;
 
-/* the default proxy address; the environment's LOOM_SSPROXY overrides it */
+/* the default proxy address; the environment's LOOM_SSPROXY overrides it:
+ * "unix:@name", "unix:/path", "host:port" or "mux:/dev/ttyX" */
 #define LOOM_SSPC_DEF_PROXY	"unix:@loom-ssproxy"
 
 /*
