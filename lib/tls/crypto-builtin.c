@@ -4,6 +4,7 @@
  * anywhere. Small and portable rather than fast: a handshake hashes ~60 bytes.
  */
 #include "core/private-core.h"
+#include "misc/private-bytes.h"
 
 int
 loom__builtin_sha1(const void *in, size_t len, uint8_t *out);
@@ -15,22 +16,6 @@ loom__builtin_hmac_sha256(const void *key, size_t klen, const void *in, size_t l
 
 #define ROL32(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
 #define ROR32(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
-
-static uint32_t
-be32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-	       ((uint32_t)p[2] << 8) | p[3];
-}
-
-static void
-put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 /*
  * Both hashes use the same Merkle-Damgard padding over 64-byte blocks: feed the
@@ -66,7 +51,7 @@ sha1_block(uint32_t *h, const uint8_t *b)
 	int i;
 
 	for (i = 0; i < 16; i++)
-		w[i] = be32(b + 4 * i);
+		w[i] = loom__be32(b + 4 * i);
 	for (; i < 80; i++)
 		w[i] = ROL32(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
 	for (i = 0; i < 80; i++) {
@@ -105,7 +90,7 @@ loom__builtin_sha1(const void *in, size_t len, uint8_t *out)
 
 	md_hash(sha1_block, h, in, len);
 	for (i = 0; i < 5; i++)
-		put_be32(out + 4 * i, h[i]);
+		loom__put_be32(out + 4 * i, h[i]);
 
 	return 0;
 }
@@ -131,7 +116,7 @@ sha256_block(uint32_t *h, const uint8_t *b)
 	int i;
 
 	for (i = 0; i < 16; i++)
-		w[i] = be32(b + 4 * i);
+		w[i] = loom__be32(b + 4 * i);
 	for (; i < 64; i++)
 		w[i] = w[i - 16] + w[i - 7] +
 		       (ROR32(w[i - 15], 7) ^ ROR32(w[i - 15], 18) ^ (w[i - 15] >> 3)) +
@@ -159,7 +144,7 @@ loom__builtin_sha256(const void *in, size_t len, uint8_t *out)
 
 	md_hash(sha256_block, h, in, len);
 	for (i = 0; i < 8; i++)
-		put_be32(out + 4 * i, h[i]);
+		loom__put_be32(out + 4 * i, h[i]);
 
 	return 0;
 }

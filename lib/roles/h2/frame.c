@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "private-h2-codec.h"
+#include "misc/private-bytes.h"
 
 enum {
 	ST_HDR,		/* gathering the 9-byte header */
@@ -17,22 +18,6 @@ enum {
 	ST_EMIT_END,	/* END event due */
 	ST_FAILED
 };
-
-static uint32_t
-be32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-	       ((uint32_t)p[2] << 8) | p[3];
-}
-
-static void
-put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 const char *
 loom__h2_err_name(uint32_t code)
@@ -124,7 +109,7 @@ hdr_done(struct loom_h2_reader *r)
 	h->len = ((uint32_t)r->buf[0] << 16) | ((uint32_t)r->buf[1] << 8) | r->buf[2];
 	h->type = r->buf[3];
 	h->flags = r->buf[4];
-	h->sid = be32(r->buf + 5) & 0x7fffffff;
+	h->sid = loom__be32(r->buf + 5) & 0x7fffffff;
 	r->remaining = h->len;
 
 	if (h->len > r->max_frame)
@@ -245,7 +230,7 @@ prefix_done(struct loom_h2_reader *r)
 			h->pad_len = *p++;
 		if (h->type == LOOM_H2_F_HEADERS &&
 		    (h->flags & LOOM_H2_FL_PRIORITY)) {
-			v = be32(p);
+			v = loom__be32(p);
 			h->has_prio = 1;
 			h->prio_excl = (uint8_t)(v >> 31);
 			h->prio_dep = v & 0x7fffffff;
@@ -255,7 +240,7 @@ prefix_done(struct loom_h2_reader *r)
 				h->err = LOOM_H2_ERR_PROTOCOL_ERROR;
 		}
 		if (h->type == LOOM_H2_F_PUSH_PROMISE)
-			h->promised_sid = be32(p) & 0x7fffffff;
+			h->promised_sid = loom__be32(p) & 0x7fffffff;
 		/* padding longer than what is left (6.1, 6.2, 6.6) */
 		if (h->pad_len > h->len - used)
 			return fail(r, LOOM_H2_ERR_PROTOCOL_ERROR);
@@ -264,7 +249,7 @@ prefix_done(struct loom_h2_reader *r)
 		return 0;
 
 	case LOOM_H2_F_PRIORITY:
-		v = be32(p);
+		v = loom__be32(p);
 		h->has_prio = 1;
 		h->prio_excl = (uint8_t)(v >> 31);
 		h->prio_dep = v & 0x7fffffff;
@@ -276,7 +261,7 @@ prefix_done(struct loom_h2_reader *r)
 		return 0;
 
 	case LOOM_H2_F_WINDOW_UPDATE:
-		if (!(be32(p) & 0x7fffffff)) {
+		if (!(loom__be32(p) & 0x7fffffff)) {
 			/* an increment of 0 (6.9) */
 			if (!h->sid)
 				return fail(r, LOOM_H2_ERR_PROTOCOL_ERROR);
@@ -299,7 +284,7 @@ prefix_done(struct loom_h2_reader *r)
 
 	case LOOM_H2_F_SETTINGS:
 		/* one entry, after the HDR event */
-		v = be32(p + 2);
+		v = loom__be32(p + 2);
 		r->error = loom__h2_settings_check((uint16_t)((p[0] << 8) | p[1]), v);
 		if (r->error)
 			return fail(r, r->error);
@@ -452,7 +437,7 @@ loom__h2_put_hdr(uint8_t *out, uint32_t len, uint8_t type, uint8_t flags,
 	out[2] = (uint8_t)len;
 	out[3] = type;
 	out[4] = flags;
-	put_be32(out + 5, sid & 0x7fffffff);
+	loom__put_be32(out + 5, sid & 0x7fffffff);
 
 	return LOOM_H2_FRAME_HDR_LEN;
 }
@@ -474,7 +459,7 @@ loom__h2_put_settings(uint8_t *out, size_t max, const uint16_t *ids,
 
 		p[0] = (uint8_t)(ids[i] >> 8);
 		p[1] = (uint8_t)ids[i];
-		put_be32(p + 2, vals[i]);
+		loom__put_be32(p + 2, vals[i]);
 	}
 
 	return LOOM_H2_FRAME_HDR_LEN + len;
@@ -504,8 +489,8 @@ loom__h2_put_goaway(uint8_t *out, size_t max, uint32_t last_sid, uint32_t code,
 	    dlen > LOOM_H2_DEFAULT_MAX_FRAME - 8)
 		return 0;
 	loom__h2_put_hdr(out, (uint32_t)(8 + dlen), LOOM_H2_F_GOAWAY, 0, 0);
-	put_be32(out + 9, last_sid & 0x7fffffff);
-	put_be32(out + 13, code);
+	loom__put_be32(out + 9, last_sid & 0x7fffffff);
+	loom__put_be32(out + 13, code);
 	if (dlen)
 		memcpy(out + 17, debug, dlen);
 
@@ -516,7 +501,7 @@ size_t
 loom__h2_put_rst(uint8_t *out, uint32_t sid, uint32_t code)
 {
 	loom__h2_put_hdr(out, 4, LOOM_H2_F_RST_STREAM, 0, sid);
-	put_be32(out + 9, code);
+	loom__put_be32(out + 9, code);
 
 	return LOOM_H2_FRAME_HDR_LEN + 4;
 }
@@ -525,7 +510,7 @@ size_t
 loom__h2_put_window_update(uint8_t *out, uint32_t sid, uint32_t incr)
 {
 	loom__h2_put_hdr(out, 4, LOOM_H2_F_WINDOW_UPDATE, 0, sid);
-	put_be32(out + 9, incr & 0x7fffffff);
+	loom__put_be32(out + 9, incr & 0x7fffffff);
 
 	return LOOM_H2_FRAME_HDR_LEN + 4;
 }

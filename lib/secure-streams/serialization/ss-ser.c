@@ -5,6 +5,7 @@
  */
 #include "core/private-core.h"
 #include "secure-streams/serialization/private-ss-ser.h"
+#include "misc/private-bytes.h"
 
 enum {
 	PH_HDR,		/* collecting the 3-byte frame header */
@@ -27,22 +28,6 @@ static const uint8_t dir_of[] = {
 	DIR_C,		/* CONNECT */
 	DIR_C,		/* DESTROY */
 };
-
-static uint32_t
-be32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) |
-	       p[3];
-}
-
-static void
-put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 static int
 name_ok(const uint8_t *p, size_t len)
@@ -142,7 +127,7 @@ fixed_done(struct loom_sser_dec *d, loom_sser_cb cb, void *opaque)
 		name[n] = '\0';
 		e.ev = LOOM_SSEV_HELLO;
 		e.u32a = d->fixed[0];
-		e.u32b = be32(d->fixed + 1);
+		e.u32b = loom__be32(d->fixed + 1);
 		e.str = name;
 		break;
 	case LOOM_SSER_CREATED:
@@ -150,7 +135,7 @@ fixed_done(struct loom_sser_dec *d, loom_sser_cb cb, void *opaque)
 			return fail(d, LOOM_SSER_E_VALUE);
 		e.ev = LOOM_SSEV_CREATED;
 		e.u32a = d->fixed[0];
-		e.u32b = be32(d->fixed + 1);
+		e.u32b = loom__be32(d->fixed + 1);
 		break;
 	case LOOM_SSER_METADATA:
 		n = d->fixed[0];
@@ -172,18 +157,18 @@ fixed_done(struct loom_sser_dec *d, loom_sser_cb cb, void *opaque)
 	case LOOM_SSER_REQ_TX:
 		e.ev = LOOM_SSEV_REQ_TX;
 		e.u32a = d->body_len == 4;
-		e.u32b = d->body_len == 4 ? be32(d->fixed) : 0;
+		e.u32b = d->body_len == 4 ? loom__be32(d->fixed) : 0;
 		break;
 	case LOOM_SSER_CREDIT:
 		e.ev = LOOM_SSEV_CREDIT;
-		e.u32a = be32(d->fixed);
+		e.u32a = loom__be32(d->fixed);
 		if (!e.u32a)
 			return fail(d, LOOM_SSER_E_VALUE);
 		break;
 	case LOOM_SSER_STATE:
 		e.ev = LOOM_SSEV_STATE;
-		e.u32a = be32(d->fixed);
-		e.u32b = be32(d->fixed + 4);
+		e.u32a = loom__be32(d->fixed);
+		e.u32b = loom__be32(d->fixed + 4);
 		if (e.u32a < LOOM_SSS_CREATING || e.u32a > LOOM_SSS_SERVER_UPGRADE)
 			return fail(d, LOOM_SSER_E_VALUE);
 		break;
@@ -313,7 +298,7 @@ loom__sser_put_hello(uint8_t *out, size_t max, uint32_t rx_credit,
 	    !put_hdr(out, max, LOOM_SSER_HELLO, 5 + n))
 		return 0;
 	out[3] = LOOM_SSER_VERSION;
-	put_be32(out + 4, rx_credit);
+	loom__put_be32(out + 4, rx_credit);
 	memcpy(out + 8, streamtype, n);
 
 	return LOOM_SSER_HDR + 5 + n;
@@ -327,7 +312,7 @@ loom__sser_put_created(uint8_t *out, size_t max, unsigned int result,
 	    !put_hdr(out, max, LOOM_SSER_CREATED, 5))
 		return 0;
 	out[3] = (uint8_t)result;
-	put_be32(out + 4, tx_credit);
+	loom__put_be32(out + 4, tx_credit);
 
 	return LOOM_SSER_HDR + 5;
 }
@@ -366,7 +351,7 @@ loom__sser_put_req_tx(uint8_t *out, size_t max, int has_len, uint32_t len)
 		return 0;
 	if (!has_len)
 		return LOOM_SSER_HDR;
-	put_be32(out + 3, len);
+	loom__put_be32(out + 3, len);
 
 	return LOOM_SSER_HDR + 4;
 }
@@ -376,7 +361,7 @@ loom__sser_put_credit(uint8_t *out, size_t max, uint32_t add)
 {
 	if (!add || max < LOOM_SSER_HDR + 4 || !put_hdr(out, max, LOOM_SSER_CREDIT, 4))
 		return 0;
-	put_be32(out + 3, add);
+	loom__put_be32(out + 3, add);
 
 	return LOOM_SSER_HDR + 4;
 }
@@ -387,8 +372,8 @@ loom__sser_put_state(uint8_t *out, size_t max, uint32_t state, uint32_t ack)
 	if (state < LOOM_SSS_CREATING || state > LOOM_SSS_SERVER_UPGRADE ||
 	    max < LOOM_SSER_HDR + 8 || !put_hdr(out, max, LOOM_SSER_STATE, 8))
 		return 0;
-	put_be32(out + 3, state);
-	put_be32(out + 7, ack);
+	loom__put_be32(out + 3, state);
+	loom__put_be32(out + 7, ack);
 
 	return LOOM_SSER_HDR + 8;
 }
