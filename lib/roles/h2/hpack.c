@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "private-h2-codec.h"
+#include "hpack-static-index.h"
 
 /* ---- static table (RFC 7541 appendix A) ---- */
 
@@ -486,38 +487,52 @@ loom__hpack_enc_block_start(struct loom_hpack_enc *e, uint8_t *out, size_t outma
 	return (int)(n + k);
 }
 
-static int
-name_is(const char *name, size_t nlen, const char *lit)
+/*
+ * The static-table name of (name, nlen): its first index (1-based) and, in *count,
+ * how many entries in a row carry it; 0 when it is not a static-table name.  One
+ * hash probe (contrib/gen-hpack-static-index.py) and one memcmp.
+ */
+static uint32_t
+hp_static_name(const char *name, size_t nlen, uint32_t *count)
 {
-	size_t l = strlen(lit);
+	const uint8_t *slot;
+	const struct hp_static *s;
 
-	return nlen == l && !memcmp(name, lit, l);
+	if (!nlen || nlen > HP_SIDX_MAXLEN)
+		return 0;
+	slot = hp_sidx[HP_SIDX_HASH(nlen, (uint8_t)name[0], (uint8_t)name[nlen - 1])];
+	if (!slot[0])
+		return 0;
+	s = &hp_static[slot[0] - 1];
+	if (s->nlen != nlen || memcmp(s->name, name, nlen))
+		return 0;
+	*count = slot[1];
+
+	return slot[0];
 }
 
-/* fields whose value changes with nearly every message: not worth a table entry */
+/*
+ * Fields whose value changes with nearly every message: not worth a table entry.
+ * All are static-table names, so this goes by the name's static index (sidx):
+ * content-length, etag, last-modified, if-none-match, if-modified-since,
+ * content-range, age, location.
+ */
 static int
-hp_volatile(const char *name, size_t nlen)
+hp_volatile(uint32_t sidx)
 {
-	static const char * const v[] = {
-		"content-length", "etag", "last-modified", "if-none-match",
-		"if-modified-since", "content-range", "age", "location",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-		if (name_is(name, nlen, v[i]))
-			return 1;
+	switch (sidx) {
+	case 21: case 28: case 30: case 34: case 40: case 41: case 44: case 46:
+		return 1;
+	}
 
 	return 0;
 }
 
+/* authorization, proxy-authorization, set-cookie, and cookie under 20 bytes */
 static int
-hp_sensitive(const char *name, size_t nlen, size_t vlen)
+hp_sensitive(uint32_t sidx, size_t vlen)
 {
-	return name_is(name, nlen, "authorization") ||
-	       name_is(name, nlen, "proxy-authorization") ||
-	       name_is(name, nlen, "set-cookie") ||
-	       (name_is(name, nlen, "cookie") && vlen < 20);
+	return sidx == 23 || sidx == 49 || sidx == 55 || (sidx == 32 && vlen < 20);
 }
 
 /* writes a string literal, Huffman-coded when shorter; 0 when out is too small */
@@ -554,11 +569,15 @@ loom__hpack_enc_field(struct loom_hpack_enc *e, uint8_t *out, size_t outmax,
 		      const char *name, size_t nlen, const char *value, size_t vlen,
 		      unsigned int flags)
 {
-	uint32_t full = 0, nidx = 0, i;
-	const char *tn, *tv;
-	size_t tnl, tvl, n, k;
+	uint32_t full = 0, nidx, sidx, scount = 0, i, tnl, tvl;
+	const uint8_t *p;
+	size_t n, k;
 	int never, incr;
 	uint8_t first;
+
+	/* static table: the name's entries, then their values */
+	sidx = hp_static_name(name, nlen, &scount);
+	nidx = sidx;
 
 	if (flags & LOOM_HPACK_F_INDEX) {
 		never = !!(flags & LOOM_HPACK_F_NEVER_INDEXED);
@@ -566,32 +585,42 @@ loom__hpack_enc_field(struct loom_hpack_enc *e, uint8_t *out, size_t outmax,
 			nlen + vlen + LOOM_HPACK_ENTRY_OVERHEAD <= e->t.max_size;
 	} else {
 		never = (flags & LOOM_HPACK_F_NEVER_INDEXED) ||
-			hp_sensitive(name, nlen, vlen);
+			hp_sensitive(sidx, vlen);
 		incr = !never && !(flags & LOOM_HPACK_F_NO_INDEX) &&
-			!hp_volatile(name, nlen) &&
+			!hp_volatile(sidx) &&
 			nlen + vlen + LOOM_HPACK_ENTRY_OVERHEAD <=
 							e->t.max_size / 2;
 	}
 
-	/* static table */
-	for (i = 0; i < LOOM_HPACK_STATIC_COUNT && !full; i++) {
-		const struct hp_static *s = &hp_static[i];
+	if (sidx && !never)
+		for (i = sidx - 1; i < sidx - 1 + scount; i++)
+			if (hp_static[i].vlen == vlen &&
+			    !memcmp(hp_static[i].value, value, vlen)) {
+				full = i + 1;
+				break;
+			}
 
-		if (s->nlen != nlen || memcmp(s->name, name, nlen))
+	/*
+	 * dynamic table, newest first, walked once: the lengths, then the last
+	 * byte, before any memcmp.  Once the name has an index only a full match
+	 * can change the result; never-indexed fields take no full match.
+	 */
+	p = e->t.buf;
+	for (i = 0; i < e->t.count && !full && !(never && nidx); i++) {
+		const char *tn = (const char *)p + HP_ENT_HDR, *tv;
+
+		ent_lens(p, &tnl, &tvl);
+		p += HP_ENT_HDR + (size_t)tnl + tvl;
+		if (tnl != nlen || (nidx && (never || tvl != vlen)))
 			continue;
-		if (!nidx)
-			nidx = i + 1;
-		if (!never && s->vlen == vlen && !memcmp(s->value, value, vlen))
-			full = i + 1;
-	}
-	/* dynamic table */
-	for (i = 0; i < e->t.count && !full; i++) {
-		tbl_get(&e->t, i, &tn, &tnl, &tv, &tvl);
-		if (tnl != nlen || memcmp(tn, name, nlen))
+		if (nlen && (tn[nlen - 1] != name[nlen - 1] ||
+			     memcmp(tn, name, nlen)))
 			continue;
 		if (!nidx)
 			nidx = LOOM_HPACK_STATIC_COUNT + 1 + i;
-		if (!never && tvl == vlen && !memcmp(tv, value, vlen))
+		tv = tn + tnl;
+		if (!never && tvl == vlen && (!vlen || (tv[vlen - 1] == value[vlen - 1] &&
+					      !memcmp(tv, value, vlen))))
 			full = LOOM_HPACK_STATIC_COUNT + 1 + i;
 	}
 
