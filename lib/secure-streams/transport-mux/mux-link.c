@@ -8,7 +8,9 @@
 
 #include <fcntl.h>
 #include <string.h>
-#include <termios.h>
+#if defined(LOOM_PLAT_UNIX)
+#include <termios.h>	/* device C libraries (newlib, picolibc) have none */
+#endif
 #include <unistd.h>
 
 #define ML_OUT_MAX	4096	/* pipe bytes held before channels are held back */
@@ -405,7 +407,9 @@ ml_open_fd(struct loom_mux_link *l)
 {
 	struct loom_vhost *vh;
 	struct loom_vhost_info vi;
+#if defined(LOOM_PLAT_UNIX)
 	struct termios t;
+#endif
 	int fd;
 
 	vh = loom_get_vhost_by_name(l->ctx, "loom-mux");
@@ -421,6 +425,7 @@ ml_open_fd(struct loom_mux_link *l)
 	fd = open(l->path, O_RDWR | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
+#if defined(LOOM_PLAT_UNIX)
 	if (isatty(fd) && !tcgetattr(fd, &t)) {
 		/* a UART carries bytes, not lines: no echo, no translation */
 		cfmakeraw(&t);
@@ -428,6 +433,7 @@ ml_open_fd(struct loom_mux_link *l)
 		t.c_cc[VTIME] = 0;
 		tcsetattr(fd, TCSANOW, &t);
 	}
+#endif
 	loom__mux_dec_init(&l->dec, l->info.max_body);
 	if (!loom_adopt_descriptor(vh, LOOM_ADOPT_FILE, fd, "loom-mux", l)) {
 		close(fd);
