@@ -9,22 +9,6 @@
 
 #include <stdio.h>
 
-static const char * const state_names[] = {
-	"?", "CREATING", "DISCONNECTED", "UNREACHABLE", "AUTH_FAILED", "CONNECTED",
-	"CONNECTING", "DESTROYING", "POLL", "ALL_RETRIES_FAILED", "QOS_ACK_REMOTE",
-	"QOS_NACK_REMOTE", "QOS_ACK_LOCAL", "QOS_NACK_LOCAL", "TIMEOUT", "SERVER_TXN",
-	"SERVER_UPGRADE"
-};
-
-const char *
-loom_ss_state_name(int state)
-{
-	if (state > 0 && state < (int)(sizeof(state_names) / sizeof(state_names[0])))
-		return state_names[state];
-
-	return "?";
-}
-
 static struct loom_ss_ctx *
 ssc(struct loom_context *ctx)
 {

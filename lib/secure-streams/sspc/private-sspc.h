@@ -41,7 +41,5 @@ void *
 loom__sspc_user(struct loom_sspc *s);
 struct loom_context *
 loom__sspc_context(struct loom_sspc *s);
-const char *
-loom__sspc_state_name(int state);
 
 #endif

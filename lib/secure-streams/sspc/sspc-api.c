@@ -82,9 +82,3 @@ loom_ss_get_context(struct loom_ss_handle *h)
 {
 	return loom__sspc_context(h->s);
 }
-
-const char *
-loom_ss_state_name(int state)
-{
-	return loom__sspc_state_name(state);
-}

@@ -849,17 +849,3 @@ loom__sspc_context(struct loom_sspc *s)
 {
 	return s->ctx;
 }
-
-const char *
-loom__sspc_state_name(int state)
-{
-	static const char *const names[] = {
-		"(none)", "CREATING", "DISCONNECTED", "UNREACHABLE", "AUTH_FAILED",
-		"CONNECTED", "CONNECTING", "DESTROYING", "POLL", "ALL_RETRIES_FAILED",
-		"QOS_ACK_REMOTE", "QOS_NACK_REMOTE", "QOS_ACK_LOCAL", "QOS_NACK_LOCAL",
-		"TIMEOUT", "SERVER_TXN", "SERVER_UPGRADE"
-	};
-
-	return state >= 0 && state < (int)(sizeof(names) / sizeof(names[0])) ?
-	       names[state] : "(unknown)";
-}

@@ -5,6 +5,7 @@
  */
 #include "core/private-core.h"
 #include "secure-streams/transport-mux/private-ss-mux.h"
+#include "misc/private-bytes.h"
 
 /* CRC-16/CCITT-FALSE (poly 0x1021, init 0xffff), a nibble at a time */
 static const uint16_t crc16_nib[16] = {
@@ -38,22 +39,6 @@ loom__mux_crc8(const uint8_t *p, size_t len)
 	}
 
 	return crc;
-}
-
-static uint32_t
-be32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) |
-	       p[3];
-}
-
-static void
-put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
 }
 
 /* is this header possible: right channel kind and body length for the type? */
@@ -130,7 +115,7 @@ body_ok(const uint8_t *f, size_t len, struct loom_mux_ev *e)
 		return e->u32a && e->u32b >= LOOM_MUX_MIN_BODY;
 	case LOOM_MUX_OPEN_ACK:
 		e->u32a = b[0];
-		e->u32b = be32(b + 1);
+		e->u32b = loom__be32(b + 1);
 		return e->u32a <= LOOM_MUX_R_PROTOCOL;
 	case LOOM_MUX_CLOSE:
 		e->u32a = b[0];
@@ -141,10 +126,10 @@ body_ok(const uint8_t *f, size_t len, struct loom_mux_ev *e)
 		e->len = len - 1;
 		return 1;
 	case LOOM_MUX_CREDIT:
-		e->u32a = be32(b);
+		e->u32a = loom__be32(b);
 		return e->u32a != 0;
 	default:		/* PING, PONG, OPEN */
-		e->u32a = be32(b);
+		e->u32a = loom__be32(b);
 		return 1;
 	}
 }
@@ -268,7 +253,7 @@ loom__mux_put_hello(uint8_t *out, size_t max, unsigned int max_body,
 	b[0] = LOOM_MUX_VERSION;
 	b[1] = (uint8_t)(max_body >> 8);
 	b[2] = (uint8_t)max_body;
-	put_be32(b + 3, session);
+	loom__put_be32(b + 3, session);
 
 	return loom__mux_put(out, max, LOOM_MUX_LINK_CH, LOOM_MUX_HELLO, b, 7);
 }
@@ -283,7 +268,7 @@ loom__mux_put_u32(uint8_t *out, size_t max, unsigned int ch,
 	    (type != LOOM_MUX_PING && type != LOOM_MUX_PONG &&
 	     type != LOOM_MUX_OPEN && type != LOOM_MUX_CREDIT))
 		return 0;
-	put_be32(b, v);
+	loom__put_be32(b, v);
 
 	return loom__mux_put(out, max, ch, type, b, 4);
 }
@@ -297,7 +282,7 @@ loom__mux_put_open_ack(uint8_t *out, size_t max, unsigned int ch,
 	if (result > LOOM_MUX_R_PROTOCOL)
 		return 0;
 	b[0] = (uint8_t)result;
-	put_be32(b + 1, credit);
+	loom__put_be32(b + 1, credit);
 
 	return loom__mux_put(out, max, ch, LOOM_MUX_OPEN_ACK, b, 5);
 }
