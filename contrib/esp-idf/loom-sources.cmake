@@ -64,6 +64,7 @@ set(LOOM_IDF_SRCS
 	lib/secure-streams/protocols/ss-ws.c
 	lib/secure-streams/proxy/ss-proxy.c
 	lib/secure-streams/serialization/ss-ser.c
+	lib/secure-streams/ss-names.c
 	lib/secure-streams/ss-server.c
 	lib/secure-streams/ss.c
 	lib/secure-streams/transport-mux/mux-codec.c
