@@ -89,11 +89,12 @@ struct loom_json {
 	unsigned int line;		/**< 1-based line of the byte being looked at */
 	unsigned int col;		/**< 1-based column (bytes) of that byte */
 	int error;			/**< sticky: first error, or 0 */
-	/* parser state, private */
+	/** @cond private: the parser's own state */
 	unsigned char st, sub, flags, lit_pos;
 	unsigned char u8_need, u8_lo, u8_hi;
 	unsigned int blen;
 	unsigned int ucp, hi_sur;
+	/** @endcond */
 };
 
 /**

@@ -35,9 +35,10 @@ struct loom_ss_proxy_info {
 	 *  channels of the transport mux (README.ss-serialization.md); it is set
 	 *  raw and reopened if it closes. NULL = none */
 	const char *mux_path;
-	/** mux keepalive: PING interval in ms (500) and how many unanswered PINGs
-	 *  take the link down (3): every stream on it then ends */
+	/** mux keepalive: PING interval in ms (500) */
 	unsigned int mux_ping_ms;
+	/** how many unanswered PINGs take the mux link down (3): every stream
+	 *  on it then ends */
 	unsigned int mux_miss_max;
 };
 
