@@ -150,7 +150,7 @@ open_target(const struct loom_http_vh *hv, const struct loom_http_mount *m,
 
 /* a new entry for an opened file; NULL (fd closed) when out of memory */
 static struct loom_http_fent *
-fent_new(struct loom_pt *pt, const struct loom_http_vh *hv,
+fent_new(const struct loom_http_vh *hv,
 	 const struct loom_http_mount *m, const char *key, size_t key_len,
 	 uint32_t hash, const char *rel, int fd, const struct loom_file_info *fi,
 	 int64_t now)
@@ -198,8 +198,6 @@ fent_new(struct loom_pt *pt, const struct loom_http_vh *hv,
 			f->body = NULL;
 		}
 	}
-	(void)pt;
-
 	return f;
 }
 
@@ -283,7 +281,7 @@ loom__http_fent_get(struct loom_conn *conn, const struct loom_http_mount *m,
 		fent_detach(f);		/* replaced or changed */
 	}
 
-	f = fent_new(conn->pt, hv, m, rest, kl, hash, rel, fd, &fi, now);
+	f = fent_new(hv, m, rest, kl, hash, rel, fd, &fi, now);
 	if (!f) {
 		*status = 500;
 		return NULL;
