@@ -174,6 +174,20 @@ def malformed():
     good.close()
 
 
+def md_limit():
+    """a client's metadata value: 4096 bytes taken, 4097 drop that client (a
+    name the policy lacks, so the request itself is not changed)"""
+    for size, dropped in ((4096, False), (4097, True)):
+        c = Client()
+        c.send(hello("hello") + frame(METADATA, bytes([5]) + b"xmeta" + b"v" * size))
+        while True:    # until the proxy closes, or the transaction ends
+            f = c.read_frame()
+            if f is None or (f[0] == STATE and struct.unpack(">I", f[1][:4])[0] in (10, 11)):
+                break
+        assert (f is None) == dropped, f"{size}: dropped {f is None}"
+        c.close()
+
+
 def many():
     res = []
 
@@ -195,5 +209,6 @@ case("a stream's whole life through the proxy", whole)
 case("payload held to a 100-byte rx credit", small_credit)
 case("refusals: unknown type, not allowed, wrong version", refusals)
 case("malformed frames drop only their client", malformed)
+case("metadata value at and past its 4096-byte limit", md_limit)
 case("20 clients at once", many)
 sys.exit(1 if fails else 0)
