@@ -243,14 +243,29 @@ loom__h2_count_reset(struct loom_conn *conn)
 	return 0;
 }
 
+/*
+ * WebSocket over h2 (RFC 8441) is offered on a vhost that serves ws: one with ws
+ * settings or a protocol beside its first (HTTP) one, unless its options say no
+ */
+int
+loom__h2_ext_connect_on(const struct loom_vhost *vh)
+{
+#if defined(LOOM_WITH_WS)
+	return vh && !(loom__h2_vh(vh)->options & LOOM_H2_OPT_NO_WEBSOCKET) &&
+	       (vh->ws_vh || vh->count_protocols > 1);
+#else
+	return 0;
+#endif
+}
+
 static void
 h2_send_settings(struct loom_conn *conn)
 {
 	struct loom_h2_conn *c = loom__h2c(conn);
 	const struct loom_h2_vh *v = c->cfg;
-	uint16_t ids[6];
-	uint32_t vals[6];
-	uint8_t f[9 + 6 * 6 + 13];
+	uint16_t ids[7];
+	uint32_t vals[7];
+	uint8_t f[9 + 7 * 6 + 13];
 	size_t n;
 	int k = 0;
 
@@ -274,6 +289,9 @@ h2_send_settings(struct loom_conn *conn)
 	if (c->flags & H2CF_CLIENT) {
 		ids[k] = LOOM_H2_SET_ENABLE_PUSH;
 		vals[k++] = 0;
+	} else if (loom__h2_ext_connect_on(conn->vhost)) {
+		ids[k] = LOOM_H2_SET_ENABLE_CONNECT_PROTOCOL;
+		vals[k++] = 1;
 	}
 	n = loom__h2_put_settings(f, sizeof(f), ids, vals, k);
 	/* the connection window is ours to widen at once */
@@ -428,10 +446,13 @@ h2_on_data(struct loom_conn *conn, struct loom_h2_conn *c, int ev,
 						   "DATA beyond the connection window");
 		c->rx_window -= h->len;
 		c->rx_consumed += h->len;
+		c->flags &= (uint16_t)~H2CF_DATA_NO_STREAM;
 		s = loom__h2_find_stream(c, h->sid);
-		if (!s)
+		if (!s) {
 			/* closed: the bytes still count against the connection */
+			c->flags |= H2CF_DATA_NO_STREAM;
 			return 0;
+		}
 		st = loom__h2s(s);
 		if (st->sflags & (H2SF_REMOTE_ENDED | H2SF_RESET)) {
 			if (!(st->sflags & H2SF_RESET)) {
@@ -463,8 +484,9 @@ h2_on_data(struct loom_conn *conn, struct loom_h2_conn *c, int ev,
 	default:	/* END */
 		s = c->cur_data;
 		c->cur_data = NULL;
-		if (!s && !loom__h2_find_stream(c, h->sid))
-			/* closed (5.1): the peer should know */
+		if (!s && (c->flags & H2CF_DATA_NO_STREAM))
+			/* closed (5.1): the peer should know; not when the stream
+			 * ended while this frame was read (it was told then) */
 			loom__h2_send_rst(conn, h->sid, LOOM_H2_ERR_STREAM_CLOSED);
 		if (s) {
 			st = loom__h2s(s);
@@ -997,6 +1019,22 @@ h2_close_role(struct loom_pt *pt, struct loom_conn *conn)
 	}
 }
 
+/* each stream conn, for walks over every conn (loom_callback_on_writable_all_protocol) */
+static void
+h2_foreach_child(struct loom_conn *conn, void (*cb)(struct loom_conn *child, void *arg),
+		 void *arg)
+{
+	struct loom_h2_conn *c = loom__h2c(conn);
+	struct loom_dll2 *d, *next;
+
+	if (!c)
+		return;
+	for (d = c->streams.head; d; d = next) {
+		next = d->next;
+		cb(loom_container_of(d, struct loom_h2_stream, list)->conn, arg);
+	}
+}
+
 static void
 h2_destroy_role(struct loom_conn *conn)
 {
@@ -1022,6 +1060,7 @@ const struct loom_role_ops loom_role_ops_h2 = {
 	.close_role = h2_close_role,
 	.destroy_role = h2_destroy_role,
 	.destroy_pt = h2_destroy_pt,
+	.foreach_child = h2_foreach_child,
 	.adoption_cb = { 0, 0 },
 	.close_cb = { 0, 0 },
 	.counted = 1,
@@ -1030,6 +1069,10 @@ const struct loom_role_ops loom_role_ops_h2 = {
 int
 loom_conn_is_h2_stream(const struct loom_conn *conn)
 {
+#if defined(LOOM_WITH_WS)
+	if (conn && conn->role == &loom_role_ops_ws_h2)
+		return 1;	/* a WebSocket on an h2 stream */
+#endif
 	return conn && conn->role == &loom_role_ops_h2s;
 }
 
