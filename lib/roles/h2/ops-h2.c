@@ -359,6 +359,28 @@ h2_reap(struct loom_conn *conn)
 
 /* ---- frames in ---- */
 
+/*
+ * The peer goes away: its requests may finish, but a tunnel (ws over h2) would
+ * hold the connection for ever, so each starts its close (ws: 1001 going away)
+ */
+static void
+h2_goaway_tunnels(struct loom_h2_conn *c)
+{
+#if defined(LOOM_WITH_WS)
+	struct loom_dll2 *d, *next;
+
+	for (d = c->streams.head; d; d = next) {
+		struct loom_conn *s = loom_container_of(d, struct loom_h2_stream, list)->conn;
+
+		next = d->next;
+		if (s->role == &loom_role_ops_ws_h2)
+			loom__close(s, LOOM_CLOSE_GOINGAWAY, "peer sent GOAWAY");
+	}
+#else
+	(void)c;
+#endif
+}
+
 static int
 h2_on_settings(struct loom_conn *conn, struct loom_h2_conn *c, int ev,
 	       const struct loom_h2_frame_hdr *h, const uint8_t *p, size_t len)
@@ -691,8 +713,10 @@ h2_frame_cb(void *opaque, int ev, const struct loom_h2_frame_hdr *h,
 			return h2_on_window_update(conn, c, h, p);
 		return 0;
 	case LOOM_H2_F_GOAWAY:
-		if (ev == LOOM_H2R_HDR)
+		if (ev == LOOM_H2R_HDR && !(c->flags & H2CF_GOAWAY_RECV)) {
 			c->flags |= H2CF_GOAWAY_RECV;
+			h2_goaway_tunnels(c);
+		}
 		return 0;
 	case LOOM_H2_F_PUSH_PROMISE:
 		if (!(c->flags & H2CF_CLIENT) && ev == LOOM_H2R_HDR)

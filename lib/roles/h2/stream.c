@@ -789,7 +789,9 @@ loom__h2s_send_pending(struct loom_conn *s)
 	}
 	if (st->tx_pending)
 		return 0;	/* still short of credit: the stall timeout runs */
-	loom_set_timeout(s, LOOM_TO_NONE, 0);
+	if (s->pending_timeout == LOOM_TO_USER)
+		/* the stall is over; another timeout (a ws close handshake) stays */
+		loom_set_timeout(s, LOOM_TO_NONE, 0);
 	if (final && !ended) {
 		loom__h2_put_hdr(fh, 0, LOOM_H2_F_DATA, LOOM_H2_FL_END_STREAM, st->sid);
 		loom__h2_out(parent, fh, 9);

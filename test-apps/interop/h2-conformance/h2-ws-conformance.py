@@ -386,6 +386,26 @@ def _(c):
     w.expect(1, b"abcd")
 
 
+@case("8441-5/14", "GOAWAY from the client: the ws is closed with 1001, then the "
+      "stream and the connection end")
+def _(c):
+    open_ws(c, 1)
+    c.send_frame(GOAWAY, 0, 0, struct.pack(">II", 0, 0))
+    WsIn(c, 1).expect_close(1001)
+    send_ws(c, 1, ws_frame(8, struct.pack("!H", 1001)))
+    expect_end(c, 1)
+    deadline = time.monotonic() + c.args.timeout
+    try:
+        while True:	# the server's own GOAWAY NO_ERROR may come first
+            t, fl, s, p, _ = c.read_frame(max(0.01, deadline - time.monotonic()))
+            if t == GOAWAY and struct.unpack(">I", p[4:8])[0] != h2c.NO_ERROR:
+                raise Fail(c._describe(t, fl, s, p))
+    except socket.timeout:
+        raise Fail("the connection stayed open")
+    except Closed:
+        return
+
+
 def main():
     ap = argparse.ArgumentParser(description="RFC 8441 (WebSocket over h2c) cases")
     ap.add_argument("port", type=int)

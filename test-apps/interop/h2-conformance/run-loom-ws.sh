@@ -17,6 +17,7 @@ trap cleanup EXIT
 
 run() {	# $1: server option or "", rest: script options
 	local opt=$1; shift
+	: >"$tmp/server.log"	# not the last server's port
 	"$server" -p 0 $opt 2>"$tmp/server.log" &
 	pid=$!
 	local port=

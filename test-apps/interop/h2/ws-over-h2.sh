@@ -16,6 +16,7 @@ trap cleanup EXIT
 	{ echo "FAIL: python3-h2 missing (contrib/deps.sh)"; exit 1; }
 
 start() {	# $@: extra server options; sets pid, port, tport
+	: >"$tmp/server.log"	# not the last server's port
 	"$server" -p 0 --tls-port 0 --cert "$certs/server.pem" --key "$certs/server.key" \
 		"$@" 2>"$tmp/server.log" &
 	pid=$!
