@@ -70,6 +70,11 @@ extern const struct loom_role_ops loom_role_ops_ws;
 extern const struct loom_role_ops loom_role_ops_mqtt;	/* lib/roles/mqtt */
 #if defined(LOOM_WITH_H2)
 extern const struct loom_role_ops loom_role_ops_h2;	/* lib/roles/h2 */
+/* a live h2 client connection to the server of \p i that allows the extended
+ * CONNECT, so a ws client may ride on it (lib/roles/h2/client-h2.c) */
+int
+loom__h2_client_ws_joinable(struct loom_pt *pt, const struct loom_vhost *vh,
+			    const struct loom_client_connect_info *i);
 #endif
 
 /* every role's destroy_pt for a pt that goes away */

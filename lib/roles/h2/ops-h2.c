@@ -437,6 +437,15 @@ h2_on_settings(struct loom_conn *conn, struct loom_h2_conn *c, int ev,
 			case LOOM_H2_SET_MAX_FRAME_SIZE:
 				c->peer_max_frame = v;
 				break;
+			case LOOM_H2_SET_ENABLE_CONNECT_PROTOCOL:
+				/* RFC 8441 3: once 1, it may not go back to 0 */
+				if (c->flags & H2CF_PEER_EXT_CONNECT && !v)
+					return loom__h2_conn_error(conn,
+						LOOM_H2_ERR_PROTOCOL_ERROR,
+						"ENABLE_CONNECT_PROTOCOL withdrawn");
+				if (v)
+					c->flags |= H2CF_PEER_EXT_CONNECT;
+				break;
 			default:
 				break;
 			}
@@ -447,6 +456,7 @@ h2_on_settings(struct loom_conn *conn, struct loom_h2_conn *c, int ev,
 		return 0;
 	n = loom__h2_put_settings_ack(f);
 	loom__h2_out(conn, f, n);
+	c->flags |= H2CF_SETTINGS_IN;
 	if (c->flags & H2CF_CLIENT)
 		loom__h2_want_pass(conn);	/* queued requests may fit now */
 	if (c->upgrade_ah) {

@@ -51,6 +51,8 @@ struct loom_h2_vh {
 #define H2CF_CLIENT		(1u << 6)
 #define H2CF_LINGER		(1u << 7)	/* after GOAWAY: reading to discard */
 #define H2CF_DATA_NO_STREAM	(1u << 8)	/* the DATA being read is for no stream */
+#define H2CF_SETTINGS_IN	(1u << 9)	/* the peer's first SETTINGS were applied */
+#define H2CF_PEER_EXT_CONNECT	(1u << 10)	/* it allows the extended CONNECT */
 
 /* the HTTP/2 connection: the parent conn's role_data */
 struct loom_h2_conn {
@@ -235,6 +237,10 @@ loom__ws_h2_rx(struct loom_conn *s, const uint8_t *buf, size_t len);
 /* the peer sent END_STREAM */
 int
 loom__ws_h2_remote_end(struct loom_conn *s);
+/* client: the response head to our extended CONNECT (parsed in the stream's h1
+ * state): the stream becomes a ws, or the conn fails */
+int
+loom__ws_h2_client_head(struct loom_conn *s, int end_stream);
 #endif
 void
 loom__h2s_finish(struct loom_conn *s);

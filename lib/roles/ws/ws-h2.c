@@ -4,6 +4,8 @@
  * subprotocol, permessage-deflate) and answered with :status 200; the stream conn
  * then takes this role. Its ws frames travel in the stream's DATA frames within
  * the h2 flow-control windows, and the user's callbacks are those of any ws conn.
+ * A client (LOOM_CONNECT_WS_H2) sends its extended CONNECT as an h2 client
+ * request (client-h2.c) and its stream takes this role on the 200.
  */
 #include "core/private-core.h"
 #include "roles/private-roles.h"
@@ -127,6 +129,103 @@ loom__ws_h2_upgrade(struct loom_conn *s)
 		       p->name ? p->name : "-", ws->pmd ? ", permessage-deflate" : "");
 	loom__ws_opened(s);
 	if (loom__user_callback(s, LOOM_CB_ESTABLISHED, NULL, 0)) {
+		s->flags |= LCF_IN_CALLBACK;
+		loom_close(s, LOOM_CLOSE_NORMAL);
+		s->flags &= ~LCF_IN_CALLBACK;
+	}
+
+	return 0;
+}
+
+/* ---- client: the answer to our extended CONNECT ---- */
+
+/* what the 200 agreed to must be what we offered: NULL, or why not */
+static const char *
+ws_h2_client_check(struct loom_conn *s, const struct loom_h1_ah *ah,
+		   const struct loom_h1_client *cli, const struct loom_protocol **pp,
+		   struct loom_ws_pmd_params *pmd, int *has_pmd)
+{
+	char name[LOOM_WS_PROTOCOL_NAME_MAX];
+	const char *v;
+	size_t vl, xl;
+	int cwb;
+
+	*pp = NULL;
+	*has_pmd = 0;
+	v = loom__ws_hdr_val(ah, LOOM_HDR_SEC_WEBSOCKET_PROTOCOL, 0, &vl);
+	if (v) {
+		if (!cli->ws_protocols || !vl || vl >= sizeof(name) ||
+		    loom__ws_hdr_val(ah, LOOM_HDR_SEC_WEBSOCKET_PROTOCOL, 1, &xl))
+			return "the server chose a subprotocol not offered";
+		memcpy(name, v, vl);
+		name[vl] = '\0';
+		if (!loom__ws_list_has(cli->ws_protocols, strlen(cli->ws_protocols), name))
+			return "the server chose a subprotocol not offered";
+		*pp = loom_vhost_name_to_protocol(s->vhost, name);
+	}
+	v = loom__ws_hdr_val(ah, LOOM_HDR_SEC_WEBSOCKET_EXTENSIONS, 0, &vl);
+	if (v) {
+		if (!(cli->flags & LOOM_CONNECT_WS_DEFLATE) ||
+		    loom__ws_hdr_val(ah, LOOM_HDR_SEC_WEBSOCKET_EXTENSIONS, 1, &xl) ||
+		    loom__ws_pmd_parse(v, vl, 1, pmd, &cwb))
+			return "an extension not offered or not usable";
+		*has_pmd = 1;
+	}
+
+	return NULL;
+}
+
+int
+loom__ws_h2_client_head(struct loom_conn *s, int end_stream)
+{
+	struct loom_h2_stream *st = loom__h2s(s);
+	struct loom_h1_client *cli = st->h1.cli;
+	struct loom_h1_ah *ah = st->h1.ah;
+	const struct loom_protocol *p = NULL;
+	struct loom_ws_pmd_params pmd;
+	struct loom_ws *ws;
+	const char *why = NULL;
+	int has_pmd = 0;
+
+	memset(&pmd, 0, sizeof(pmd));
+	if (ah->p.status != 200 || end_stream)
+		why = "the server refused the extended CONNECT";
+	else
+		why = ws_h2_client_check(s, ah, cli, &p, &pmd, &has_pmd);
+	if (!why && p && loom__conn_rebind_protocol(s, p))
+		why = "out of memory";
+	ws = why ? NULL : loom__ws_create(s, 0, cli->ws_max_message ? cli->ws_max_message :
+					  1024 * 1024);
+	if (!why && !ws)
+		why = "out of memory";
+	if (ws && has_pmd) {
+		ws->pmd = loom__ws_pmd_create(&pmd, 0);
+		ws->p.allow_rsv1 = 1;
+		if (!ws->pmd) {
+			loom_free(ws);
+			why = "out of memory";
+		}
+	}
+	if (why) {
+		/* not established: the user gets LOOM_CB_CLIENT_CONNECTION_ERROR */
+		loom_clog_info(s, "ws over h2: %s (status %u)", why, ah->p.status);
+		loom__h2s_reset(s, LOOM_H2_ERR_CANCEL, why);
+		return 0;
+	}
+
+	ws->h2s = st;
+	ws->state = WSS_OPEN;
+	loom__h1_ah_put(s->pt, ah);
+	st->h1.ah = NULL;
+	st->h1.state = H1S_CLIENT_BODY;	/* later HEADERS are trailers: the end */
+	s->role = &loom_role_ops_ws_h2;
+	s->role_data = ws;
+	loom_set_timeout(s, LOOM_TO_NONE, 0);
+	s->flags |= LCF_ESTABLISHED;
+	loom_clog_info(s, "ws: client over h2 stream %u%s", (unsigned int)st->sid,
+		       ws->pmd ? ", permessage-deflate" : "");
+	loom__ws_opened(s);
+	if (loom__user_callback(s, LOOM_CB_CLIENT_ESTABLISHED, NULL, 0)) {
 		s->flags |= LCF_IN_CALLBACK;
 		loom_close(s, LOOM_CLOSE_NORMAL);
 		s->flags &= ~LCF_IN_CALLBACK;

@@ -1,11 +1,12 @@
 #!/bin/bash
-# ws-over-h2.sh SERVER CERTDIR: WebSocket over HTTP/2 (RFC 8441) with python3-h2
-# (ws-over-h2.py) against loom-test-server, over h2c (prior knowledge) and TLS
-# (ALPN h2); then against a server started with --no-ws-over-h2, which must not
-# offer it. The servers pick their ports, are stopped by PID, and must exit
+# ws-over-h2.sh SERVER CERTDIR CLIENT: WebSocket over HTTP/2 (RFC 8441) with
+# python3-h2 (ws-over-h2.py) against loom-test-server, over h2c (prior knowledge)
+# and TLS (ALPN h2), and our own client (minimal-ws-client --h2) on both; then
+# against a server started with --no-ws-over-h2, which must not offer it and
+# which our client must fail against. The servers pick their ports, are stopped by PID, and must exit
 # cleanly on SIGTERM with nothing from the sanitizers.
 set -u
-server=$1 certs=$2
+server=$1 certs=$2 client=$3
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 pid=
@@ -51,12 +52,32 @@ stop() {	# SIGTERM, clean exit, no sanitizer report; $1: ws over h2 expected
 	fi
 }
 
+client_echo() {	# $1: label, rest: client arguments
+	local label=$1; shift
+	local out
+	out=$(printf 'one\ntwo two\n' | timeout 30 "$client" "$@" --timeout 10 2>"$tmp/client.log")
+	if [ $? -eq 0 ] && [ "$out" = "$(printf 'one\ntwo two')" ]; then
+		echo "ok: our client, $label: echoed, closed cleanly"
+	else
+		echo "FAIL: our client, $label: '$out'"; tail -5 "$tmp/client.log"; fail=1
+	fi
+}
+
 start
 timeout 120 /usr/bin/python3 "$here/ws-over-h2.py" "$port" || fail=1
 timeout 120 /usr/bin/python3 "$here/ws-over-h2.py" --tls "$tport" || fail=1
+client_echo "h2c" "ws://127.0.0.1:$port/" --h2 --protocol loom-echo
+client_echo "TLS (ALPN h2), deflate" "wss://localhost:$tport/" --h2 --deflate \
+	--ca "$certs/ca.pem"
 stop yes
 start --no-ws-over-h2
 timeout 60 /usr/bin/python3 "$here/ws-over-h2.py" --no-setting "$port" || fail=1
+if printf 'x\n' | timeout 30 "$client" "ws://127.0.0.1:$port/" --h2 --timeout 10 \
+		>/dev/null 2>"$tmp/client.log"; then
+	echo "FAIL: our client went on with a server that does not offer it"; fail=1
+else
+	echo "ok: our client fails against it: $(tail -1 "$tmp/client.log")"
+fi
 stop no
 [ $fail = 0 ] && echo "ws-over-h2: all passed" || echo "ws-over-h2: FAILED"
 exit $fail
