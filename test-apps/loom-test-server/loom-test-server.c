@@ -33,11 +33,12 @@ struct server_opts {
 	int loglevel;
 	int tls_port;			/* HTTPS (with --cert/--key) */
 	const char *cert, *key;
+	unsigned int h2_max_streams;	/* SETTINGS_MAX_CONCURRENT_STREAMS, 0 = default */
 };
 
 static struct loom_context *ctx;
 static struct server_opts opts = { 7681, -1, NULL, NULL, NULL, 0, 256 * 1024,
-				   64ull * 1024 * 1024, LOOM_LL_DEFAULT, 7682, NULL, NULL };
+				   64ull * 1024 * 1024, LOOM_LL_DEFAULT, 7682, NULL, NULL, 0 };
 
 /* POST /post: count the body, answer how much came */
 struct post_conn {
@@ -437,7 +438,8 @@ usage(const char *argv0)
 		"  --raw-port P   also a raw TCP echo service on P (0 = pick one)\n"
 		"  --tls-port P   HTTPS port when --cert/--key are given (default 7682)\n"
 		"  --cert FILE    PEM certificate (and chain) for HTTPS\n"
-		"  --key FILE     its PEM private key\n",
+		"  --key FILE     its PEM private key\n"
+		"  --h2-max-streams N  h2 streams open at once per connection (0 = 128)\n",
 		argv0);
 }
 
@@ -482,6 +484,8 @@ parse_args(int argc, char **argv)
 			opts.cert = v;
 		else if (!strcmp(a, "--key"))
 			opts.key = v;
+		else if (!strcmp(a, "--h2-max-streams"))
+			opts.h2_max_streams = (unsigned int)atoi(v);
 		else {
 			usage(argv[0]);
 			return -1;
@@ -497,6 +501,7 @@ main(int argc, char **argv)
 	struct loom_http_mount mounts[2];
 	struct loom_http_vhost_info hinfo;
 	struct loom_ws_vhost_info wsinfo;
+	struct loom_h2_vhost_info h2info;
 	struct loom_context_info info;
 	struct loom_vhost_info vinfo;
 	struct loom_vhost *vh;
@@ -512,6 +517,8 @@ main(int argc, char **argv)
 	if (!ctx)
 		return 1;
 
+	memset(&h2info, 0, sizeof(h2info));
+	h2info.max_concurrent_streams = opts.h2_max_streams;
 	memset(&mounts, 0, sizeof(mounts));
 	mounts[0].mountpoint = "/";
 	mounts[0].origin = site_root();
@@ -536,6 +543,7 @@ main(int argc, char **argv)
 	vinfo.protocols = http_protocols;
 	vinfo.http = &hinfo;
 	vinfo.ws = &wsinfo;
+	vinfo.h2 = &h2info;
 	vh = loom_create_vhost(ctx, &vinfo);
 	if (!vh) {
 		loom_context_destroy(ctx);
@@ -570,6 +578,7 @@ main(int argc, char **argv)
 		vinfo.protocols = http_protocols;
 		vinfo.http = &hinfo;
 		vinfo.ws = &wsinfo;
+		vinfo.h2 = &h2info;
 		vinfo.tls = &tinfo;
 		vh = loom_create_vhost(ctx, &vinfo);
 		if (!vh) {

@@ -14,7 +14,8 @@
 static struct loom_h1 *
 conn_h1c(struct loom_conn *conn)
 {
-	if (!conn || conn->role != &loom_role_ops_h1 || !conn->role_data ||
+	/* an h2 client stream's role_data starts with its struct loom_h1 too */
+	if (!conn || !loom__conn_is_http(conn) || !conn->role_data ||
 	    !(conn->flags & LCF_CLIENT))
 		return NULL;
 

@@ -614,3 +614,9 @@ loom__h2_client_remote_end(struct loom_conn *s)
 
 	return 0;
 }
+
+struct loom_conn *
+loom_h2_network_conn(const struct loom_conn *conn)
+{
+	return loom_conn_is_h2_stream(conn) ? loom__h2s(conn)->parent : NULL;
+}
