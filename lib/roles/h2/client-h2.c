@@ -222,7 +222,8 @@ h2cl_be32(const uint8_t *p)
 /*
  * GOAWAY: no new streams here. Streams above the server's last stream id were
  * not processed (RFC 9113 6.8), so they are safe to send again: each connects
- * anew (the user's conn changes, as on a redirect); the rest finish here.
+ * anew (the user's conn changes, as on a redirect, and it counts as one against
+ * LOOM_HTTP_MAX_REDIRECTS); the rest finish here.
  */
 int
 loom__h2_client_goaway(struct loom_conn *conn, int ev, const uint8_t *p, size_t len)
@@ -244,7 +245,9 @@ loom__h2_client_goaway(struct loom_conn *conn, int ev, const uint8_t *p, size_t 
 		if ((st->sid && st->sid <= last) || (st->sflags & H2SF_DONE))
 			continue;
 		st->sflags |= H2SF_RESET;	/* the server forgot it already */
-		if (loom__h1_client_restart(st->conn))
+		/* a retry counts as a redirect: a server that always refuses ends */
+		if (st->h1.cli->redirects >= LOOM_HTTP_MAX_REDIRECTS ||
+		    (st->h1.cli->redirects++, loom__h1_client_restart(st->conn)))
 			loom__close_now(st->conn, LOOM_CLOSE_ABNORMAL,
 					"refused by GOAWAY");
 		next = c->streams.head;	/* the list changed under us: start over */
