@@ -59,6 +59,7 @@ set(LOOM_IDF_SRCS
 	lib/roles/ws/utf8.c
 	lib/secure-streams/policy/policy.c
 	lib/secure-streams/protocols/ss-h1.c
+	lib/secure-streams/protocols/ss-h2.c
 	lib/secure-streams/protocols/ss-mqtt.c
 	lib/secure-streams/protocols/ss-raw.c
 	lib/secure-streams/protocols/ss-ws.c
