@@ -2,9 +2,11 @@
 # client-peers.sh BINDIR CERTDIR TLS: Loom's HTTP/2 client (minimal-http-client,
 # -post and -multi from BINDIR) against nghttpd (Debian nghttp2-server), h2o and
 # loom-test-server, over h2c (prior knowledge) and, unless TLS is "none", over TLS
-# (ALPN h2): a 1 MB GET checked by sha256, a HEAD-less 404, 16 parallel GETs on one
-# connection; and POST bodies (300 KB, chunked 100 KB: past the 64 KiB windows)
-# to loom-test-server's /post. Peers on 127.0.0.1, ports picked here, stopped by
+# (ALPN h2): a 1 MB GET checked by sha256, a 404, 16 parallel GETs on one
+# connection, and on h2o's plain port the 1 MB GET by "Upgrade: h2c" too (nghttpd's
+# plain port speaks nothing but h2); POST bodies
+# (300 KB, chunked 100 KB: past the 64 KiB windows) and an h2c upgrade GET to
+# loom-test-server. Peers on 127.0.0.1, ports picked here, stopped by
 # PID. A missing peer fails.
 set -u
 bin=$1 certs=$2 tls=$3
@@ -80,6 +82,15 @@ for peer in nghttpd h2o; do
 		else
 			bad "$peer $m: 1 MB GET"; tail -5 "$tmp/err"
 		fi
+		# nghttpd's plain port speaks only h2 (no HTTP/1.1, so no Upgrade)
+		if [ "$m" = h2c ] && [ "$peer" != nghttpd ]; then
+			got=$(timeout 20 "$cli" "$url/big.bin" --http2 -d 15 2>"$tmp/err" | sha256sum)
+			if [ "$got" = "$want" ] && grep -q "upgraded from HTTP/1.1" "$tmp/err"; then
+				ok "$peer h2c: 1 MB GET after Upgrade: h2c, sha256 matches"
+			else
+				bad "$peer h2c upgrade: 1 MB GET"; tail -5 "$tmp/err"
+			fi
+		fi
 		# shellcheck disable=SC2046
 		if timeout 20 "$cli" "$url/nothere" $(get_args "$m") >/dev/null 2>"$tmp/err"; then
 			bad "$peer $m: a 404 counted as success"
@@ -114,6 +125,10 @@ else
 	if [ "$r" = "received 300000 bytes" ] && grep -q "h2: client connection" "$tmp/err"; then
 		ok "loom h2c: POST 300000 bytes"
 	else bad "loom h2c: POST 300000: '$r'"; tail -5 "$tmp/err"; fi
+	r=$(timeout 20 "$cli" "http://127.0.0.1:$lp/" --http2 -d 15 2>"$tmp/err")
+	if echo "$r" | grep -q loom-test-server && grep -q "upgraded from HTTP/1.1" "$tmp/err"; then
+		ok "loom h2c: GET after Upgrade: h2c"
+	else bad "loom h2c: upgrade GET"; tail -5 "$tmp/err"; fi
 	r=$(timeout 20 "$post" "http://127.0.0.1:$lp/post" --size 100000 --chunked --http2-prior-knowledge 2>&1)
 	[ "$r" = "received 100000 bytes" ] && ok "loom h2c: POST of unknown length, 100000 bytes" ||
 		bad "loom h2c: POST unknown length: '$r'"
