@@ -203,6 +203,8 @@ int
 loom__server_established(struct loom_conn *conn);
 void
 loom__transport_destroy(struct loom_conn *conn);
+void
+loom__transport_move(struct loom_conn *from, struct loom_conn *to);
 int
 loom__transport_client_bind(struct loom_conn *conn,
 			    const struct loom_client_connect_info *info);
@@ -289,6 +291,9 @@ int
 loom__tls_write(struct loom_conn *conn, const uint8_t *buf, size_t len);
 void
 loom__tls_conn_destroy(struct loom_conn *conn);
+/* conn->tls was just given to \p conn with the socket (loom__conn_move_fd) */
+void
+loom__tls_conn_moved(struct loom_conn *conn);
 /* conns whose TLS library holds decrypted input: read them without the socket */
 int
 loom__tls_rx_pending_ready(const struct loom_pt *pt);

@@ -10,23 +10,6 @@
 
 #include <stdio.h>
 
-struct loom_h1_client {
-	struct loom_dll2 live;		/* on the pt's list while others may queue on us */
-	struct loom_dll2 qlink;		/* on a live conn's queue while waiting */
-	struct loom_dll2_owner queue;	/* requests waiting for our socket */
-	struct loom_conn *conn;
-	struct loom_vhost *vhost;
-	char *method;
-	char *path;
-	char *host;
-	char *address;			/* where we connected, for relative redirects */
-	const struct loom_tls_client_info *tls;	/* the caller's, for redirects */
-	int64_t body_len;		/* request body: -2 none, -1 chunked, else length */
-	int port;
-	unsigned int flags;		/* the connect info's LOOM_CONNECT_* */
-	uint8_t in_append;		/* inside APPEND_HANDSHAKE_HEADER */
-	uint8_t redirects;		/* redirects followed to get here */
-};
 
 static struct loom_h1 *
 conn_h1c(struct loom_conn *conn)
@@ -38,8 +21,6 @@ conn_h1c(struct loom_conn *conn)
 	return conn->role_data;
 }
 
-static int
-h1c_restart(struct loom_conn *q);
 static int
 h1c_queue_or_register(struct loom_conn *conn, struct loom_h1_client *c,
 		      const struct loom_client_connect_info *i);
@@ -57,9 +38,25 @@ h1c_requeue(struct loom_h1_client *c)
 		loom_dll2_remove(&qc->qlink);
 		if (q->pt->ctx->destroying || q->pt->destroying)
 			continue;	/* the pt's fdless list closes it */
-		if (h1c_restart(q))
+		if (loom__h1_client_restart(q))
 			loom__close_now(q, LOOM_CLOSE_ABNORMAL, "could not reconnect");
 	}
+}
+
+void
+loom__h1_client_requeue(struct loom_dll2_owner *queue)
+{
+	struct loom_h1_client tmp;
+
+	/* h1c_requeue() walks a client's queue: lend it this one */
+	memset(&tmp, 0, sizeof(tmp));
+	while (queue->head) {
+		struct loom_dll2 *d = queue->head;
+
+		loom_dll2_remove(d);
+		loom_dll2_add_tail(d, &tmp.queue);
+	}
+	h1c_requeue(&tmp);
 }
 
 void
@@ -79,6 +76,26 @@ loom__h1_client_free(struct loom_h1 *h)
 	loom_free(c);
 	h->cli = NULL;
 }
+
+#if defined(LOOM_WITH_H2)
+/* does the comma list of ALPN ids offer "h2"? */
+static int
+h1c_alpn_has_h2(const char *l)
+{
+	while (*l) {
+		size_t n;
+
+		while (*l == ' ' || *l == ',')
+			l++;
+		n = strcspn(l, ", ");
+		if (n == 2 && !strncmp(l, "h2", 2))
+			return 1;
+		l += n;
+	}
+
+	return 0;
+}
+#endif
 
 int
 loom__h1_client_bind(struct loom_conn *conn, const struct loom_client_connect_info *i)
@@ -121,6 +138,11 @@ loom__h1_client_bind(struct loom_conn *conn, const struct loom_client_connect_in
 	c->flags = i->flags;
 	c->conn = conn;
 	c->vhost = conn->vhost;
+#if defined(LOOM_WITH_H2)
+	/* h2 when TLS offers it by ALPN, or by prior knowledge on a plain conn */
+	c->h2 = (uint8_t)(i->tls ? i->tls->alpn && h1c_alpn_has_h2(i->tls->alpn) :
+			  !!(i->flags & LOOM_CONNECT_H2_PRIOR_KNOWLEDGE));
+#endif
 	for (m = c->path; *m; m++)
 		if (!(loom__http_ctype[(uint8_t)*m] & LOOM_HTTP_C_TARGET))
 			return LOOM_EINVAL;	/* no spaces, CR or LF in the target */
@@ -128,11 +150,12 @@ loom__h1_client_bind(struct loom_conn *conn, const struct loom_client_connect_in
 	return h1c_queue_or_register(conn, c, i);
 }
 
-/* same server, plain, and still able to carry another request */
+/* same server, same TLS (or none) and h2 wish, and still able to carry another */
 static int
 h1c_same_server(const struct loom_h1_client *a, const struct loom_h1_client *b)
 {
-	return a->vhost == b->vhost && a->port == b->port && !a->tls && !b->tls &&
+	return a->vhost == b->vhost && a->port == b->port && a->tls == b->tls &&
+	       a->h2 == b->h2 &&
 	       !strcmp(a->address, b->address) && !strcmp(a->host, b->host) &&
 	       !(a->conn->flags & (LCF_CLOSING | LCF_CLOSED_CB_DONE));
 }
@@ -151,8 +174,17 @@ h1c_queue_or_register(struct loom_conn *conn, struct loom_h1_client *c,
 
 	if (!hp)
 		return LOOM_ENOMEM;
-	if (i->tls || i->proxy)
-		return 0;	/* only plain direct conns are shared */
+	/* plain direct conns are shared (keep-alive), and TLS ones that may go h2 */
+	if (i->proxy || (i->tls && !c->h2))
+		return 0;
+#if defined(LOOM_WITH_H2)
+	if (c->h2) {
+		int r = loom__h2_client_bind(conn, c);
+
+		if (r)
+			return r;	/* a stream of a live h2 conn soon */
+	}
+#endif
 	for (d = hp->clients.head; d; d = d->next) {
 		struct loom_h1_client *live = loom_container_of(d, struct loom_h1_client,
 								live);
@@ -170,8 +202,8 @@ h1c_queue_or_register(struct loom_conn *conn, struct loom_h1_client *c,
 }
 
 /* a queued request whose live conn closed: connect again as a new conn */
-static int
-h1c_restart(struct loom_conn *q)
+int
+loom__h1_client_restart(struct loom_conn *q)
 {
 	struct loom_h1 *h = q->role_data;
 	struct loom_h1_client *c = h->cli;
@@ -189,6 +221,7 @@ h1c_restart(struct loom_conn *q)
 	ci.path = c->path;
 	ci.method = c->method;
 	ci.flags = c->flags;
+	ci.tls = c->tls;
 	ci.protocol = q->protocol ? q->protocol->name : NULL;
 	ci.opaque_user_data = q->opaque_user_data;
 	ci.userdata = (q->flags & LCF_USER_ALLOCED) ? q->user_space : NULL;
@@ -219,7 +252,7 @@ h1c_hand_over(struct loom_conn *conn)
 	struct loom_pt *pt = conn->pt;
 	struct loom_conn *q;
 
-	if (!c->queue.head || conn->fd < 0 || conn->tls || !h->ah->p.keepalive ||
+	if (!c->queue.head || conn->fd < 0 || !h->ah->p.keepalive ||
 	    h->ah->p.body_kind == LOOM_HTTP_BODY_UNTIL_CLOSE)
 		return 0;
 	qc = loom_container_of(c->queue.head, struct loom_h1_client, qlink);
@@ -396,8 +429,8 @@ h1c_complete(struct loom_conn *conn)
  * protocol, flags and per-session data; this one leaves without a word to the
  * user. 1 when followed, 0 when the response is the user's, -1 on failure.
  */
-static int
-h1c_follow_redirect(struct loom_conn *conn)
+int
+loom__h1_client_follow_redirect(struct loom_conn *conn)
 {
 	struct loom_h1 *h = conn->role_data;
 	struct loom_h1_client *c = h->cli;
@@ -427,7 +460,7 @@ h1c_follow_redirect(struct loom_conn *conn)
 		/* a path on the same server */
 		ci.address = c->address;
 		ci.port = c->port;
-		ci.tls = conn->tls ? c->tls : NULL;
+		ci.tls = c->tls;	/* the same scheme (set only for https) */
 		ci.path = loc;
 		ci.host = c->host;
 	} else {
@@ -491,7 +524,7 @@ h1c_head_done(struct loom_conn *conn)
 		ah->p.request_was_connect = was_connect;
 		return 0;
 	}
-	switch (h1c_follow_redirect(conn)) {
+	switch (loom__h1_client_follow_redirect(conn)) {
 	case 1:
 		return 0;
 	case -1:

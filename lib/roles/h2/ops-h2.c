@@ -20,6 +20,7 @@ loom__h2_pt(struct loom_pt *pt)
 		if (hp) {
 			hp->cork_owner = NULL;
 			hp->cork_len = 0;
+			memset(&hp->clients, 0, sizeof(hp->clients));
 		}
 		pt->h2_pt = hp;
 	}
@@ -341,6 +342,16 @@ h2_reap(struct loom_conn *conn)
 
 /* ---- frames in ---- */
 
+int
+loom__h2_sid_idle(const struct loom_h2_conn *c, uint32_t sid)
+{
+	/* ours (client: odd) are idle from next_sid on; the peer's above its last */
+	if (c->flags & H2CF_CLIENT)
+		return (sid & 1) ? sid >= c->next_sid : sid > c->last_peer_sid;
+
+	return (sid & 1) ? sid > c->last_peer_sid : 1;
+}
+
 static int
 h2_on_settings(struct loom_conn *conn, struct loom_h2_conn *c, int ev,
 	       const struct loom_h2_frame_hdr *h, const uint8_t *p, size_t len)
@@ -396,6 +407,8 @@ h2_on_settings(struct loom_conn *conn, struct loom_h2_conn *c, int ev,
 		return 0;
 	n = loom__h2_put_settings_ack(f);
 	loom__h2_out(conn, f, n);
+	if (c->flags & H2CF_CLIENT)
+		loom__h2_want_pass(conn);	/* queued requests may fit now */
 	if (c->upgrade_ah) {
 		/* h2c upgrade: the client's preface is in, stream 1 may answer (not
 		 * before: curl takes only so much after the 101) */
@@ -420,7 +433,7 @@ h2_on_data(struct loom_conn *conn, struct loom_h2_conn *c, int ev,
 	switch (ev) {
 	case LOOM_H2R_HDR:
 		c->cur_data = NULL;
-		if (h->sid > c->last_peer_sid || !(h->sid & 1))
+		if (loom__h2_sid_idle(c, h->sid))
 			return loom__h2_conn_error(conn, LOOM_H2_ERR_PROTOCOL_ERROR,
 						   "DATA on an idle stream");
 		if ((int64_t)h->len > c->rx_window)
@@ -581,7 +594,7 @@ h2_on_window_update(struct loom_conn *conn, struct loom_h2_conn *c,
 		loom__h2_want_pass(conn);
 		return 0;
 	}
-	if (h->sid > c->last_peer_sid && (h->sid & 1))
+	if ((h->sid & 1) && loom__h2_sid_idle(c, h->sid))
 		return loom__h2_conn_error(conn, LOOM_H2_ERR_PROTOCOL_ERROR,
 					   "WINDOW_UPDATE on an idle stream");
 	s = loom__h2_find_stream(c, h->sid);
@@ -624,6 +637,8 @@ h2_frame_cb(void *opaque, int ev, const struct loom_h2_frame_hdr *h,
 			return loom__h2_conn_error(conn, LOOM_H2_ERR_PROTOCOL_ERROR,
 						   "first frame is not SETTINGS");
 		c->flags |= H2CF_GOT_SETTINGS;
+		if (c->flags & H2CF_CLIENT)	/* no limit unless this one says */
+			c->peer_max_streams = 0xffffffffu;
 	}
 
 	switch (h->type) {
@@ -655,7 +670,7 @@ h2_frame_cb(void *opaque, int ev, const struct loom_h2_frame_hdr *h,
 	case LOOM_H2_F_RST_STREAM:
 		if (ev != LOOM_H2R_PAYLOAD)
 			return 0;
-		if (h->sid > c->last_peer_sid && (h->sid & 1))
+		if ((h->sid & 1) && loom__h2_sid_idle(c, h->sid))
 			return loom__h2_conn_error(conn, LOOM_H2_ERR_PROTOCOL_ERROR,
 						   "RST_STREAM on an idle stream");
 		s = loom__h2_find_stream(c, h->sid);
@@ -671,10 +686,15 @@ h2_frame_cb(void *opaque, int ev, const struct loom_h2_frame_hdr *h,
 	case LOOM_H2_F_GOAWAY:
 		if (ev == LOOM_H2R_HDR)
 			c->flags |= H2CF_GOAWAY_RECV;
+		if (c->flags & H2CF_CLIENT)
+			return loom__h2_client_goaway(conn, ev, p, len);
 		return 0;
 	case LOOM_H2_F_PUSH_PROMISE:
-		if (!(c->flags & H2CF_CLIENT) && ev == LOOM_H2R_HDR)
+		/* a client never allows push (SETTINGS_ENABLE_PUSH 0) */
+		if (ev == LOOM_H2R_HDR)
 			return loom__h2_conn_error(conn, LOOM_H2_ERR_PROTOCOL_ERROR,
+						   (c->flags & H2CF_CLIENT) ?
+						   "PUSH_PROMISE, push is off" :
 						   "PUSH_PROMISE from a client");
 		return 0;
 	default:
@@ -760,6 +780,27 @@ int
 loom__h2_server_take(struct loom_conn *conn, const uint8_t *in, size_t len)
 {
 	return h2_server_take_at(conn, 0, in, len);
+}
+
+int
+loom__h2_client_conn_init(struct loom_conn *conn)
+{
+	struct loom_h2_conn *c = h2_conn_new(conn);
+
+	if (!c)
+		return -1;
+	c->flags |= H2CF_CLIENT;
+	c->next_sid = 1;
+	/* until the server's SETTINGS say how many, one stream at a time */
+	c->peer_max_streams = 1;
+	conn->role_data = c;
+	loom_clog_info(conn, "h2: client connection");
+	loom_set_timeout(conn, LOOM_TO_AWAITING_RX, (int)c->cfg->idle_secs);
+	if (loom__h2_out(conn, (const uint8_t *)LOOM_H2_PREFACE, LOOM_H2_PREFACE_LEN))
+		return -1;
+	h2_send_settings(conn);
+
+	return 0;
 }
 
 /* feed what was read; 1 when the connection must end */
@@ -891,6 +932,8 @@ h2_perform_user_pollout(struct loom_conn *conn)
 		return LOOM_HP_OK;
 	c->in_pass++;
 	h2_cork_begin(conn);
+	if (c->cli)
+		loom__h2_client_start_pending(conn);
 	budget = c->streams.count;
 	start = c->rr && c->rr->owner == &c->streams ? c->rr : c->streams.head;
 	d = start;
@@ -989,6 +1032,8 @@ h2_close_role(struct loom_pt *pt, struct loom_conn *conn)
 	}
 	/* no more frames: the streams just go */
 	c->flags |= H2CF_DEAD | H2CF_GOAWAY_SENT;
+	if (c->cli)
+		loom__h2_client_conn_closing(conn);
 	while (c->streams.head) {
 		struct loom_h2_stream *st = loom_container_of(c->streams.head,
 						struct loom_h2_stream, list);
