@@ -395,6 +395,20 @@ loom__h2_client_request_done(struct loom_conn *s)
 		h->state = H1S_CLIENT_HEAD;
 }
 
+/*
+ * END_STREAM of the request went (maybe after DATA held by flow control, whose
+ * stall timeout replaced the stream's): the response must come in time
+ */
+void
+loom__h2_client_wait_response(struct loom_conn *s)
+{
+	const struct loom_http_vh *hv = loom__http_vh(s->vhost);
+	struct loom_h1 *h = &loom__h2s(s)->h1;
+
+	loom_set_timeout(s, LOOM_TO_AWAITING_RX, (int)(h->state == H1S_CLIENT_BODY ?
+						       hv->body_to : hv->head_to));
+}
+
 /* ---- the response ---- */
 
 struct h2cl_resp {

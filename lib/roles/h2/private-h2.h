@@ -180,6 +180,8 @@ loom__h2_client_remote_end(struct loom_conn *s);
 void
 loom__h2_client_request_done(struct loom_conn *s);
 void
+loom__h2_client_wait_response(struct loom_conn *s);
+void
 loom__h2_client_stream_gone(struct loom_conn *s);
 
 /* stream.c */

@@ -4,9 +4,9 @@
 # (CONTINUATION, trailers, GOAWAY after the response) must succeed; broken ones
 # (stream reset, oversized frame, bad HPACK, window overflow on the connection and
 # a stream, DATA before HEADERS, content-length mismatch, PUSH_PROMISE, a stream
-# we never opened, GOAWAY refusing every request) must fail that request with
-# exit status 1: not a stall (2), not a crash or a sanitizer report. A reset of one
-# stream among four leaves the other three complete.
+# we never opened, GOAWAY refusing every request, no answer at all) must fail that
+# request with exit status 1: not a stall (2), not a crash or a sanitizer report. A
+# reset of one stream among four leaves the other three complete.
 set -u
 bin=$1
 here=$(dirname "$(readlink -f "$0")")
@@ -47,6 +47,18 @@ for p in rst oversize badhpack streamwin data-first cl-short push even-headers \
 	 goaway-first; do
 	expect "$p" 1
 done
+# a server that never answers: the request's head timeout (10 s) ends it, before
+# the example's own stall timer (30 s here) would
+start=$(date +%s)
+timeout 40 "$bin/minimal-http-client" "http://127.0.0.1:$port/silent" \
+	--http2-prior-knowledge --timeout 30 >/dev/null 2>"$tmp/err"
+r=$? took=$(( $(date +%s) - start ))
+if [ "$r" = 1 ] && [ "$took" -lt 20 ] && grep -q "failed: timed out" "$tmp/err" &&
+   clean_stderr "$tmp/err"; then
+	echo "ok: /silent: the request timed out after ${took}s"
+else
+	echo "FAIL: /silent: exit $r after ${took}s"; tail -3 "$tmp/err"; fail=1
+fi
 # the connection window overflows after the response is complete: that request
 # succeeded; the connection must still end cleanly
 expect winoverflow 0 xxxxxxxxxx
