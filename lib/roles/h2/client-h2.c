@@ -239,10 +239,25 @@ h2cl_be32(const uint8_t *p)
 }
 
 /*
+ * The server did not process this request (GOAWAY above its last id, or
+ * REFUSED_STREAM): it is safe to send again, and goes out on a new conn (the
+ * user's conn changes, as on a redirect, and it counts as one against
+ * LOOM_HTTP_MAX_REDIRECTS, so a server that always refuses ends it).
+ */
+void
+loom__h2_client_refused(struct loom_conn *s, const char *why)
+{
+	struct loom_h2_stream *st = loom__h2s(s);
+
+	st->sflags |= H2SF_RESET;	/* the server forgot it already */
+	if (st->h1.cli->redirects >= LOOM_HTTP_MAX_REDIRECTS ||
+	    (st->h1.cli->redirects++, loom__h1_client_restart(s)))
+		loom__close_now(s, LOOM_CLOSE_ABNORMAL, why);
+}
+
+/*
  * GOAWAY: no new streams here. Streams above the server's last stream id were
- * not processed (RFC 9113 6.8), so they are safe to send again: each connects
- * anew (the user's conn changes, as on a redirect, and it counts as one against
- * LOOM_HTTP_MAX_REDIRECTS); the rest finish here.
+ * not processed (RFC 9113 6.8): each is sent again; the rest finish here.
  */
 int
 loom__h2_client_goaway(struct loom_conn *conn, int ev, const uint8_t *p, size_t len)
@@ -263,12 +278,7 @@ loom__h2_client_goaway(struct loom_conn *conn, int ev, const uint8_t *p, size_t 
 		next = d->next;
 		if ((st->sid && st->sid <= last) || (st->sflags & H2SF_DONE))
 			continue;
-		st->sflags |= H2SF_RESET;	/* the server forgot it already */
-		/* a retry counts as a redirect: a server that always refuses ends */
-		if (st->h1.cli->redirects >= LOOM_HTTP_MAX_REDIRECTS ||
-		    (st->h1.cli->redirects++, loom__h1_client_restart(st->conn)))
-			loom__close_now(st->conn, LOOM_CLOSE_ABNORMAL,
-					"refused by GOAWAY");
+		loom__h2_client_refused(st->conn, "refused by GOAWAY");
 		next = c->streams.head;	/* the list changed under us: start over */
 	}
 

@@ -1,10 +1,11 @@
 #!/bin/bash
 # client-hostile.sh BINDIR: Loom's h2 client (minimal-http-client, -multi) against
 # client-hostile.py (python3-h2 and raw frames): good answers the hard way
-# (CONTINUATION, trailers, GOAWAY after the response) must succeed; broken ones
+# (CONTINUATION, trailers, GOAWAY after the response, a stream refused once with
+# REFUSED_STREAM and sent again) must succeed; broken ones
 # (stream reset, oversized frame, bad HPACK, window overflow on the connection and
 # a stream, DATA before HEADERS, content-length mismatch, PUSH_PROMISE, a stream
-# we never opened, GOAWAY refusing every request, no answer at all) must fail that
+# we never opened, GOAWAY or REFUSED_STREAM for every try, no answer at all) must fail that
 # request with exit status 1: not a stall (2), not a crash or a sanitizer report. A
 # reset of one stream among four leaves the other three complete.
 set -u
@@ -43,8 +44,9 @@ expect ok 0 ok
 expect trailers 0 ok
 expect continuation 0 ok
 expect goaway-after 0 ok
+expect refuse-once 0 ok
 for p in rst oversize badhpack streamwin data-first cl-short push even-headers \
-	 goaway-first; do
+	 goaway-first refuse-always; do
 	expect "$p" 1
 done
 # a server that never answers: the request's head timeout (10 s) ends it, before
