@@ -6,7 +6,6 @@
 #include "core/private-core.h"
 #include "secure-streams/transport-mux/private-ss-mux-link.h"
 
-#include <stdlib.h>
 #include <string.h>
 #if defined(LOOM_PLAT_SOCKETS)
 #include <fcntl.h>
@@ -443,7 +442,11 @@ ml_open_fd(struct loom_mux_link *l)
 	if (!strncmp(l->path, "fd:", 3)) {
 		/* a descriptor the app opened (on LOOM_PLAT=baremetal, its UART's
 		 * loom_bm_stream_add()): kept open, so the link can take it again */
-		fd = atoi(l->path + 3);
+		const char *p = l->path + 3;
+
+		/* by hand: atoi() would bring strtol() and the ctype table along */
+		for (fd = 0; *p >= '0' && *p <= '9' && fd < 100000; p++)
+			fd = fd * 10 + (*p - '0');
 		loom__mux_dec_init(&l->dec, l->info.max_body);
 		return loom_adopt_descriptor(vh, LOOM_ADOPT_FILE | LOOM_ADOPT_NO_CLOSE, fd,
 					     "loom-mux", l) ? 0 : -1;

@@ -34,6 +34,10 @@
 #define LOOM_WITH_DNS
 /* #undef LOOM_WITH_CLIENT_PROXY */
 
+/* allocations name their reason to the allocator hook (else "") */
+#define LOOM_WITH_ALLOC_REASONS
+/* loom_defer() and its queue per service thread */
+#define LOOM_WITH_DEFER
 /* the custom-loop adapter (info.custom_evlib, include/loom/evlib.h) */
 #define LOOM_WITH_CUSTOM_EVLIB
 /* event-lib shims in this build (info.event_lib names; README.event-libs.md) */
