@@ -458,12 +458,16 @@ px_event(void *opaque, const struct loom_sser_ev *e)
 	}
 }
 
-/* write the next piece of output, honouring the client's rx credit */
+/*
+ * write what is queued, honouring the client's rx credit: whole frames one after
+ * the other in one write where they fit, so frames the real stream made in one go
+ * (a state change and the metadata and states after it) reach the client together
+ */
 static int
 px_writeable(struct px_conn *pc)
 {
 	uint8_t buf[LOOM_PRE + PX_WRITE_CHUNK], *seg;
-	size_t n, sl, max = PX_WRITE_CHUNK;
+	size_t n = 0, k, sl, max = PX_WRITE_CHUNK;
 
 	if (pc->gone)
 		return -1;
@@ -472,27 +476,34 @@ px_writeable(struct px_conn *pc)
 		if (max > PX_WRITE_CHUNK)
 			max = PX_WRITE_CHUNK;
 	}
-	sl = loom_buflist_next_segment_len(&pc->out, &seg);
-	if (!sl)
-		return pc->close_after ? -1 : 0;
-	if (!max) {
-		px_want_write(pc);	/* the channel's credit comes back */
+	while (n < max) {
+		sl = loom_buflist_next_segment_len(&pc->out, &seg);
+		if (!sl)
+			break;
+		if (!pc->frame_left) {		/* at a frame's start */
+			if (seg[0] == LOOM_SSER_PAYLOAD) {
+				size_t pl = sl - LOOM_SSER_HDR - 1;
+
+				if (pl > pc->rx_credit)
+					break;	/* wait for CREDIT */
+				pc->rx_credit -= (uint32_t)pl;
+			}
+			pc->frame_left = sl;
+		}
+		k = loom_buflist_linear_use(&pc->out, buf + LOOM_PRE + n,
+					    pc->frame_left < max - n ? pc->frame_left :
+								       max - n);
+		pc->frame_left -= k;
+		pc->out_len -= k;
+		n += k;
+	}
+	if (!n) {
+		if (!pc->out)
+			return pc->close_after ? -1 : 0;
+		if (!max)
+			px_want_write(pc);	/* the channel's credit comes back */
 		return 0;
 	}
-	if (!pc->frame_left) {		/* at a frame's start */
-		if (seg[0] == LOOM_SSER_PAYLOAD) {
-			size_t pl = sl - LOOM_SSER_HDR - 1;
-
-			if (pl > pc->rx_credit)
-				return 0;	/* wait for CREDIT */
-			pc->rx_credit -= (uint32_t)pl;
-		}
-		pc->frame_left = sl;
-	}
-	n = loom_buflist_linear_use(&pc->out, buf + LOOM_PRE,
-				    pc->frame_left < max ? pc->frame_left : max);
-	pc->frame_left -= n;
-	pc->out_len -= n;
 	if (pc->conn && loom_write(pc->conn, buf + LOOM_PRE, n, LOOM_WRITE_RAW) < 0)
 		return -1;
 	if (pc->ch && loom__mux_ch_write(pc->ch, buf + LOOM_PRE, n))

@@ -1,7 +1,10 @@
-# lib/secure-streams/sspc: the SSPC client. LOOM_WITH_SSPC (with LOOM_WITH_SS off)
-# makes the SSPC-only library: loom_ss_* served by a proxy over a socket.
-if (LOOM_WITH_SSPC AND LOOM_PLAT_SOCKETS)
-	list(APPEND LOOM_SRCS
-		secure-streams/sspc/sspc.c
-		secure-streams/sspc/sspc-api.c)
+# lib/secure-streams/sspc: the SSPC client engine (sspc.c). LOOM_WITH_SSPC (with
+# LOOM_WITH_SS off) makes the SSPC-only library: loom_ss_* served by a proxy over
+# a socket (sspc-api.c). A full build has the engine too, for contexts created
+# with info.ss_proxy (ss.c hands them to it): LOOM_WITH_SS_VIA_PROXY.
+if (LOOM_WITH_SS_VIA_PROXY)
+	list(APPEND LOOM_SRCS secure-streams/sspc/sspc.c)
+	if (LOOM_WITH_SSPC)
+		list(APPEND LOOM_SRCS secure-streams/sspc/sspc-api.c)
+	endif()
 endif()
