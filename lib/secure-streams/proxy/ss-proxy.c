@@ -331,6 +331,13 @@ px_hello(struct px_conn *pc, const struct loom_sser_ev *e)
 		res = LOOM_SSER_R_FAILED;	/* a client that takes nothing */
 	else if (!pol || !loom_ss_policy_stream_type(pol, e->str))
 		res = LOOM_SSER_R_NO_STREAMTYPE;
+	else if (loom_ss_policy_stream_type(pol, e->str)->flags & LOOM_SSTF_SERVER) {
+		/* a listener's streams start at the proxy, and the wire format
+		 * has no way to open one towards the client: never served */
+		loom_log_warn("ssproxy: '%s' is a server stream type: not for SSPC",
+			      e->str);
+		res = LOOM_SSER_R_DENIED;
+	}
 	else if (!px_allowed(cfg, e->str))
 		res = LOOM_SSER_R_DENIED;
 	if (res == LOOM_SSER_R_OK) {
