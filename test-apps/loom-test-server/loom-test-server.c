@@ -43,7 +43,7 @@ struct server_opts {
 
 static struct loom_context *ctx;
 static struct server_opts opts = { 7681, -1, NULL, NULL, NULL, 0, 256 * 1024,
-				   64ull * 1024 * 1024, LOOM_LL_DEFAULT, 7682, NULL, NULL, 0 };
+				   64ull * 1024 * 1024, LOOM_LL_DEFAULT, 7682, NULL, NULL, 0, 0 };
 
 /* POST /post: count the body, answer how much came */
 struct post_conn {
