@@ -114,6 +114,15 @@ esac
 if [ $rc -eq 0 ] && ! echo "$result" | grep -q ", $len bytes, fnv1a32 $hash, .*: ok$"; then
 	echo "FAIL: exit code 0 but the result line says otherwise: $result"; fail=1
 fi
+# stop the host side now: a sanitizer build reports leaks at exit
+kill $px_pid $srv_pid 2>/dev/null
+wait $px_pid $srv_pid 2>/dev/null
+px_pid= srv_pid=
+if grep -q "Sanitizer\|runtime error" "$tmp/px.log" "$tmp/srv.log"; then
+	echo "FAIL: sanitizer findings on the host side"
+	grep -h -A20 "Sanitizer\|runtime error" "$tmp/px.log" "$tmp/srv.log" | head -40
+	fail=1
+fi
 if [ $fail -ne 0 ]; then
 	echo "--- qemu stdout:"; tail -20 "$tmp/qemu.out"
 	echo "--- proxy:"; tail -30 "$tmp/px.log"
