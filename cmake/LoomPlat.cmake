@@ -21,9 +21,14 @@ option(LOOM_WITH_WS "WebSocket role (needs LOOM_WITH_H1)" ON)
 option(LOOM_WITH_MQTT "MQTT client role" ON)
 option(LOOM_WITH_DNS "Loom's own async DNS resolver (OFF: numeric addresses and hosts entries only)" ON)
 option(LOOM_WITH_CLIENT_PROXY "Client connects through HTTP CONNECT / SOCKS5 proxies" ON)
+option(LOOM_WITH_ALLOC_REASONS "The library's allocations tell the allocator hook what they are for (OFF: \"\", and no reason strings in the image)" ON)
+option(LOOM_WITH_DEFER "loom_defer(): other threads queue functions for a service thread (OFF: not in the library, and no queue per thread)" ON)
+option(LOOM_WITH_CUSTOM_EVLIB "The custom-loop adapter: info.custom_evlib, loom_evlib_fd_ready(), loom_evlib_pending()" ON)
 
 set(LOOM_BM_MAX_STREAMS 8 CACHE STRING
 	"baremetal: byte streams open at once (loom_bm_stream_add)")
+set(LOOM_LOG_BUILD_MASK 63 CACHE STRING
+	"log levels compiled in (OR of LOOM_LL_* bits, include/loom/log.h; 0: no log code or strings at all)")
 set(LOOM_LWIP_MAX_FDS 64 CACHE STRING
 	"lwip: the highest socket number + 1 (MEMP_NUM_NETCONN + LWIP_SOCKET_OFFSET)")
 set(LOOM_PLAT_UNIX OFF)

@@ -16,9 +16,10 @@ LOOM_DEBS_TEST="clang libclang-rt-14-dev llvm valgrind doxygen libmbedtls-dev"
 LOOM_DEBS_EVLIBS="libuv1-dev libevent-dev libev-dev libglib2.0-dev"
 
 # The cross builds of issue [embedded] (READMEs/README.cross-build.md): Cortex-M
-# (newlib), riscv32 (picolibc), aarch64 Linux run under qemu-user, and lwIP's headers
-# and unix port for the lwIP platform's tests; test.sh installs them.
-LOOM_DEBS_EMBEDDED="gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user liblwip-dev"
+# (newlib; firmware run under qemu-system-arm), riscv32 (picolibc), aarch64 Linux run
+# under qemu-user, and lwIP's headers and unix port for the lwIP platform's tests;
+# test.sh installs them.
+LOOM_DEBS_EMBEDDED="gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user qemu-system-arm liblwip-dev"
 
 # ---------------------------------------------------------------------------------
 # PEERS: the real programs the interop tests talk to (DESIGN.md section 9). An issue

@@ -90,10 +90,14 @@ define_tree() {
 			   -DLOOM_WITH_TLS=none -DLOOM_WITH_DNS=OFF
 			   -DLOOM_WITH_CLIENT_PROXY=OFF) ;;
 	baremetal)	# the bare-metal platform on the host, the Cortex-M and riscv32
-			# builds, the footprint limit and the ESP-IDF component check
+			# builds, the footprint limit, the ESP-IDF component check and
+			# the SSPC firmware under QEMU (served by the release tree's
+			# loom-ssproxy and loom-test-server, else it builds its own)
+		local bm_peer=${root:-build-test}/release/bin
+		case $bm_peer in /*) ;; *) bm_peer=$PWD/$bm_peer ;; esac
 		tree_cc=gcc; tree_labels="embedded"
 		tree_opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOOM_PLAT=baremetal
-			   -DLOOM_WITH_TLS=none) ;;
+			   -DLOOM_WITH_TLS=none "-DLOOM_TEST_PEER_BIN=$bm_peer") ;;
 	*)
 		return 1 ;;
 	esac

@@ -17,6 +17,17 @@
  * continues on a new conn (the callbacks' \p conn changes, the per-session data is
  * carried over), and \p tls must stay valid until the response */
 #define LOOM_CONNECT_FOLLOW_REDIRECTS (1u << 2)
+/** HTTP client on a plain (not TLS) conn: speak HTTP/2 at once, without asking
+ * (h2c by prior knowledge, RFC 9113 3.3). Over TLS, h2 is asked for by naming "h2"
+ * in the ALPN list of \p tls instead. Either way, requests to the same address,
+ * port, host and \p tls share one h2 connection as parallel streams; each is
+ * still its own conn with the HTTP/1 client's callbacks. */
+#define LOOM_CONNECT_H2_PRIOR_KNOWLEDGE (1u << 4)
+/** HTTP client on a plain conn, a request without a body: ask the server to
+ * switch to HTTP/2 ("Upgrade: h2c", RFC 7540 3.2); after its 101 the request is
+ * stream 1 of an h2 connection that later requests to the server join. A server
+ * that does not switch answers over HTTP/1.1 as usual. */
+#define LOOM_CONNECT_H2C_UPGRADE (1u << 5)
 /** how many redirects LOOM_CONNECT_FOLLOW_REDIRECTS follows before it fails */
 #define LOOM_HTTP_MAX_REDIRECTS	5
 

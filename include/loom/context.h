@@ -217,6 +217,7 @@ typedef void (*loom_defer_fn)(struct loom_context *ctx, void *arg);
  * Functions run in the order queued. Functions still queued when
  * loom_context_destroy() is called run at its start, while the context is whole, so
  * the caller can free \p arg; stop the threads that call this before destroying.
+ * Not in a library built with LOOM_WITH_DEFER=OFF.
  */
 int
 loom_defer(struct loom_context *ctx, loom_defer_fn fn, void *arg);

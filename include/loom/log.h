@@ -77,12 +77,25 @@ _loom_vhlog(int level, const struct loom_vhost *vh, const char *fmt, ...)
 const char *
 loom_conn_tag(const struct loom_conn *conn, char *buf, size_t len);
 
+#if !defined(LOOM_LOG_BUILD_MASK)
+/** the levels compiled in (CMake LOOM_LOG_BUILD_MASK, loom-config.h): a level
+ * outside it costs no code and no format string, whatever the run-time mask;
+ * a device build may set 0 (or LOOM_LL_ERR) to leave the strings out */
+#define LOOM_LOG_BUILD_MASK 0x3f
+#endif
+
 /** log at \p lvl only if the mask has it: nothing is formatted otherwise */
 #define _loom_log_if(lvl, ...) \
-	do { if (loom_log_mask() & (lvl)) _loom_log(lvl, __VA_ARGS__); } while (0)
+	do { if ((LOOM_LOG_BUILD_MASK & (lvl)) && (loom_log_mask() & (lvl))) \
+		_loom_log(lvl, __VA_ARGS__); } while (0)
 /** _loom_log_if() with connection \p c's tag */
 #define _loom_clog_if(lvl, c, ...) \
-	do { if (loom_log_mask() & (lvl)) _loom_clog(lvl, c, __VA_ARGS__); } while (0)
+	do { if ((LOOM_LOG_BUILD_MASK & (lvl)) && (loom_log_mask() & (lvl))) \
+		_loom_clog(lvl, c, __VA_ARGS__); } while (0)
+/* a vhost's line: compiled out as the others are (logs.c checks the mask) */
+#define _loom_vhlog(lvl, vh, ...) \
+	do { if (LOOM_LOG_BUILD_MASK & (lvl)) \
+		(_loom_vhlog)(lvl, vh, __VA_ARGS__); } while (0)
 
 /** log an error, printf style */
 #define loom_log_err(...)	_loom_log_if(LOOM_LL_ERR, __VA_ARGS__)

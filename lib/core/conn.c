@@ -107,8 +107,9 @@ loom__conn_rebind_protocol(struct loom_conn *conn, const struct loom_protocol *p
 }
 
 /*
- * Give \p from's socket to \p to (same pt, \p to has no fd): the fd table and the
- * loop's registration follow; \p from is left without an fd, to be closed.
+ * Give \p from's socket to \p to (same pt, \p to has no fd): the fd table, the
+ * loop's registration, the TLS session on it and output not sent yet follow;
+ * \p from is left without an fd, to be closed (or to live on as an h2 stream).
  */
 int
 loom__conn_move_fd(struct loom_conn *from, struct loom_conn *to)
@@ -116,8 +117,12 @@ loom__conn_move_fd(struct loom_conn *from, struct loom_conn *to)
 	struct loom_pt *pt = from->pt;
 	int fd = from->fd;
 
-	if (fd < 0 || to->fd >= 0 || to->pt != pt || from->tls)
+	if (fd < 0 || to->fd >= 0 || to->pt != pt || to->tls ||
+	    (from->buflist_out && to->buflist_out))
 		return LOOM_EINVAL;
+	loom__transport_move(from, to);
+	to->buflist_out = from->buflist_out;
+	from->buflist_out = NULL;
 	pt->ctx->evlib->destroy_conn(from);
 	pt->fds[fd] = NULL;
 	from->fd = -1;

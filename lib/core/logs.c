@@ -133,7 +133,7 @@ _loom_clog(int level, const struct loom_conn *conn, const char *fmt, ...)
 }
 
 void
-_loom_vhlog(int level, const struct loom_vhost *vh, const char *fmt, ...)
+(_loom_vhlog)(int level, const struct loom_vhost *vh, const char *fmt, ...)
 {
 	char tag[96];
 	va_list ap;

@@ -81,6 +81,22 @@ loom__transport_client_bind(struct loom_conn *conn,
 #endif
 }
 
+/* loom__conn_move_fd(): the transport's session on the socket changes owner */
+void
+loom__transport_move(struct loom_conn *from, struct loom_conn *to)
+{
+#if defined(LOOM_WITH_TLS)
+	if (from->tls) {
+		to->tls = from->tls;
+		from->tls = NULL;
+		loom__tls_conn_moved(to);
+	}
+#else
+	(void)from;
+	(void)to;
+#endif
+}
+
 /* the conn is going: a TLS transport sends its close_notify (never waiting) */
 void
 loom__transport_destroy(struct loom_conn *conn)

@@ -12,6 +12,13 @@
 
 #include "plat/private-plat.h"
 
+#if !defined(LOOM_WITH_ALLOC_REASONS)
+/* LOOM_WITH_ALLOC_REASONS=OFF: the library's own allocations tell the allocator
+ * hook "" for a reason, so a device's image holds none of the reason strings */
+#define loom_realloc(p, size, reason)	(loom_realloc)(p, size, "")
+#define loom_zalloc(size, reason)	(loom_zalloc)(size, "")
+#endif
+
 struct loom_role_ops;
 struct loom_event_lib_ops;
 struct loom_pt;
@@ -41,6 +48,21 @@ struct loom_pt;
 #define LCF_LISTENER		(1u << 17) /* a vhost's listen (or UDP) socket */
 #define LCF_PSS_ALLOCED		(1u << 18) /* user_space is a block of its own */
 #define LCF_HUP_PARKED		(1u << 19) /* hung up while paused: out of the poll set */
+#if !defined(LOOM_PLAT_SOCKETS)
+/* no sockets (LOOM_PLAT=baremetal): no conn is ever a socket, a listener or a
+ * client connecting, so these flags are 0 and the core's paths for them compile
+ * away */
+#undef LCF_UDP
+#undef LCF_IS_SOCKET
+#undef LCF_UDP_HAVE_PEER
+#undef LCF_CONNECTING
+#undef LCF_LISTENER
+#define LCF_UDP			0u
+#define LCF_IS_SOCKET		0u
+#define LCF_UDP_HAVE_PEER	0u
+#define LCF_CONNECTING		0u
+#define LCF_LISTENER		0u
+#endif
 
 /* event interest (conn->ev and loom__io() flags) */
 #define LOOM_EV_READ		(1u << 0)
@@ -204,6 +226,8 @@ int
 loom__server_established(struct loom_conn *conn);
 void
 loom__transport_destroy(struct loom_conn *conn);
+void
+loom__transport_move(struct loom_conn *from, struct loom_conn *to);
 int
 loom__transport_client_bind(struct loom_conn *conn,
 			    const struct loom_client_connect_info *info);
@@ -225,12 +249,19 @@ void
 loom__io(struct loom_conn *conn, unsigned int flags);
 
 /* ---- defer / wake (defer.c) ---- */
+#if defined(LOOM_WITH_DEFER)
 int
 loom__pt_defer_init(struct loom_pt *pt, unsigned int len);
 void
 loom__pt_defer_destroy(struct loom_pt *pt);
 void
 loom__pt_defer_run(struct loom_pt *pt);
+#else
+/* LOOM_WITH_DEFER=OFF: no loom_defer() and no queue (defer_ring stays NULL) */
+#define loom__pt_defer_init(pt, len)	((void)(pt), (void)(len), 0)
+#define loom__pt_defer_destroy(pt)	((void)(pt))
+#define loom__pt_defer_run(pt)		((void)(pt))
+#endif
 
 /* ---- vhosts (vhost.c) ---- */
 void
@@ -290,6 +321,9 @@ int
 loom__tls_write(struct loom_conn *conn, const uint8_t *buf, size_t len);
 void
 loom__tls_conn_destroy(struct loom_conn *conn);
+/* conn->tls was just given to \p conn with the socket (loom__conn_move_fd) */
+void
+loom__tls_conn_moved(struct loom_conn *conn);
 /* conns whose TLS library holds decrypted input: read them without the socket */
 int
 loom__tls_rx_pending_ready(const struct loom_pt *pt);

@@ -89,7 +89,7 @@ evlib_plugin_load(const char *name)
 		dir = getenv("LOOM_EVLIB_PLUGIN_DIR");
 	if (dir && *dir)
 		h = evlib_plugin_open(dir, strlen(dir), name);
-	if (!h && dladdr((const void *)&loom_evlib_custom_ops, &di) && di.dli_fname &&
+	if (!h && dladdr((const void *)&loom_evlib_default, &di) && di.dli_fname &&
 	    (slash = strrchr(di.dli_fname, '/')))
 		h = evlib_plugin_open(di.dli_fname, (size_t)(slash - di.dli_fname), name);
 	if (!h)
@@ -170,8 +170,14 @@ loom__evlib_select(const struct loom_context_info *info)
 	const struct loom_event_lib_ops *ops;
 	const char *name = info->event_lib;
 
-	if (info->custom_evlib)
+	if (info->custom_evlib) {
+#if defined(LOOM_WITH_CUSTOM_EVLIB)
 		return &loom_evlib_custom_ops;
+#else
+		loom_log_err("custom evlib: not in this build (LOOM_WITH_CUSTOM_EVLIB)");
+		return NULL;
+#endif
+	}
 #if defined(LOOM_PLAT_UNIX)
 	/* the environment only when the app said nothing, and never for setuid */
 	if (!name && getuid() == geteuid())
@@ -195,8 +201,10 @@ loom_evlib_available(const char *name)
 const char *
 loom_evlib_name(const struct loom_context *ctx)
 {
+#if defined(LOOM_WITH_CUSTOM_EVLIB)
 	if (ctx->evlib == &loom_evlib_custom_ops && ctx->evlib_ctx)
 		return ((const struct loom_evlib_custom *)ctx->evlib_ctx)->name;
+#endif
 
 	return ctx->evlib->name;
 }
@@ -241,6 +249,7 @@ loom__evlib_guest_after(struct loom_pt *pt)
 	pt->inside_service = was_in;
 }
 
+#if defined(LOOM_WITH_CUSTOM_EVLIB)
 /* ---- the custom loop adapter: Loom's ops onto the app's table ---- */
 
 struct loom_custom_pt {
@@ -380,3 +389,4 @@ loom_evlib_pending(struct loom_context *ctx, int tsi)
 
 	return loom__pt_guest_wait_ms(pt);
 }
+#endif

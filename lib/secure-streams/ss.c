@@ -22,6 +22,10 @@ ops_for(enum loom_ss_protocol p)
 #if defined(SS_WITH_H1)
 	case LOOM_SS_PROTO_H1:
 		return &loom__ss_ops_h1;
+#if defined(LOOM_WITH_H2)
+	case LOOM_SS_PROTO_H2:
+		return &loom__ss_ops_h2;
+#endif
 #endif
 #if defined(SS_WITH_WS)
 	case LOOM_SS_PROTO_WS:
@@ -469,6 +473,34 @@ loom__ss_tls_info(struct loom_ss_handle *h, struct loom_tls_client_info *tls)
 		tls->options |= LOOM_TLS_CLI_OPT_INSECURE_NO_VERIFY;
 }
 
+struct ss_tls_kept {
+	struct ss_tls_kept *next;
+	struct loom_tls_client_info info;
+};
+
+const struct loom_tls_client_info *
+loom__ss_tls_info_kept(struct loom_ss_handle *h, const char *alpn)
+{
+	struct loom_ss_ctx *s = ssc(h->ctx);
+	struct loom_tls_client_info ti;
+	struct ss_tls_kept *k;
+
+	loom__ss_tls_info(h, &ti);
+	ti.alpn = alpn;	/* a literal: it outlives the context */
+	for (k = s->tls_kept; k; k = k->next)
+		if (k->info.ca_mem == ti.ca_mem && k->info.ca_mem_len == ti.ca_mem_len &&
+		    k->info.options == ti.options && k->info.alpn == ti.alpn)
+			return &k->info;
+	k = loom_zalloc(sizeof(*k), "ss tls info");
+	if (!k)
+		return NULL;
+	k->info = ti;
+	k->next = s->tls_kept;
+	s->tls_kept = k;
+
+	return &k->info;
+}
+
 struct loom_ss_handle *
 loom__ss_from_conn(struct loom_conn *conn)
 {
@@ -745,6 +777,12 @@ loom__ss_context_free(struct loom_context *ctx)
 	loom__ss_servers_free(s);
 #endif
 	loom_ss_policy_unref(s->pol);
+	while (s->tls_kept) {
+		struct ss_tls_kept *k = s->tls_kept;
+
+		s->tls_kept = k->next;
+		loom_free(k);
+	}
 	loom_free(s);
 	ctx->ss = NULL;
 }

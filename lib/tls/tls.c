@@ -751,6 +751,15 @@ loom__tls_conn_destroy(struct loom_conn *conn)
 	loom_free(t);
 }
 
+void
+loom__tls_conn_moved(struct loom_conn *conn)
+{
+	struct loom_tls_conn *t = conn->tls;
+
+	/* the backends reach the socket by its fd, which does not change */
+	t->conn = conn;
+}
+
 /* ---- input held inside the TLS library ---- */
 
 static int

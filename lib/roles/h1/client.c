@@ -10,36 +10,18 @@
 
 #include <stdio.h>
 
-struct loom_h1_client {
-	struct loom_dll2 live;		/* on the pt's list while others may queue on us */
-	struct loom_dll2 qlink;		/* on a live conn's queue while waiting */
-	struct loom_dll2_owner queue;	/* requests waiting for our socket */
-	struct loom_conn *conn;
-	struct loom_vhost *vhost;
-	char *method;
-	char *path;
-	char *host;
-	char *address;			/* where we connected, for relative redirects */
-	const struct loom_tls_client_info *tls;	/* the caller's, for redirects */
-	int64_t body_len;		/* request body: -2 none, -1 chunked, else length */
-	int port;
-	unsigned int flags;		/* the connect info's LOOM_CONNECT_* */
-	uint8_t in_append;		/* inside APPEND_HANDSHAKE_HEADER */
-	uint8_t redirects;		/* redirects followed to get here */
-};
 
 static struct loom_h1 *
 conn_h1c(struct loom_conn *conn)
 {
-	if (!conn || conn->role != &loom_role_ops_h1 || !conn->role_data ||
+	/* an h2 client stream's role_data starts with its struct loom_h1 too */
+	if (!conn || !loom__conn_is_http(conn) || !conn->role_data ||
 	    !(conn->flags & LCF_CLIENT))
 		return NULL;
 
 	return conn->role_data;
 }
 
-static int
-h1c_restart(struct loom_conn *q);
 static int
 h1c_queue_or_register(struct loom_conn *conn, struct loom_h1_client *c,
 		      const struct loom_client_connect_info *i);
@@ -57,9 +39,25 @@ h1c_requeue(struct loom_h1_client *c)
 		loom_dll2_remove(&qc->qlink);
 		if (q->pt->ctx->destroying || q->pt->destroying)
 			continue;	/* the pt's fdless list closes it */
-		if (h1c_restart(q))
+		if (loom__h1_client_restart(q))
 			loom__close_now(q, LOOM_CLOSE_ABNORMAL, "could not reconnect");
 	}
+}
+
+void
+loom__h1_client_requeue(struct loom_dll2_owner *queue)
+{
+	struct loom_h1_client tmp;
+
+	/* h1c_requeue() walks a client's queue: lend it this one */
+	memset(&tmp, 0, sizeof(tmp));
+	while (queue->head) {
+		struct loom_dll2 *d = queue->head;
+
+		loom_dll2_remove(d);
+		loom_dll2_add_tail(d, &tmp.queue);
+	}
+	h1c_requeue(&tmp);
 }
 
 void
@@ -79,6 +77,26 @@ loom__h1_client_free(struct loom_h1 *h)
 	loom_free(c);
 	h->cli = NULL;
 }
+
+#if defined(LOOM_WITH_H2)
+/* does the comma list of ALPN ids offer "h2"? */
+static int
+h1c_alpn_has_h2(const char *l)
+{
+	while (*l) {
+		size_t n;
+
+		while (*l == ' ' || *l == ',')
+			l++;
+		n = strcspn(l, ", ");
+		if (n == 2 && !strncmp(l, "h2", 2))
+			return 1;
+		l += n;
+	}
+
+	return 0;
+}
+#endif
 
 int
 loom__h1_client_bind(struct loom_conn *conn, const struct loom_client_connect_info *i)
@@ -121,6 +139,14 @@ loom__h1_client_bind(struct loom_conn *conn, const struct loom_client_connect_in
 	c->flags = i->flags;
 	c->conn = conn;
 	c->vhost = conn->vhost;
+#if defined(LOOM_WITH_H2)
+	/* h2 when TLS offers it by ALPN, or by prior knowledge on a plain conn */
+	if (i->tls ? i->tls->alpn && h1c_alpn_has_h2(i->tls->alpn) :
+		     !!(i->flags & LOOM_CONNECT_H2_PRIOR_KNOWLEDGE))
+		c->h2 = H1C_H2_DIRECT;
+	else if (!i->tls && (i->flags & LOOM_CONNECT_H2C_UPGRADE))
+		c->h2 = H1C_H2_UPGRADE;
+#endif
 	for (m = c->path; *m; m++)
 		if (!(loom__http_ctype[(uint8_t)*m] & LOOM_HTTP_C_TARGET))
 			return LOOM_EINVAL;	/* no spaces, CR or LF in the target */
@@ -128,11 +154,12 @@ loom__h1_client_bind(struct loom_conn *conn, const struct loom_client_connect_in
 	return h1c_queue_or_register(conn, c, i);
 }
 
-/* same server, plain, and still able to carry another request */
+/* same server, same TLS (or none) and h2 wish, and still able to carry another */
 static int
 h1c_same_server(const struct loom_h1_client *a, const struct loom_h1_client *b)
 {
-	return a->vhost == b->vhost && a->port == b->port && !a->tls && !b->tls &&
+	return a->vhost == b->vhost && a->port == b->port && a->tls == b->tls &&
+	       a->h2 == b->h2 &&
 	       !strcmp(a->address, b->address) && !strcmp(a->host, b->host) &&
 	       !(a->conn->flags & (LCF_CLOSING | LCF_CLOSED_CB_DONE));
 }
@@ -151,8 +178,17 @@ h1c_queue_or_register(struct loom_conn *conn, struct loom_h1_client *c,
 
 	if (!hp)
 		return LOOM_ENOMEM;
-	if (i->tls || i->proxy)
-		return 0;	/* only plain direct conns are shared */
+	/* plain direct conns are shared (keep-alive), and TLS ones that may go h2 */
+	if (i->proxy || (i->tls && !c->h2))
+		return 0;
+#if defined(LOOM_WITH_H2)
+	if (c->h2) {
+		int r = loom__h2_client_bind(conn, c);
+
+		if (r)
+			return r;	/* a stream of a live h2 conn soon */
+	}
+#endif
 	for (d = hp->clients.head; d; d = d->next) {
 		struct loom_h1_client *live = loom_container_of(d, struct loom_h1_client,
 								live);
@@ -170,8 +206,8 @@ h1c_queue_or_register(struct loom_conn *conn, struct loom_h1_client *c,
 }
 
 /* a queued request whose live conn closed: connect again as a new conn */
-static int
-h1c_restart(struct loom_conn *q)
+int
+loom__h1_client_restart(struct loom_conn *q)
 {
 	struct loom_h1 *h = q->role_data;
 	struct loom_h1_client *c = h->cli;
@@ -189,6 +225,7 @@ h1c_restart(struct loom_conn *q)
 	ci.path = c->path;
 	ci.method = c->method;
 	ci.flags = c->flags;
+	ci.tls = c->tls;
 	ci.protocol = q->protocol ? q->protocol->name : NULL;
 	ci.opaque_user_data = q->opaque_user_data;
 	ci.userdata = (q->flags & LCF_USER_ALLOCED) ? q->user_space : NULL;
@@ -219,7 +256,7 @@ h1c_hand_over(struct loom_conn *conn)
 	struct loom_pt *pt = conn->pt;
 	struct loom_conn *q;
 
-	if (!c->queue.head || conn->fd < 0 || conn->tls || !h->ah->p.keepalive ||
+	if (!c->queue.head || conn->fd < 0 || !h->ah->p.keepalive ||
 	    h->ah->p.body_kind == LOOM_HTTP_BODY_UNTIL_CLOSE)
 		return 0;
 	qc = loom_container_of(c->queue.head, struct loom_h1_client, qlink);
@@ -335,6 +372,19 @@ loom__h1_client_start(struct loom_conn *conn)
 			return -1;
 	} else if (c->body_len == -1 && req_append(ah, "Transfer-Encoding: chunked\r\n", 28))
 		return -1;
+#if defined(LOOM_WITH_H2)
+	if (c->h2 == H1C_H2_UPGRADE && c->body_len == -2) {
+		/* RFC 7540 3.2: ask to go on as h2 (only a request without a body) */
+		static const char up[] = "Connection: Upgrade, HTTP2-Settings\r\n"
+					 "Upgrade: h2c\r\nHTTP2-Settings: ";
+		char set[128];
+
+		if (loom__h2_client_upgrade_settings(conn->vhost, set, sizeof(set)) < 0 ||
+		    req_append(ah, up, sizeof(up) - 1) || req_append(ah, set, strlen(set)) ||
+		    req_append(ah, "\r\n", 2))
+			return -1;
+	}
+#endif
 
 	/* the request is an outgoing message like a response: the same writer */
 	h->resp = H1R_STARTED;
@@ -396,8 +446,8 @@ h1c_complete(struct loom_conn *conn)
  * protocol, flags and per-session data; this one leaves without a word to the
  * user. 1 when followed, 0 when the response is the user's, -1 on failure.
  */
-static int
-h1c_follow_redirect(struct loom_conn *conn)
+int
+loom__h1_client_follow_redirect(struct loom_conn *conn)
 {
 	struct loom_h1 *h = conn->role_data;
 	struct loom_h1_client *c = h->cli;
@@ -427,7 +477,7 @@ h1c_follow_redirect(struct loom_conn *conn)
 		/* a path on the same server */
 		ci.address = c->address;
 		ci.port = c->port;
-		ci.tls = conn->tls ? c->tls : NULL;
+		ci.tls = c->tls;	/* the same scheme (set only for https) */
 		ci.path = loc;
 		ci.host = c->host;
 	} else {
@@ -491,7 +541,7 @@ h1c_head_done(struct loom_conn *conn)
 		ah->p.request_was_connect = was_connect;
 		return 0;
 	}
-	switch (h1c_follow_redirect(conn)) {
+	switch (loom__h1_client_follow_redirect(conn)) {
 	case 1:
 		return 0;
 	case -1:
@@ -539,6 +589,12 @@ loom__h1_client_rx(struct loom_conn *conn, const uint8_t *buf, size_t len)
 				loom_clog_info(conn, "bad response head (%d)", -r);
 				return -1;
 			}
+#if defined(LOOM_WITH_H2)
+			if (r == LOOM_HP_DONE && h->ah->p.status == 101 &&
+			    h->cli->h2 == H1C_H2_UPGRADE)
+				/* h2c: the conn is an h2 stream now, h is gone */
+				return loom__h2_client_upgraded(conn, buf, len) ? -1 : 0;
+#endif
 			if (r == LOOM_HP_DONE && h1c_head_done(conn))
 				return -1;
 			break;

@@ -553,8 +553,12 @@ h1_alpn_negotiated(struct loom_conn *conn, const char *alpn)
 	if (!(conn->flags & LCF_CLIENT) && alpn && !strcmp(alpn, "h2"))
 		return loom__h2_server_take(conn, NULL, 0) ? -1 : 0;
 #endif
-	if (!(conn->flags & LCF_CLIENT))
-		return 0;
+	if (!(conn->flags & LCF_CLIENT) || alpn)
+		return 0;	/* client: loom__client_established() calls again */
+#if defined(LOOM_WITH_H2)
+	if (loom__h2_client_wants(conn))
+		return loom__h2_client_take(conn);
+#endif
 
 	return loom__h1_client_start(conn);
 }

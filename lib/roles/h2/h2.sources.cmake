@@ -5,5 +5,6 @@ if (LOOM_WITH_H2)
 	list(APPEND LOOM_SRCS
 		roles/h2/ops-h2.c
 		roles/h2/stream.c
+		roles/h2/client-h2.c
 	)
 endif()

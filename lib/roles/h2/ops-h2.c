@@ -20,6 +20,7 @@ loom__h2_pt(struct loom_pt *pt)
 		if (hp) {
 			hp->cork_owner = NULL;
 			hp->cork_len = 0;
+			memset(&hp->clients, 0, sizeof(hp->clients));
 		}
 		pt->h2_pt = hp;
 	}
@@ -243,15 +244,12 @@ loom__h2_count_reset(struct loom_conn *conn)
 	return 0;
 }
 
-static void
-h2_send_settings(struct loom_conn *conn)
+/* the SETTINGS we send (also as a client's HTTP2-Settings); returns the count */
+int
+loom__h2_our_settings(const struct loom_vhost *vh, int client, uint16_t *ids,
+		      uint32_t *vals)
 {
-	struct loom_h2_conn *c = loom__h2c(conn);
-	const struct loom_h2_vh *v = c->cfg;
-	uint16_t ids[6];
-	uint32_t vals[6];
-	uint8_t f[9 + 6 * 6 + 13];
-	size_t n;
+	const struct loom_h2_vh *v = loom__h2_vh(vh);
 	int k = 0;
 
 	ids[k] = LOOM_H2_SET_MAX_CONCURRENT_STREAMS;
@@ -266,15 +264,30 @@ h2_send_settings(struct loom_conn *conn)
 	}
 	ids[k] = LOOM_H2_SET_MAX_HEADER_LIST_SIZE;
 	vals[k++] = v->max_header_list ? v->max_header_list :
-		    h2_header_list_default(conn->vhost);
+		    h2_header_list_default(vh);
 	if (v->hpack_table != LOOM_HPACK_DEFAULT_TABLE_SIZE) {
 		ids[k] = LOOM_H2_SET_HEADER_TABLE_SIZE;
 		vals[k++] = v->hpack_table;
 	}
-	if (c->flags & H2CF_CLIENT) {
+	if (client) {
 		ids[k] = LOOM_H2_SET_ENABLE_PUSH;
 		vals[k++] = 0;
 	}
+
+	return k;
+}
+
+static void
+h2_send_settings(struct loom_conn *conn)
+{
+	struct loom_h2_conn *c = loom__h2c(conn);
+	const struct loom_h2_vh *v = c->cfg;
+	uint16_t ids[LOOM_H2_OUR_SETTINGS];
+	uint32_t vals[LOOM_H2_OUR_SETTINGS];
+	uint8_t f[9 + 6 * LOOM_H2_OUR_SETTINGS + 13];
+	size_t n;
+	int k = loom__h2_our_settings(conn->vhost, !!(c->flags & H2CF_CLIENT), ids, vals);
+
 	n = loom__h2_put_settings(f, sizeof(f), ids, vals, k);
 	/* the connection window is ours to widen at once */
 	if (v->init_window > LOOM_H2_DEFAULT_WINDOW)
@@ -341,6 +354,16 @@ h2_reap(struct loom_conn *conn)
 
 /* ---- frames in ---- */
 
+int
+loom__h2_sid_idle(const struct loom_h2_conn *c, uint32_t sid)
+{
+	/* ours (client: odd) are idle from next_sid on; the peer's above its last */
+	if (c->flags & H2CF_CLIENT)
+		return (sid & 1) ? sid >= c->next_sid : sid > c->last_peer_sid;
+
+	return (sid & 1) ? sid > c->last_peer_sid : 1;
+}
+
 static int
 h2_on_settings(struct loom_conn *conn, struct loom_h2_conn *c, int ev,
 	       const struct loom_h2_frame_hdr *h, const uint8_t *p, size_t len)
@@ -396,6 +419,8 @@ h2_on_settings(struct loom_conn *conn, struct loom_h2_conn *c, int ev,
 		return 0;
 	n = loom__h2_put_settings_ack(f);
 	loom__h2_out(conn, f, n);
+	if (c->flags & H2CF_CLIENT)
+		loom__h2_want_pass(conn);	/* queued requests may fit now */
 	if (c->upgrade_ah) {
 		/* h2c upgrade: the client's preface is in, stream 1 may answer (not
 		 * before: curl takes only so much after the 101) */
@@ -420,7 +445,7 @@ h2_on_data(struct loom_conn *conn, struct loom_h2_conn *c, int ev,
 	switch (ev) {
 	case LOOM_H2R_HDR:
 		c->cur_data = NULL;
-		if (h->sid > c->last_peer_sid || !(h->sid & 1))
+		if (loom__h2_sid_idle(c, h->sid))
 			return loom__h2_conn_error(conn, LOOM_H2_ERR_PROTOCOL_ERROR,
 						   "DATA on an idle stream");
 		if ((int64_t)h->len > c->rx_window)
@@ -581,7 +606,7 @@ h2_on_window_update(struct loom_conn *conn, struct loom_h2_conn *c,
 		loom__h2_want_pass(conn);
 		return 0;
 	}
-	if (h->sid > c->last_peer_sid && (h->sid & 1))
+	if ((h->sid & 1) && loom__h2_sid_idle(c, h->sid))
 		return loom__h2_conn_error(conn, LOOM_H2_ERR_PROTOCOL_ERROR,
 					   "WINDOW_UPDATE on an idle stream");
 	s = loom__h2_find_stream(c, h->sid);
@@ -624,6 +649,8 @@ h2_frame_cb(void *opaque, int ev, const struct loom_h2_frame_hdr *h,
 			return loom__h2_conn_error(conn, LOOM_H2_ERR_PROTOCOL_ERROR,
 						   "first frame is not SETTINGS");
 		c->flags |= H2CF_GOT_SETTINGS;
+		if (c->flags & H2CF_CLIENT)	/* no limit unless this one says */
+			c->peer_max_streams = 0xffffffffu;
 	}
 
 	switch (h->type) {
@@ -655,7 +682,7 @@ h2_frame_cb(void *opaque, int ev, const struct loom_h2_frame_hdr *h,
 	case LOOM_H2_F_RST_STREAM:
 		if (ev != LOOM_H2R_PAYLOAD)
 			return 0;
-		if (h->sid > c->last_peer_sid && (h->sid & 1))
+		if ((h->sid & 1) && loom__h2_sid_idle(c, h->sid))
 			return loom__h2_conn_error(conn, LOOM_H2_ERR_PROTOCOL_ERROR,
 						   "RST_STREAM on an idle stream");
 		s = loom__h2_find_stream(c, h->sid);
@@ -671,10 +698,15 @@ h2_frame_cb(void *opaque, int ev, const struct loom_h2_frame_hdr *h,
 	case LOOM_H2_F_GOAWAY:
 		if (ev == LOOM_H2R_HDR)
 			c->flags |= H2CF_GOAWAY_RECV;
+		if (c->flags & H2CF_CLIENT)
+			return loom__h2_client_goaway(conn, ev, p, len);
 		return 0;
 	case LOOM_H2_F_PUSH_PROMISE:
-		if (!(c->flags & H2CF_CLIENT) && ev == LOOM_H2R_HDR)
+		/* a client never allows push (SETTINGS_ENABLE_PUSH 0) */
+		if (ev == LOOM_H2R_HDR)
 			return loom__h2_conn_error(conn, LOOM_H2_ERR_PROTOCOL_ERROR,
+						   (c->flags & H2CF_CLIENT) ?
+						   "PUSH_PROMISE, push is off" :
 						   "PUSH_PROMISE from a client");
 		return 0;
 	default:
@@ -725,6 +757,8 @@ h2_conn_new(struct loom_conn *conn)
 
 static int
 h2_rx(struct loom_conn *conn, const uint8_t *buf, size_t len);
+static int
+h2_pass_end_x(struct loom_conn *conn, int may_close);
 
 /* as loom__h2_server_take(), \p seen preface bytes having come before \p in */
 static int
@@ -760,6 +794,41 @@ int
 loom__h2_server_take(struct loom_conn *conn, const uint8_t *in, size_t len)
 {
 	return h2_server_take_at(conn, 0, in, len);
+}
+
+/* client: bytes already read for the connection (after an h2c upgrade's 101) */
+int
+loom__h2_client_feed(struct loom_conn *conn, const uint8_t *buf, size_t len)
+{
+	struct loom_h2_conn *c = loom__h2c(conn);
+
+	c->in_pass++;
+	h2_cork_begin(conn);
+	if (len)
+		h2_rx(conn, buf, len);
+
+	return h2_pass_end_x(conn, 0);
+}
+
+int
+loom__h2_client_conn_init(struct loom_conn *conn)
+{
+	struct loom_h2_conn *c = h2_conn_new(conn);
+
+	if (!c)
+		return -1;
+	c->flags |= H2CF_CLIENT;
+	c->next_sid = 1;
+	/* until the server's SETTINGS say how many, one stream at a time */
+	c->peer_max_streams = 1;
+	conn->role_data = c;
+	loom_clog_info(conn, "h2: client connection");
+	loom_set_timeout(conn, LOOM_TO_AWAITING_RX, (int)c->cfg->idle_secs);
+	if (loom__h2_out(conn, (const uint8_t *)LOOM_H2_PREFACE, LOOM_H2_PREFACE_LEN))
+		return -1;
+	h2_send_settings(conn);
+
+	return 0;
 }
 
 /* feed what was read; 1 when the connection must end */
@@ -891,6 +960,8 @@ h2_perform_user_pollout(struct loom_conn *conn)
 		return LOOM_HP_OK;
 	c->in_pass++;
 	h2_cork_begin(conn);
+	if (c->cli)
+		loom__h2_client_start_pending(conn);
 	budget = c->streams.count;
 	start = c->rr && c->rr->owner == &c->streams ? c->rr : c->streams.head;
 	d = start;
@@ -989,6 +1060,8 @@ h2_close_role(struct loom_pt *pt, struct loom_conn *conn)
 	}
 	/* no more frames: the streams just go */
 	c->flags |= H2CF_DEAD | H2CF_GOAWAY_SENT;
+	if (c->cli)
+		loom__h2_client_conn_closing(conn);
 	while (c->streams.head) {
 		struct loom_h2_stream *st = loom_container_of(c->streams.head,
 						struct loom_h2_stream, list);

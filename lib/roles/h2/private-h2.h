@@ -23,6 +23,7 @@ struct loom_h2_pt {
 	uint8_t hscratch[H2_HSCRATCH];
 	uint8_t fields[H2_FIELDS];
 	uint8_t pseudo[H2_PSEUDO];
+	struct loom_dll2_owner clients;		/* client h2 conns requests may join */
 };
 
 /* the vhost's h2 settings with defaults filled in */
@@ -80,6 +81,7 @@ struct loom_h2_conn {
 	uint32_t acks_pending;			/* ACKs written while output was held */
 	uint32_t in_pass;			/* inside our pollin / pollout */
 	struct loom_dll2 *rr;			/* round robin: where the next pass starts */
+	struct loom_h2_client *cli;		/* client side: client-h2.c's state */
 	uint8_t dec_table[LOOM_HPACK_DEFAULT_TABLE_SIZE];
 	uint8_t enc_table[LOOM_HPACK_DEFAULT_TABLE_SIZE];
 };
@@ -144,6 +146,42 @@ loom__h2_find_stream(struct loom_h2_conn *c, uint32_t sid);
 void
 loom__h2_want_pass(struct loom_conn *parent);
 
+/* is \p sid a stream neither side has opened yet (RFC 9113 5.1 "idle")? */
+int
+loom__h2_sid_idle(const struct loom_h2_conn *c, uint32_t sid);
+/* the SETTINGS entries we send, at most LOOM_H2_OUR_SETTINGS; returns the count */
+#define LOOM_H2_OUR_SETTINGS	6
+int
+loom__h2_our_settings(const struct loom_vhost *vh, int client, uint16_t *ids,
+		      uint32_t *vals);
+/* client: bytes read for the connection before it was h2 (after a 101) */
+int
+loom__h2_client_feed(struct loom_conn *conn, const uint8_t *buf, size_t len);
+/* client: make \p conn (role h2, owning the socket) speak h2: preface, SETTINGS */
+int
+loom__h2_client_conn_init(struct loom_conn *conn);
+
+/* client-h2.c: the client side's hooks in the connection */
+void
+loom__h2_client_start_pending(struct loom_conn *conn);
+int
+loom__h2_client_goaway(struct loom_conn *conn, int ev, const uint8_t *p, size_t len);
+void
+loom__h2_client_conn_closing(struct loom_conn *conn);
+int
+loom__h2_client_headers_block(struct loom_conn *conn, uint32_t sid,
+			      const uint8_t *blk, size_t len, uint8_t flags, uint32_t err);
+int
+loom__h2_client_headers_out(struct loom_conn *s, int end_stream);
+int
+loom__h2_client_deliver(struct loom_conn *s, const uint8_t *buf, size_t len);
+int
+loom__h2_client_remote_end(struct loom_conn *s);
+void
+loom__h2_client_request_done(struct loom_conn *s);
+void
+loom__h2_client_stream_gone(struct loom_conn *s);
+
 /* stream.c */
 int
 loom__h2_headers_block(struct loom_conn *conn, uint32_t sid, const uint8_t *blk,
@@ -166,5 +204,9 @@ int
 loom__h2s_credit(struct loom_conn *s);
 struct loom_conn *
 loom__h2_upgrade_stream(struct loom_conn *conn, struct loom_h1_ah *ah);
+void
+loom__h2s_finish(struct loom_conn *s);
+void
+loom__h2s_reset(struct loom_conn *s, uint32_t code, const char *why);
 
 #endif

@@ -237,8 +237,8 @@ h2s_create(struct loom_conn *conn, uint32_t sid)
 }
 
 /* both halves are over: the transaction ends and the stream goes after the pass */
-static void
-h2s_finish(struct loom_conn *s)
+void
+loom__h2s_finish(struct loom_conn *s)
 {
 	struct loom_h2_stream *st = loom__h2s(s);
 	struct loom_h2_conn *c = loom__h2c(st->parent);
@@ -247,15 +247,16 @@ h2s_finish(struct loom_conn *s)
 		return;
 	st->sflags |= H2SF_DONE;
 	loom_set_timeout(s, LOOM_TO_NONE, 0);
-	loom__user_callback(s, LOOM_CB_HTTP_TRANSACTION_DONE, NULL, 0);
+	if (!(s->flags & LCF_CLIENT))
+		loom__user_callback(s, LOOM_CB_HTTP_TRANSACTION_DONE, NULL, 0);
 	loom_dll2_add_tail(&st->reap_list, &c->reap);
 	if (!c->in_pass)
 		loom__h2_want_pass(st->parent);	/* the pass closes it */
 }
 
 /* close a stream now with RST_STREAM \p code (we are not in its callback) */
-static void
-h2s_reset(struct loom_conn *s, uint32_t code, const char *why)
+void
+loom__h2s_reset(struct loom_conn *s, uint32_t code, const char *why)
 {
 	struct loom_h2_stream *st = loom__h2s(s);
 
@@ -282,14 +283,14 @@ h2s_dispatch(struct loom_conn *s)
 
 	if (loom__http_dispatch(s)) {
 		if (!(s->flags & LCF_CLOSED_CB_DONE) && !(st->sflags & H2SF_DONE))
-			h2s_reset(s, LOOM_H2_ERR_CANCEL, "dispatch refused");
+			loom__h2s_reset(s, LOOM_H2_ERR_CANCEL, "dispatch refused");
 		return 0;
 	}
 	if ((s->flags & (LCF_CLOSING | LCF_CLOSED_CB_DONE)) || (st->sflags & H2SF_DONE))
 		return 0;
 	if (h->state == H1S_DONE_RX && h->resp == H1R_NONE && !(h->flags & H1F_FILE) &&
 	    loom__user_callback(s, LOOM_CB_HTTP_BODY_COMPLETION, NULL, 0))
-		h2s_reset(s, LOOM_H2_ERR_CANCEL, "body completion refused");
+		loom__h2s_reset(s, LOOM_H2_ERR_CANCEL, "body completion refused");
 
 	return 0;
 }
@@ -313,7 +314,7 @@ h2s_request(struct loom_conn *conn, uint32_t sid, struct h2_req *r, int end_stre
 	h = &st->h1;
 	h->ah = loom__h1_ah_get(conn->pt, hv, LOOM_HTTP_PARSE_REQUEST);
 	if (!h->ah) {
-		h2s_reset(s, LOOM_H2_ERR_INTERNAL_ERROR, "out of memory");
+		loom__h2s_reset(s, LOOM_H2_ERR_INTERNAL_ERROR, "out of memory");
 		return 0;
 	}
 	h->requests = 1;
@@ -362,21 +363,21 @@ h2s_request(struct loom_conn *conn, uint32_t sid, struct h2_req *r, int end_stre
 		loom_clog_info(s, "h2: bad request: %d", pr);
 		h->flags |= H1F_BODY_DONE;
 		if (loom__http_error(s, pr < 0 ? (unsigned int)-pr : 400))
-			h2s_reset(s, LOOM_H2_ERR_PROTOCOL_ERROR, "bad request");
+			loom__h2s_reset(s, LOOM_H2_ERR_PROTOCOL_ERROR, "bad request");
 		return 0;
 	}
 	if (h->ah->p.body_kind == LOOM_HTTP_BODY_LENGTH || r->have_cl) {
 		st->sflags |= H2SF_HAVE_CL;
 		st->cl = h->ah->p.content_length;
 		if (end_stream && st->cl) {
-			h2s_reset(s, LOOM_H2_ERR_PROTOCOL_ERROR, "content-length, no body");
+			loom__h2s_reset(s, LOOM_H2_ERR_PROTOCOL_ERROR, "content-length, no body");
 			return 0;
 		}
 	}
 	if (loom__h1_path(h->ah)) {
 		h->flags |= H1F_BODY_DONE;
 		if (loom__http_error(s, 400))
-			h2s_reset(s, LOOM_H2_ERR_PROTOCOL_ERROR, "bad path");
+			loom__h2s_reset(s, LOOM_H2_ERR_PROTOCOL_ERROR, "bad path");
 		return 0;
 	}
 
@@ -417,6 +418,8 @@ loom__h2_headers_block(struct loom_conn *conn, uint32_t sid, const uint8_t *blk,
 	struct loom_conn *s = NULL;
 	struct h2_req r;
 
+	if (c->flags & H2CF_CLIENT)	/* a response: client-h2.c */
+		return loom__h2_client_headers_block(conn, sid, blk, len, flags, err);
 	memset(&r, 0, sizeof(r));
 	r.hp = hp;
 	if (!(sid & 1))
@@ -453,7 +456,7 @@ loom__h2_headers_block(struct loom_conn *conn, uint32_t sid, const uint8_t *blk,
 		struct loom_h2_stream *st = loom__h2s(s);
 
 		if (!end_stream || r.malformed || err) {
-			h2s_reset(s, err ? err : LOOM_H2_ERR_PROTOCOL_ERROR, "bad trailers");
+			loom__h2s_reset(s, err ? err : LOOM_H2_ERR_PROTOCOL_ERROR, "bad trailers");
 			return 0;
 		}
 		(void)st;
@@ -507,14 +510,14 @@ loom__h2s_data(struct loom_conn *s, const uint8_t *buf, size_t len)
 
 	st->rx_total += len;
 	if ((st->sflags & H2SF_HAVE_CL) && st->rx_total > st->cl) {
-		h2s_reset(s, LOOM_H2_ERR_PROTOCOL_ERROR, "body longer than content-length");
+		loom__h2s_reset(s, LOOM_H2_ERR_PROTOCOL_ERROR, "body longer than content-length");
 		return 1;
 	}
 	if ((s->flags & LCF_RX_PAUSED) || st->rx_held) {
 		/* the user paused reading: kept, within the window it does not get
 		 * back until the user has it */
 		if (loom_buflist_append_segment(&st->rx_held, buf, len) < 0) {
-			h2s_reset(s, LOOM_H2_ERR_INTERNAL_ERROR, "out of memory");
+			loom__h2s_reset(s, LOOM_H2_ERR_INTERNAL_ERROR, "out of memory");
 			return 1;
 		}
 		return 0;
@@ -555,6 +558,8 @@ h2s_deliver(struct loom_conn *s, const uint8_t *buf, size_t len)
 	const struct loom_http_vh *hv = loom__http_vh(s->vhost);
 
 	st->rx_consumed += (uint32_t)len;
+	if (s->flags & LCF_CLIENT)	/* a response body */
+		return loom__h2_client_deliver(s, buf, len);
 	h->body_seen += len;
 	if (h->body_seen > hv->max_body) {
 		if (h->resp == H1R_NONE) {
@@ -562,14 +567,14 @@ h2s_deliver(struct loom_conn *s, const uint8_t *buf, size_t len)
 			if (!loom__http_error(s, 413))
 				return 1;
 		}
-		h2s_reset(s, LOOM_H2_ERR_CANCEL, "body too large");
+		loom__h2s_reset(s, LOOM_H2_ERR_CANCEL, "body too large");
 		return 1;
 	}
 	if (h->resp != H1R_NONE || (h->flags & H1F_FILE) || (st->sflags & H2SF_DONE))
 		return 0;
 	loom_set_timeout(s, LOOM_TO_AWAITING_RX, (int)hv->body_to);
 	if (loom__user_callback(s, LOOM_CB_HTTP_BODY, (void *)(uintptr_t)buf, len)) {
-		h2s_reset(s, LOOM_H2_ERR_CANCEL, "body refused");
+		loom__h2s_reset(s, LOOM_H2_ERR_CANCEL, "body refused");
 		return 1;
 	}
 
@@ -583,22 +588,24 @@ loom__h2s_remote_end(struct loom_conn *s)
 	struct loom_h1 *h = &st->h1;
 
 	if ((st->sflags & H2SF_HAVE_CL) && st->rx_total != st->cl) {
-		h2s_reset(s, LOOM_H2_ERR_PROTOCOL_ERROR, "body shorter than content-length");
+		loom__h2s_reset(s, LOOM_H2_ERR_PROTOCOL_ERROR, "body shorter than content-length");
 		return 1;
 	}
 	st->sflags |= H2SF_REMOTE_ENDED;
+	if (s->flags & LCF_CLIENT)
+		return loom__h2_client_remote_end(s);
 	h->flags |= H1F_BODY_DONE;
 	h->state = H1S_DONE_RX;
 	if (!(st->sflags & H2SF_DONE))
 		loom_set_timeout(s, LOOM_TO_NONE, 0);
 	if (h->resp == H1R_DONE) {
 		if (st->sflags & H2SF_LOCAL_ENDED)
-			h2s_finish(s);
+			loom__h2s_finish(s);
 		return 0;
 	}
 	if (h->resp == H1R_NONE && !(h->flags & H1F_FILE) &&
 	    loom__user_callback(s, LOOM_CB_HTTP_BODY_COMPLETION, NULL, 0)) {
-		h2s_reset(s, LOOM_H2_ERR_CANCEL, "body completion refused");
+		loom__h2s_reset(s, LOOM_H2_ERR_CANCEL, "body completion refused");
 		return 1;
 	}
 
@@ -633,12 +640,18 @@ h2s_local_end(struct loom_conn *s)
 	st->sflags &= (uint8_t)~H2SF_FINAL_PENDING;
 	if (st->h1.resp != H1R_DONE)
 		return;	/* the HTTP code marks it done right after */
+	if (s->flags & LCF_CLIENT) {
+		/* the request is out: the stream ends with the response */
+		if (st->sflags & H2SF_REMOTE_ENDED)
+			loom__h2s_finish(s);
+		return;
+	}
 	if (!(st->sflags & H2SF_REMOTE_ENDED)) {
 		/* we answered before the request body ended: it is not wanted */
 		st->sflags |= H2SF_RESET;
 		loom__h2_send_rst(st->parent, st->sid, LOOM_H2_ERR_NO_ERROR);
 	}
-	h2s_finish(s);
+	loom__h2s_finish(s);
 }
 
 /* DATA frames within the windows; what does not fit is held. 1 = END_STREAM sent */
@@ -717,7 +730,7 @@ loom__h2s_send_pending(struct loom_conn *s)
 		loom__h2_put_hdr(fh, (uint32_t)n, LOOM_H2_F_DATA,
 				 final && last ? LOOM_H2_FL_END_STREAM : 0, st->sid);
 		if (loom__h2_out(parent, fh, 9) || loom__h2_out(parent, p, n)) {
-			h2s_reset(s, LOOM_H2_ERR_INTERNAL_ERROR, "send failed");
+			loom__h2s_reset(s, LOOM_H2_ERR_INTERNAL_ERROR, "send failed");
 			return -1;
 		}
 		c->tx_window -= (int64_t)n;
@@ -833,7 +846,8 @@ loom__h2s_emit_body(struct loom_conn *s, const uint8_t *buf, size_t len, int fin
 		return LOOM_ECLOSED;
 	if (h->resp == H1R_STARTED) {
 		h->resp = H1R_SENDING;
-		if (h2s_headers_out(s, final && !len))
+		if ((s->flags & LCF_CLIENT) ? loom__h2_client_headers_out(s, final && !len) :
+		    h2s_headers_out(s, final && !len))
 			return -1;
 		if (final && !len) {
 			st->sflags |= H2SF_LOCAL_ENDED;
@@ -857,6 +871,8 @@ loom__h2s_response_done(struct loom_conn *s)
 {
 	struct loom_h2_stream *st = loom__h2s(s);
 
+	if (s->flags & LCF_CLIENT)
+		loom__h2_client_request_done(s);
 	if (st->sflags & H2SF_LOCAL_ENDED)
 		h2s_local_end(s);
 	/* else END_STREAM waits behind held DATA: loom__h2s_send_pending ends it */
@@ -875,14 +891,15 @@ loom__h2s_user_pollout(struct loom_conn *s)
 		return 0;
 	if ((h->flags & H1F_FILE) && h->file_remaining) {
 		if (loom__http_serve_file_more(s)) {
-			h2s_reset(s, LOOM_H2_ERR_INTERNAL_ERROR, "file read failed");
+			loom__h2s_reset(s, LOOM_H2_ERR_INTERNAL_ERROR, "file read failed");
 			return -1;
 		}
 		return 0;
 	}
 	if (h->resp != H1R_DONE &&
-	    loom__user_callback(s, LOOM_CB_HTTP_WRITEABLE, NULL, 0)) {
-		h2s_reset(s, LOOM_H2_ERR_CANCEL, "writeable callback asked");
+	    loom__user_callback(s, (s->flags & LCF_CLIENT) ? LOOM_CB_CLIENT_HTTP_WRITEABLE :
+				LOOM_CB_HTTP_WRITEABLE, NULL, 0)) {
+		loom__h2s_reset(s, LOOM_H2_ERR_CANCEL, "writeable callback asked");
 		return -1;
 	}
 
@@ -915,12 +932,14 @@ h2s_close_role(struct loom_pt *pt, struct loom_conn *s)
 	if (!st || !st->parent)
 		return;
 	c = loom__h2c(st->parent);
-	if (!(st->sflags & H2SF_RESET) && !(c->flags & H2CF_DEAD) &&
+	if (st->sid && !(st->sflags & H2SF_RESET) && !(c->flags & H2CF_DEAD) &&
 	    !((st->sflags & H2SF_LOCAL_ENDED) && (st->sflags & H2SF_REMOTE_ENDED))) {
 		st->sflags |= H2SF_RESET;
 		loom__h2_send_rst(st->parent, st->sid, LOOM_H2_ERR_CANCEL);
 	}
 	loom__h2_stream_gone(st->parent, st);
+	if (s->flags & LCF_CLIENT)
+		loom__h2_client_stream_gone(s);
 }
 
 static void
@@ -931,6 +950,8 @@ h2s_destroy_role(struct loom_conn *s)
 	if (!st)
 		return;
 	loom__http_file_close(&st->h1);
+	if (st->h1.cli)
+		loom__h1_client_free(&st->h1);
 	loom__h1_ah_put(s->pt, st->h1.ah);
 	loom_buflist_destroy_all_segments(&st->tx_pending);
 	loom_buflist_destroy_all_segments(&st->rx_held);

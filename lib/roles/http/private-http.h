@@ -203,6 +203,39 @@ loom__h1_client_rx(struct loom_conn *conn, const uint8_t *buf, size_t len);
 int
 loom__h1_client_eof(struct loom_conn *conn);
 
+/* an HTTP client request's own state (struct loom_h1.cli); the h2 client reads it */
+struct loom_h1_client {
+	struct loom_dll2 live;		/* on the pt's list while others may queue on us */
+	struct loom_dll2 qlink;		/* on a live conn's queue while waiting */
+	struct loom_dll2_owner queue;	/* requests waiting for our socket */
+	struct loom_conn *conn;
+	struct loom_vhost *vhost;
+	char *method;
+	char *path;
+	char *host;
+	char *address;			/* where we connected, for relative redirects */
+	const struct loom_tls_client_info *tls;	/* the caller's, for redirects */
+	int64_t body_len;		/* request body: -2 none, -1 chunked, else length */
+	int port;
+	unsigned int flags;		/* the connect info's LOOM_CONNECT_* */
+	uint8_t in_append;		/* inside APPEND_HANDSHAKE_HEADER */
+	uint8_t redirects;		/* redirects followed to get here */
+	uint8_t h2;			/* may go h2: H1C_H2_* */
+};
+
+#define H1C_H2_DIRECT	1	/* ALPN offers h2, or prior knowledge */
+#define H1C_H2_UPGRADE	2	/* asks for h2c with Upgrade */
+
+/* a queued request (or a refused h2 stream) connects again as a new conn */
+int
+loom__h1_client_restart(struct loom_conn *q);
+/* every request queued on \p queue connects again (context ending: dropped) */
+void
+loom__h1_client_requeue(struct loom_dll2_owner *queue);
+/* a 3xx to follow: 1 followed (the conn closes), 0 the user's, -1 failed */
+int
+loom__h1_client_follow_redirect(struct loom_conn *conn);
+
 /* number formatting without printf on the hot path; return the length written
  * (buf needs 21 bytes for decimal, 17 for hex), no NUL */
 size_t
@@ -242,6 +275,24 @@ loom__h2_prior_knowledge(struct loom_conn *conn, uint8_t *seen, const uint8_t *b
 #define LOOM_H2C_PREFACE_HEAD_LEN	14
 int
 loom__h2_check_upgrade(struct loom_conn *conn);
+/* lib/roles/h2/client-h2.c: a client request that may share an h2 connection: 1
+ * queued on a live one (no connect of its own), 0 go on */
+int
+loom__h2_client_bind(struct loom_conn *conn, struct loom_h1_client *c);
+/* the client's transport is up and speaks h2 (ALPN, prior knowledge): the conn
+ * becomes the first stream of a new h2 connection that takes its socket; -1 fail */
+int
+loom__h2_client_take(struct loom_conn *conn);
+/* should this established client conn speak h2? */
+int
+loom__h2_client_wants(struct loom_conn *conn);
+/* the HTTP2-Settings value of an h2c upgrade request into \p out (NUL ended) */
+int
+loom__h2_client_upgrade_settings(const struct loom_vhost *vh, char *out, size_t max);
+/* the server switched (101, Upgrade: h2c): the conn becomes stream 1 of a new h2
+ * connection, \p rest (bytes after the 101) its first input; -1 failed */
+int
+loom__h2_client_upgraded(struct loom_conn *conn, const uint8_t *rest, size_t len);
 #define loom__conn_is_http(c) ((c)->role == &loom_role_ops_h1 || loom__conn_is_h2s(c))
 #else
 #define loom__conn_is_http(c) ((c)->role == &loom_role_ops_h1)

@@ -34,6 +34,7 @@ struct loom_mqtt_ws {
 	uint8_t rnd_used;
 	uint8_t rnd[64];		/* random bytes for masks, refilled in batches */
 	char accept[29];
+	char why[96];			/* why the upgrade failed */
 };
 
 static int
@@ -127,48 +128,21 @@ loom__mqtt_ws_start(struct loom_conn *conn, struct loom_mqtt_ws *w)
 	       LOOM_ESOCKET : 0;
 }
 
-static const char *
-ws_rhdr(const struct loom_h1_ah *ah, enum loom_hdr_token t, unsigned int n, size_t *len)
-{
-	const struct loom_http_hdr *hd = loom__http_hdr(&ah->p, t, n);
-
-	if (!hd)
-		return NULL;
-	*len = hd->value.len;
-
-	return loom__http_frag_ptr(&ah->p, hd->value);
-}
-
 /* the response head is in: is it the 101 we asked for? NULL or why not */
 static const char *
 ws_check_101(struct loom_mqtt_ws *w)
 {
-	const struct loom_h1_ah *ah = w->ah;
-	const char *v;
-	char name[64];
-	size_t vl;
+	struct loom_ws_101 a;
+	const char *why;
 
-	if (ah->p.status != 101)
-		return "mqtt: websocket upgrade refused";
-	v = ws_rhdr(ah, LOOM_HDR_UPGRADE, 0, &vl);
-	if (!v || !loom__ws_list_has(v, vl, "websocket"))
-		return "mqtt: websocket upgrade: no Upgrade: websocket";
-	v = ws_rhdr(ah, LOOM_HDR_CONNECTION, 0, &vl);
-	if (!v || !loom__ws_list_has(v, vl, "upgrade"))
-		return "mqtt: websocket upgrade: no Connection: upgrade";
-	v = ws_rhdr(ah, LOOM_HDR_SEC_WEBSOCKET_ACCEPT, 0, &vl);
-	if (!v || vl != 28 || memcmp(v, w->accept, 28))
-		return "mqtt: websocket upgrade: wrong Sec-WebSocket-Accept";
-	/* MQTT over WebSocket needs the server to agree on the subprotocol */
-	v = ws_rhdr(ah, LOOM_HDR_SEC_WEBSOCKET_PROTOCOL, 0, &vl);
-	if (!v || !vl || vl >= sizeof(name) ||
-	    !loom__ws_list_has(w->protocols, strlen(w->protocols),
-			       (memcpy(name, v, vl), name[vl] = '\0', name)))
-		return "mqtt: websocket upgrade: subprotocol not agreed";
-	if (ws_rhdr(ah, LOOM_HDR_SEC_WEBSOCKET_EXTENSIONS, 0, &vl))
-		return "mqtt: websocket upgrade: extension not offered";
+	/* MQTT over WebSocket needs the server to agree on the subprotocol, and
+	 * we offer no extension */
+	why = loom__ws_client_check_101(&w->ah->p, w->accept, w->protocols, 0, 1, &a);
+	if (!why)
+		return NULL;
+	snprintf(w->why, sizeof(w->why), "mqtt: websocket upgrade: %s", why);
 
-	return NULL;
+	return w->why;
 }
 
 static void

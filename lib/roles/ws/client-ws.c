@@ -169,70 +169,33 @@ loom__ws_client_start(struct loom_conn *conn)
 	return loom__issue_raw(conn, (const uint8_t *)c->req, c->req_len) < 0 ? -1 : 0;
 }
 
-static const char *
-rhdr(const struct loom_h1_ah *ah, enum loom_hdr_token t, unsigned int n, size_t *len)
-{
-	const struct loom_http_hdr *hd = loom__http_hdr(&ah->p, t, n);
-
-	if (!hd)
-		return NULL;
-	*len = hd->value.len;
-
-	return loom__http_frag_ptr(&ah->p, hd->value);
-}
-
 /* the response head is in: is it the 101 we asked for? */
 static int
 ws_client_check(struct loom_conn *conn)
 {
 	struct loom_ws *ws = conn->role_data;
 	struct loom_ws_client *c = ws->cli;
-	const struct loom_h1_ah *ah = c->ah;
-	const char *v;
-	size_t vl;
+	struct loom_ws_101 a;
+	const char *why;
 
-	if (ah->p.status != 101) {
-		loom_clog_info(conn, "ws: the server answered %u, not 101", ah->p.status);
+	why = loom__ws_client_check_101(&c->ah->p, c->accept, c->protocols,
+					c->offer_pmd, 0, &a);
+	if (why) {
+		loom_clog_info(conn, "ws: %s (status %u)", why, c->ah->p.status);
 		return -1;
 	}
-	v = rhdr(ah, LOOM_HDR_UPGRADE, 0, &vl);
-	if (!v || !loom__ws_list_has(v, vl, "websocket"))
-		return -1;
-	v = rhdr(ah, LOOM_HDR_CONNECTION, 0, &vl);
-	if (!v || !loom__ws_list_has(v, vl, "upgrade"))
-		return -1;
-	v = rhdr(ah, LOOM_HDR_SEC_WEBSOCKET_ACCEPT, 0, &vl);
-	if (!v || vl != 28 || memcmp(v, c->accept, 28)) {
-		loom_clog_info(conn, "ws: wrong Sec-WebSocket-Accept");
-		return -1;
-	}
-	v = rhdr(ah, LOOM_HDR_SEC_WEBSOCKET_PROTOCOL, 0, &vl);
-	if (v) {
-		char name[64];
+	if (a.protocol) {
+		char name[LOOM_WS_PROTOCOL_NAME_MAX];
 		const struct loom_protocol *p;
 
-		/* it must be one we asked for */
-		if (!c->protocols || vl >= sizeof(name) ||
-		    !loom__ws_list_has(c->protocols, strlen(c->protocols),
-				       (memcpy(name, v, vl), name[vl] = '\0', name))) {
-			loom_clog_info(conn, "ws: server chose a protocol not offered");
-			return -1;
-		}
+		memcpy(name, a.protocol, a.protocol_len);
+		name[a.protocol_len] = '\0';
 		p = loom_vhost_name_to_protocol(conn->vhost, name);
 		if (p && loom__conn_rebind_protocol(conn, p))
 			return -1;
 	}
-	v = rhdr(ah, LOOM_HDR_SEC_WEBSOCKET_EXTENSIONS, 0, &vl);
-	if (v) {
-		struct loom_ws_pmd_params pp;
-		int cwb;
-
-		if (!c->offer_pmd || rhdr(ah, LOOM_HDR_SEC_WEBSOCKET_EXTENSIONS, 1, &vl) ||
-		    loom__ws_pmd_parse(v, vl, 1, &pp, &cwb)) {
-			loom_clog_info(conn, "ws: extension not offered or not usable");
-			return -1;
-		}
-		ws->pmd = loom__ws_pmd_create(&pp, 0);
+	if (a.has_pmd) {
+		ws->pmd = loom__ws_pmd_create(&a.pmd, 0);
 		if (!ws->pmd)
 			return -1;
 		ws->p.allow_rsv1 = 1;

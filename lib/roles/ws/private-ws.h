@@ -243,6 +243,32 @@ loom__ws_opened(struct loom_conn *conn);
 int
 loom__ws_list_has(const char *v, size_t vl, const char *tok);
 
+/* client side: what the server's 101 agreed to (client-101.c) */
+#define LOOM_WS_PROTOCOL_NAME_MAX	64	/* a chosen subprotocol, NUL included */
+
+struct loom_ws_101 {
+	const char *protocol;		/* the chosen subprotocol (in the parser's
+					 * buffer, not NUL-ended), or NULL */
+	size_t protocol_len;
+	struct loom_ws_pmd_params pmd;	/* when has_pmd */
+	uint8_t has_pmd;		/* permessage-deflate was agreed */
+};
+
+struct loom_http_parser;
+
+/*
+ * loom__ws_client_check_101() - is the parsed response head \p p the 101 a client
+ * asked for: \p accept the 28 characters of Sec-WebSocket-Accept its key implies,
+ * \p offered_protocols what it sent in Sec-WebSocket-Protocol (NULL: none),
+ * \p offered_pmd whether it offered permessage-deflate, \p need_protocol whether
+ * the server must choose a subprotocol. Returns NULL with \p out filled, or why
+ * not (a static string). No I/O, no allocation.
+ */
+const char *
+loom__ws_client_check_101(const struct loom_http_parser *p, const char *accept,
+			  const char *offered_protocols, int offered_pmd,
+			  int need_protocol, struct loom_ws_101 *out);
+
 /* server side (handshake.c): the h1 conn asks for "Upgrade: websocket" */
 int
 loom__ws_server_upgrade(struct loom_conn *conn);

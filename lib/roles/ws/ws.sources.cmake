@@ -7,6 +7,7 @@ set(LOOM_WS_SRCS
 	roles/ws/sha1.c
 	roles/ws/handshake.c
 	roles/ws/client-ws.c
+	roles/ws/client-101.c
 	roles/ws/ops-ws.c
 	roles/ws/deflate.c
 )

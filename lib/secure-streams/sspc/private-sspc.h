@@ -13,8 +13,14 @@
 struct loom_sspc;
 
 /* the default proxy address; the environment's LOOM_SSPROXY overrides it:
- * "unix:@name", "unix:/path", "host:port" or "mux:/dev/ttyX" */
+ * "unix:@name", "unix:/path", "host:port", "mux:/dev/ttyX" or "mux:fd:N" (a
+ * descriptor already open). Without sockets (LOOM_PLAT=baremetal) only the mux
+ * exists, by default over the first stream the app added (loom_bm_stream_add) */
+#if defined(LOOM_PLAT_SOCKETS)
 #define LOOM_SSPC_DEF_PROXY	"unix:@loom-ssproxy"
+#else
+#define LOOM_SSPC_DEF_PROXY	"mux:fd:1"
+#endif
 
 /*
  * Make an SSPC stream. \p user_handle is what the user's object gets at

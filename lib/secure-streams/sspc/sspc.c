@@ -71,6 +71,14 @@ struct loom_sspc {
 	uint8_t kill_pending;		/* the user asked to disconnect */
 };
 
+/* the stream's socket to the proxy; without sockets (LOOM_PLAT=baremetal) the mux
+ * is the only transport, and the socket paths compile away */
+#if defined(LOOM_PLAT_SOCKETS)
+#define SCONN(s)	((s)->conn)
+#else
+#define SCONN(s)	((struct loom_conn *)NULL)
+#endif
+
 /* what the "sspc" vhost holds for the context: the mux link, if one is used */
 struct sspc_vh {
 	struct loom_mux_link *link;
@@ -79,14 +87,14 @@ struct sspc_vh {
 static int
 linked(const struct loom_sspc *s)
 {
-	return s->conn || s->ch;
+	return SCONN(s) || s->ch;
 }
 
 static void
 tp_want_write(struct loom_sspc *s)
 {
-	if (s->conn)
-		loom_callback_on_writable(s->conn);
+	if (SCONN(s))
+		loom_callback_on_writable(SCONN(s));
 	else if (s->ch)
 		loom__mux_ch_want_write(s->ch);
 }
@@ -121,8 +129,8 @@ user_result(struct loom_sspc *s, int r)
 {
 	if (r == LOOM_SSR_DESTROY_ME)
 		s->destroy_pending = 1;
-	else if (r == LOOM_SSR_DISCONNECT_ME && s->conn)
-		loom_set_timeout(s->conn, LOOM_TO_KILLED, LOOM_TO_KILL_ASYNC);
+	else if (r == LOOM_SSR_DISCONNECT_ME && SCONN(s))
+		loom_set_timeout(SCONN(s), LOOM_TO_KILLED, LOOM_TO_KILL_ASYNC);
 	else if (r == LOOM_SSR_DISCONNECT_ME && s->ch)
 		s->kill_pending = 1;	/* once out of the callback */
 
@@ -371,7 +379,7 @@ on_writeable(struct loom_sspc *s)
 	}
 	n = loom_buflist_linear_use(&s->out, buf + LOOM_PRE, max);
 	if (n) {
-		if (s->conn && loom_write(s->conn, buf + LOOM_PRE, n, LOOM_WRITE_RAW) < 0)
+		if (SCONN(s) && loom_write(SCONN(s), buf + LOOM_PRE, n, LOOM_WRITE_RAW) < 0)
 			return -1;
 		if (s->ch && loom__mux_ch_write(s->ch, buf + LOOM_PRE, n))
 			return -1;
@@ -550,7 +558,12 @@ sspc_callback(struct loom_conn *conn, enum loom_callback_reason reason, void *us
 {
 	struct loom_sspc *s = user;
 	struct sspc_vh *svh;
+#if defined(LOOM_PLAT_SOCKETS)
 	int r;
+#else
+	(void)s;
+	(void)len;
+#endif
 
 	(void)conn;
 	switch (reason) {
@@ -561,6 +574,7 @@ sspc_callback(struct loom_conn *conn, enum loom_callback_reason reason, void *us
 			loom_free(svh);
 		}
 		break;
+#if defined(LOOM_PLAT_SOCKETS)
 
 	case LOOM_CB_RAW_CONNECTED:
 		return sspc_connected(s);
@@ -584,6 +598,7 @@ sspc_callback(struct loom_conn *conn, enum loom_callback_reason reason, void *us
 		sspc_closed(s, reason == LOOM_CB_RAW_CLOSE ? LOOM_SSS_DISCONNECTED :
 							    LOOM_SSS_UNREACHABLE);
 		break;
+#endif
 
 	default:
 		break;
@@ -650,11 +665,13 @@ static void
 sspc_link(struct loom_sul *sul)
 {
 	struct loom_sspc *s = loom_container_of(sul, struct loom_sspc, sul);
-	struct loom_client_connect_info ci;
 	const char *a = getenv("LOOM_SSPROXY");
+#if defined(LOOM_PLAT_SOCKETS)
+	struct loom_client_connect_info ci;
 	char host[128];
 	const char *colon;
 	int port = 0;
+#endif
 
 	if (linked(s) || s->destroying || s->dead)
 		return;
@@ -664,6 +681,12 @@ sspc_link(struct loom_sul *sul)
 		sspc_link_mux(s, a + 4);
 		return;
 	}
+#if !defined(LOOM_PLAT_SOCKETS)
+	/* no sockets (LOOM_PLAT=baremetal): the mux over the app's byte stream */
+	loom_log_err("sspc: proxy address '%s': only mux: here", a);
+	s->dead = 1;
+	user_state(s, LOOM_SSS_ALL_RETRIES_FAILED, 0);
+#else
 	memset(&ci, 0, sizeof(ci));
 	if (strncmp(a, "unix:", 5)) {
 		colon = strrchr(a, ':');
@@ -695,6 +718,7 @@ sspc_link(struct loom_sul *sul)
 		s->tries++;
 		schedule_link(s);
 	}
+#endif
 }
 
 int
@@ -764,8 +788,8 @@ loom__sspc_destroy(struct loom_sspc *s)
 	if (s->created)
 		queue(s, f, n, NULL, 0);
 	tp_want_write(s);
-	if (s->conn)
-		loom_set_timeout(s->conn, LOOM_TO_CLOSE_FLUSH, 5);
+	if (SCONN(s))
+		loom_set_timeout(SCONN(s), LOOM_TO_CLOSE_FLUSH, 5);
 }
 
 int

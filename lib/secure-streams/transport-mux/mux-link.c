@@ -6,12 +6,14 @@
 #include "core/private-core.h"
 #include "secure-streams/transport-mux/private-ss-mux-link.h"
 
-#include <fcntl.h>
 #include <string.h>
+#if defined(LOOM_PLAT_SOCKETS)
+#include <fcntl.h>
+#include <unistd.h>
+#endif
 #if defined(LOOM_PLAT_UNIX)
 #include <termios.h>	/* device C libraries (newlib, picolibc) have none */
 #endif
-#include <unistd.h>
 
 #define ML_OUT_MAX	4096	/* pipe bytes held before channels are held back */
 #define ML_WRITE_CHUNK	4096
@@ -78,8 +80,17 @@ static const struct loom_protocol ml_protocols[] = {
 static uint32_t
 ml_new_session(struct loom_mux_link *l)
 {
-	uint32_t s = (uint32_t)loom_now_usecs() ^ ((uint32_t)getpid() << 16) ^
-		     (uint32_t)(uintptr_t)l;
+	uint32_t r = 0, s;
+
+#if defined(LOOM_PLAT_UNIX)
+	r = (uint32_t)getpid() << 16;
+#else
+	/* a device restarts with its clock at 0: without randomness its new
+	 * session could look like the old one to the peer */
+	if (loom__plat_random(&r, sizeof(r)))
+		r = 0;
+#endif
+	s = (uint32_t)loom_now_usecs() ^ r ^ (uint32_t)(uintptr_t)l;
 
 	return s == l->session ? s + 1 : s;
 }
@@ -235,6 +246,11 @@ ml_open_frame(struct loom_mux_link *l, const struct loom_mux_ev *e)
 
 	if (ch)		/* the peer reuses it: ours is stale */
 		ch_gone(ch, 1);
+#if !defined(LOOM_WITH_SS)
+	/* an SSPC-only build opens channels and never accepts them (the proxy,
+	 * which needs LOOM_WITH_SS, does): every OPEN is refused */
+	ml_queue(l, f, loom__mux_put_open_ack(f, sizeof(f), e->ch, LOOM_MUX_R_BUSY, 0));
+#else
 	if (!l->info.accept || !l->have_peer) {
 		ml_queue(l, f, loom__mux_put_open_ack(f, sizeof(f), e->ch,
 						      LOOM_MUX_R_BUSY, 0));
@@ -263,6 +279,7 @@ ml_open_frame(struct loom_mux_link *l, const struct loom_mux_ev *e)
 					      l->info.rx_credit));
 	if (ch->want_write)
 		loom_callback_on_writable(l->conn);
+#endif
 }
 
 static int
@@ -422,9 +439,23 @@ ml_open_fd(struct loom_mux_link *l)
 		if (!vh)
 			return -1;
 	}
+	if (!strncmp(l->path, "fd:", 3)) {
+		/* a descriptor the app opened (on LOOM_PLAT=baremetal, its UART's
+		 * loom_bm_stream_add()): kept open, so the link can take it again */
+		const char *p = l->path + 3;
+
+		/* by hand: atoi() would bring strtol() and the ctype table along */
+		for (fd = 0; *p >= '0' && *p <= '9' && fd < 100000; p++)
+			fd = fd * 10 + (*p - '0');
+		loom__mux_dec_init(&l->dec, l->info.max_body);
+		return loom_adopt_descriptor(vh, LOOM_ADOPT_FILE | LOOM_ADOPT_NO_CLOSE, fd,
+					     "loom-mux", l) ? 0 : -1;
+	}
+#if defined(LOOM_PLAT_SOCKETS)
 	fd = open(l->path, O_RDWR | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
+#endif
 #if defined(LOOM_PLAT_UNIX)
 	if (isatty(fd) && !tcgetattr(fd, &t)) {
 		/* a UART carries bytes, not lines: no echo, no translation */
@@ -434,6 +465,7 @@ ml_open_fd(struct loom_mux_link *l)
 		tcsetattr(fd, TCSANOW, &t);
 	}
 #endif
+#if defined(LOOM_PLAT_SOCKETS)
 	loom__mux_dec_init(&l->dec, l->info.max_body);
 	if (!loom_adopt_descriptor(vh, LOOM_ADOPT_FILE, fd, "loom-mux", l)) {
 		close(fd);
@@ -441,6 +473,9 @@ ml_open_fd(struct loom_mux_link *l)
 	}
 
 	return 0;
+#else
+	return -1;	/* no files here: only "fd:N" */
+#endif
 }
 
 static void

@@ -30,7 +30,9 @@ struct loom_mux_ch_ops {
 };
 
 struct loom_mux_link_info {
-	const char *path;		/* the tty/pty to open, and reopen */
+	const char *path;		/* the tty/pty to open, and reopen; or
+					 * "fd:N", a descriptor already open
+					 * (a bare-metal UART stream) */
 	unsigned int ping_ms;		/* keepalive interval (500) */
 	unsigned int miss_max;		/* PINGs unanswered before down (3) */
 	unsigned int max_body;		/* largest DATA body we take (512) */

@@ -23,6 +23,8 @@
 #define LOOM_PLAT_SOCKETS
 #define LOOM_BM_MAX_STREAMS 8
 #define LOOM_LWIP_MAX_FDS 64
+/* the log levels compiled in (LOOM_LOG_BUILD_MASK, include/loom/log.h) */
+#define LOOM_LOG_BUILD_MASK 63
 
 /* roles in this build (LOOM_WITH_H1, LOOM_WITH_WS, LOOM_WITH_MQTT) */
 #define LOOM_WITH_H1
@@ -32,6 +34,12 @@
 #define LOOM_WITH_DNS
 /* #undef LOOM_WITH_CLIENT_PROXY */
 
+/* allocations name their reason to the allocator hook (else "") */
+#define LOOM_WITH_ALLOC_REASONS
+/* loom_defer() and its queue per service thread */
+#define LOOM_WITH_DEFER
+/* the custom-loop adapter (info.custom_evlib, include/loom/evlib.h) */
+#define LOOM_WITH_CUSTOM_EVLIB
 /* event-lib shims in this build (info.event_lib names; README.event-libs.md) */
 /* #undef LOOM_WITH_LIBUV */
 /* #undef LOOM_WITH_LIBEVENT */
