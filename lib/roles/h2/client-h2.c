@@ -276,10 +276,25 @@ h2cl_be32(const uint8_t *p)
 }
 
 /*
+ * The server did not process this request (GOAWAY above its last id, or
+ * REFUSED_STREAM): it is safe to send again, and goes out on a new conn (the
+ * user's conn changes, as on a redirect, and it counts as one against
+ * LOOM_HTTP_MAX_REDIRECTS, so a server that always refuses ends it).
+ */
+void
+loom__h2_client_refused(struct loom_conn *s, const char *why)
+{
+	struct loom_h2_stream *st = loom__h2s(s);
+
+	st->sflags |= H2SF_RESET;	/* the server forgot it already */
+	if (st->h1.cli->redirects >= LOOM_HTTP_MAX_REDIRECTS ||
+	    (st->h1.cli->redirects++, loom__h1_client_restart(s)))
+		loom__close_now(s, LOOM_CLOSE_ABNORMAL, why);
+}
+
+/*
  * GOAWAY: no new streams here. Streams above the server's last stream id were
- * not processed (RFC 9113 6.8), so they are safe to send again: each connects
- * anew (the user's conn changes, as on a redirect, and it counts as one against
- * LOOM_HTTP_MAX_REDIRECTS); the rest finish here.
+ * not processed (RFC 9113 6.8): each is sent again; the rest finish here.
  */
 int
 loom__h2_client_goaway(struct loom_conn *conn, int ev, const uint8_t *p, size_t len)
@@ -301,12 +316,7 @@ loom__h2_client_goaway(struct loom_conn *conn, int ev, const uint8_t *p, size_t 
 		if ((st->sid && st->sid <= last) || (st->sflags & H2SF_DONE) ||
 		    st->conn->role != &loom_role_ops_h2s)
 			continue;	/* (a ws over h2 is closed by its own GOAWAY code) */
-		st->sflags |= H2SF_RESET;	/* the server forgot it already */
-		/* a retry counts as a redirect: a server that always refuses ends */
-		if (st->h1.cli->redirects >= LOOM_HTTP_MAX_REDIRECTS ||
-		    (st->h1.cli->redirects++, loom__h1_client_restart(st->conn)))
-			loom__close_now(st->conn, LOOM_CLOSE_ABNORMAL,
-					"refused by GOAWAY");
+		loom__h2_client_refused(st->conn, "refused by GOAWAY");
 		next = c->streams.head;	/* the list changed under us: start over */
 	}
 
@@ -433,6 +443,20 @@ loom__h2_client_request_done(struct loom_conn *s)
 	h->resp = H1R_DONE;
 	if (h->state == H1S_CLIENT_SEND)
 		h->state = H1S_CLIENT_HEAD;
+}
+
+/*
+ * END_STREAM of the request went (maybe after DATA held by flow control, whose
+ * stall timeout replaced the stream's): the response must come in time
+ */
+void
+loom__h2_client_wait_response(struct loom_conn *s)
+{
+	const struct loom_http_vh *hv = loom__http_vh(s->vhost);
+	struct loom_h1 *h = &loom__h2s(s)->h1;
+
+	loom_set_timeout(s, LOOM_TO_AWAITING_RX, (int)(h->state == H1S_CLIENT_BODY ?
+						       hv->body_to : hv->head_to));
 }
 
 /* ---- the response ---- */

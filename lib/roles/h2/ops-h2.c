@@ -741,7 +741,11 @@ h2_frame_cb(void *opaque, int ev, const struct loom_h2_frame_hdr *h,
 						   "RST_STREAM on an idle stream");
 		s = loom__h2_find_stream(c, h->sid);
 		if (s) {
-			loom__h2s_peer_reset(s);
+			if (!c->cli || s->role != &loom_role_ops_h2s || len != 4 || p[0] ||
+			    p[1] || p[2] || p[3] != LOOM_H2_ERR_REFUSED_STREAM)
+				loom__h2s_peer_reset(s);
+			else	/* not processed: the client tries it again */
+				loom__h2_client_refused(s, "REFUSED_STREAM");
 			return loom__h2_count_reset(conn);
 		}
 		return 0;

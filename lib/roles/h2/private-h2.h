@@ -189,6 +189,8 @@ int
 loom__h2_client_goaway(struct loom_conn *conn, int ev, const uint8_t *p, size_t len);
 void
 loom__h2_client_conn_closing(struct loom_conn *conn);
+void
+loom__h2_client_refused(struct loom_conn *s, const char *why);
 int
 loom__h2_client_headers_block(struct loom_conn *conn, uint32_t sid,
 			      const uint8_t *blk, size_t len, uint8_t flags, uint32_t err);
@@ -200,6 +202,8 @@ int
 loom__h2_client_remote_end(struct loom_conn *s);
 void
 loom__h2_client_request_done(struct loom_conn *s);
+void
+loom__h2_client_wait_response(struct loom_conn *s);
 void
 loom__h2_client_stream_gone(struct loom_conn *s);
 
