@@ -6,7 +6,8 @@
  * read and dropped, as on a broken line), SIGUSR2 joins it again, SIGHUP turns
  * line noise on and off (one bit flipped in about every NOISE bytes), SIGWINCH
  * a bad line on and off (one bit flipped and one byte dropped in about every
- * BAD bytes each), SIGTERM ends.
+ * BAD bytes each), SIGTTIN every other transport mux CLOSE frame lost on and
+ * off, SIGTERM ends.
  *
  *   pty-relay [RATE [NOISE [BAD]]]   (RATE bytes/s, default 200000; NOISE
  *                                    200000; BAD 3000)
@@ -24,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t cut, stop, noise, bad;
+static volatile sig_atomic_t cut, stop, noise, bad, lose_close;
 
 static void
 on_sig(int sig)
@@ -37,6 +38,8 @@ on_sig(int sig)
 		noise = !noise;
 	else if (sig == SIGWINCH)
 		bad = !bad;
+	else if (sig == SIGTTIN)
+		lose_close = !lose_close;
 	else
 		stop = 1;
 }
@@ -65,6 +68,43 @@ open_pair(char *path, size_t max, int *slave)
 	return m;
 }
 
+/* CRC-8 (poly 0x07) of a mux frame header (private-ss-mux.h) */
+static unsigned char
+crc8(const unsigned char *p, size_t len)
+{
+	unsigned char c = 0;
+	int b;
+
+	while (len--) {
+		c ^= *p++;
+		for (b = 0; b < 8; b++)
+			c = (unsigned char)(c & 0x80 ? (c << 1) ^ 0x07 : c << 1);
+	}
+
+	return c;
+}
+
+/* drop every other whole CLOSE frame (marker, ch, 0x06, 0 1, hcrc, reason, crc16)
+ * found in buf; returns the new length */
+static ssize_t
+drop_closes(unsigned char *buf, ssize_t n, long long *seen, long long *lost)
+{
+	ssize_t k = 0, j = 0;
+
+	while (k < n) {
+		if (k + 9 <= n && buf[k] == 0x7e && buf[k + 1] && buf[k + 2] == 0x06 &&
+		    !buf[k + 3] && buf[k + 4] == 1 && crc8(buf + k, 5) == buf[k + 5] &&
+		    ((*seen)++ & 1) == 0) {
+			(*lost)++;
+			k += 9;
+			continue;
+		}
+		buf[j++] = buf[k++];
+	}
+
+	return j;
+}
+
 static long long
 now_ms(void)
 {
@@ -83,6 +123,7 @@ main(int argc, char **argv)
 	long noise_every = argc > 2 ? atol(argv[2]) : 200000;
 	long bad_every = argc > 3 ? atol(argv[3]) : 3000;
 	long long moved[2] = { 0, 0 }, dropped = 0, flipped = 0, lost = 0;
+	long long closes = 0, closes_lost = 0;
 	long long tick = now_ms();
 	unsigned int rnd = 12345, next_flip = 0, next_drop = 0;
 	long budget[2];
@@ -104,6 +145,7 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGWINCH, &sa, NULL);
+	sigaction(SIGTTIN, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	printf("a %s\nb %s\n", pa, pb);
 	fflush(stdout);
@@ -139,6 +181,8 @@ main(int argc, char **argv)
 				continue;
 			}
 			budget[i] -= (long)n;
+			if (lose_close)
+				n = drop_closes(buf, n, &closes, &closes_lost);
 			if ((noise && noise_every > 0) || (bad && bad_every > 0)) {
 				long every = bad ? bad_every : noise_every;
 				ssize_t k, j = 0;
@@ -188,8 +232,8 @@ main(int argc, char **argv)
 		}
 	}
 	fprintf(stderr, "pty-relay: a->b %lld, b->a %lld, dropped %lld bytes (cut), "
-		"%lld bits flipped, %lld bytes lost\n", moved[0], moved[1], dropped,
-		flipped, lost);
+		"%lld bits flipped, %lld bytes lost, %lld of %lld CLOSE frames lost\n",
+		moved[0], moved[1], dropped, flipped, lost, closes_lost, closes);
 
 	return 0;
 }

@@ -67,6 +67,7 @@ struct loom_mux_link {
 	uint32_t ping_seq, pong_seq, missed, rx_bytes;
 	uint32_t downs, ups;
 	uint32_t resends;		/* DATA frames sent again */
+	unsigned int count_ch;		/* channels in use (any state) */
 	unsigned int peer_max_body;
 	uint8_t up, have_peer, rr, next_id, in_destroy;
 };
@@ -198,7 +199,13 @@ ml_send_hello(struct loom_mux_link *l)
 static void
 ch_free(struct loom_mux_ch *ch)
 {
-	ch->link->ch[ch->id] = NULL;
+	struct loom_mux_link *l = ch->link;
+
+	l->ch[ch->id] = NULL;
+	l->count_ch--;
+	/* tests read this to see that no channel outlives its stream */
+	loom_log_info("mux: ch %u gone, %u in use, %u resends", (unsigned int)ch->id,
+		      l->count_ch, (unsigned int)l->resends);
 	loom_free(ch->txb);
 	loom_free(ch);
 }
@@ -396,6 +403,7 @@ ml_open_frame(struct loom_mux_link *l, const struct loom_mux_ev *e)
 	ch->state = CH_OPEN;
 	ch->tx_window = e->u32a;
 	l->ch[e->ch] = ch;
+	l->count_ch++;
 	if (ch_txb_alloc(ch) || l->info.accept(l, ch, l->info.user)) {
 		ch_free(ch);
 		ml_queue(l, f, loom__mux_put_open_ack(f, sizeof(f), e->ch,
@@ -865,6 +873,7 @@ loom__mux_ch_open(struct loom_mux_link *l, const struct loom_mux_ch_ops *ops,
 	ch->state = CH_OPENING;
 	ch->born = l->ping_seq;
 	l->ch[id] = ch;
+	l->count_ch++;
 	ml_send_u32(l, id, LOOM_MUX_OPEN, l->info.rx_credit);
 
 	return ch;
