@@ -3,6 +3,8 @@
 # at -Os, for the configurations of issue [embedded]:
 #   h1c   core + HTTP/1.1 client                  (lwIP platform, no TLS)
 #   wsc   core + h1 + WebSocket client + mbedTLS glue (the TLS library excluded)
+#   wscc  wsc as a client-only build (LOOM_WITH_SERVER=OFF: no listening, no
+#         HTTP server side)
 #   full  everything a device serves with: h1, ws, mqtt, h2, SS, DNS, client
 #         proxies, mbedTLS glue (not the SS proxy, which runs on a gateway)
 #   sspc  the SS proxy client alone (LOOM_WITH_SSPC) as a device without a network
@@ -79,6 +81,8 @@ config_opts() {
 		dofw=1; fw=(-DFW_H1) ;;
 	wsc)	opts=("${mbed[@]}" -DLOOM_WITH_WS=ON "${small[@]}")
 		dofw=1; fw=(-DFW_WS -DFW_TLS) ;;
+	wscc)	opts=("${mbed[@]}" -DLOOM_WITH_WS=ON "${small[@]}" -DLOOM_WITH_SERVER=OFF)
+		dofw=1; fw=(-DFW_WS -DFW_TLS) ;;
 	sspc|sspcl)
 		opts=(-DLOOM_PLAT=baremetal -DLOOM_WITH_TLS=none -DLOOM_WITH_H1=OFF
 		      -DLOOM_WITH_WS=OFF "${small[@]}" -DLOOM_WITH_SS_PROXY=OFF
@@ -119,7 +123,7 @@ printf '%-5s %-5s %9s %6s %6s   %9s %6s %6s\n' arch cfg lib.text data bss fw.tex
 declare -A fwtext
 for arch in m4f rv32; do
 	arch_opts "$arch"
-	for cfg in sspc sspcl sspcs h1c wsc full; do
+	for cfg in sspc sspcl sspcs h1c wsc wscc full; do
 		config_opts "$cfg"
 		b="$out/$arch-$cfg"
 		cmake -S "$root" -B "$b" "${common[@]}" \
