@@ -60,6 +60,7 @@ set(LOOM_IDF_SRCS
 	lib/roles/ws/utf8.c
 	lib/secure-streams/policy/policy.c
 	lib/secure-streams/protocols/ss-h1.c
+	lib/secure-streams/protocols/ss-h2.c
 	lib/secure-streams/protocols/ss-mqtt.c
 	lib/secure-streams/protocols/ss-raw.c
 	lib/secure-streams/protocols/ss-ws.c
@@ -68,6 +69,7 @@ set(LOOM_IDF_SRCS
 	lib/secure-streams/ss-names.c
 	lib/secure-streams/ss-server.c
 	lib/secure-streams/ss.c
+	lib/secure-streams/sspc/sspc.c
 	lib/secure-streams/transport-mux/mux-codec.c
 	lib/secure-streams/transport-mux/mux-link.c
 	lib/tls/client-hello.c

@@ -23,6 +23,11 @@
  * port, host and \p tls share one h2 connection as parallel streams; each is
  * still its own conn with the HTTP/1 client's callbacks. */
 #define LOOM_CONNECT_H2_PRIOR_KNOWLEDGE (1u << 4)
+/** HTTP client on a plain conn, a request without a body: ask the server to
+ * switch to HTTP/2 ("Upgrade: h2c", RFC 7540 3.2); after its 101 the request is
+ * stream 1 of an h2 connection that later requests to the server join. A server
+ * that does not switch answers over HTTP/1.1 as usual. */
+#define LOOM_CONNECT_H2C_UPGRADE (1u << 5)
 /** how many redirects LOOM_CONNECT_FOLLOW_REDIRECTS follows before it fails */
 #define LOOM_HTTP_MAX_REDIRECTS	5
 

@@ -65,6 +65,14 @@ loom_conn_is_h2_stream(const struct loom_conn *conn);
 unsigned int
 loom_h2_stream_id(const struct loom_conn *conn);
 
+/**
+ * loom_h2_network_conn() - the HTTP/2 connection an h2 stream conn belongs to (the
+ * conn owning the socket), or NULL when \p conn is not an h2 stream. Client
+ * requests to the same server share one: compare it to see that they did.
+ */
+struct loom_conn *
+loom_h2_network_conn(const struct loom_conn *conn);
+
 /** @} */
 
 #endif

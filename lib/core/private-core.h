@@ -72,16 +72,13 @@ struct loom_pt;
 #define LOOM_REV_HUPERR		(1u << 4)  /* revents only: hangup or error */
 
 struct loom_conn {
+	/* what every read and write touches first (fewer cache lines per message) */
 	const struct loom_role_ops *role;
 	const struct loom_protocol *protocol;
 	struct loom_vhost *vhost;
 	void *user_space;
-	void *opaque_user_data;
 	struct loom_buflist *buflist_out;	/* output the socket did not take yet */
-	struct loom_sul sul_timeout;		/* loom_set_timeout() */
-	struct loom_dll2 list_pending;		/* pt->pending_writable or pt->always_ready */
 	void *role_data;			/* the role's state, or the UDP peer address */
-	void *cstate;				/* client connect state while connecting */
 	void *tls;				/* TLS session (lib/tls), NULL when plain */
 	struct loom_pt *pt;			/* owning service thread */
 	int fd;
@@ -90,6 +87,10 @@ struct loom_conn {
 	uint8_t pending_timeout;		/* enum loom_timeout_reason */
 	uint8_t close_status_hi;		/* reason kept while flushing (status - 1000) */
 	uint16_t serial;			/* for the log tag: connections made on this pt */
+	struct loom_dll2 list_pending;		/* pt->pending_writable or pt->always_ready */
+	void *opaque_user_data;
+	void *cstate;				/* client connect state while connecting */
+	struct loom_sul sul_timeout;		/* loom_set_timeout() */
 };
 
 /* A deferred function queued from another thread (loom_defer()). */
@@ -281,6 +282,14 @@ int
 loom__dns_init(struct loom_context *ctx, const struct loom_context_info *info);
 void
 loom__dns_destroy(struct loom_context *ctx);
+
+/* ---- SSPC (lib/secure-streams/sspc, with LOOM_WITH_SS_VIA_PROXY) ---- */
+/* info.ss_proxy: this context's loom_ss_* go through the proxy at \p proxy */
+int
+loom__sspc_context_init(struct loom_context *ctx, const char *proxy);
+/* the context goes: its SSPC streams end (DESTROYING) */
+void
+loom__sspc_context_destroy(struct loom_context *ctx);
 
 /* ---- Secure Streams (lib/secure-streams, with LOOM_WITH_SS) ---- */
 int

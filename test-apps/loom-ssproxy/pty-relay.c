@@ -4,10 +4,12 @@
  * one program writes to its pty come out of the other's, at most RATE bytes a
  * second each way (a serial line's speed). SIGUSR1 cuts the cable (bytes are
  * read and dropped, as on a broken line), SIGUSR2 joins it again, SIGHUP turns
- * line noise on and off (one bit flipped in about every NOISE bytes), SIGTERM
- * ends.
+ * line noise on and off (one bit flipped in about every NOISE bytes), SIGWINCH
+ * a bad line on and off (one bit flipped and one byte dropped in about every
+ * BAD bytes each), SIGTERM ends.
  *
- *   pty-relay [RATE [NOISE]]   (RATE bytes/s, default 200000; NOISE 200000)
+ *   pty-relay [RATE [NOISE [BAD]]]   (RATE bytes/s, default 200000; NOISE
+ *                                    200000; BAD 3000)
  */
 #define _XOPEN_SOURCE 700
 #define _DEFAULT_SOURCE	/* cfmakeraw() */
@@ -22,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t cut, stop, noise;
+static volatile sig_atomic_t cut, stop, noise, bad;
 
 static void
 on_sig(int sig)
@@ -33,6 +35,8 @@ on_sig(int sig)
 		cut = 0;
 	else if (sig == SIGHUP)
 		noise = !noise;
+	else if (sig == SIGWINCH)
+		bad = !bad;
 	else
 		stop = 1;
 }
@@ -77,10 +81,12 @@ main(int argc, char **argv)
 	unsigned char buf[4096];
 	long rate = argc > 1 ? atol(argv[1]) : 200000;
 	long noise_every = argc > 2 ? atol(argv[2]) : 200000;
-	long long moved[2] = { 0, 0 }, dropped = 0, flipped = 0, tick = now_ms();
-	unsigned int rnd = 12345, next_flip = 0;
+	long bad_every = argc > 3 ? atol(argv[3]) : 3000;
+	long long moved[2] = { 0, 0 }, dropped = 0, flipped = 0, lost = 0;
+	long long tick = now_ms();
+	unsigned int rnd = 12345, next_flip = 0, next_drop = 0;
 	long budget[2];
-	int m[2], sl[2], i;
+	int m[2], sl[2], i, mode = 0;
 	struct sigaction sa;
 
 	m[0] = open_pair(pa, sizeof(pa), &sl[0]);
@@ -97,6 +103,7 @@ main(int argc, char **argv)
 	sigaction(SIGUSR2, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGWINCH, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	printf("a %s\nb %s\n", pa, pb);
 	fflush(stdout);
@@ -132,18 +139,35 @@ main(int argc, char **argv)
 				continue;
 			}
 			budget[i] -= (long)n;
-			if (noise && noise_every > 0) {
-				ssize_t k;
+			if ((noise && noise_every > 0) || (bad && bad_every > 0)) {
+				long every = bad ? bad_every : noise_every;
+				ssize_t k, j = 0;
+
+				if (mode != (int)bad) {	/* a new rate: from now */
+					mode = (int)bad;
+					next_flip = next_drop = 0;
+				}
 
 				for (k = 0; k < n; k++) {
-					if (next_flip--)
+					if (bad && !next_drop--) {
+						/* a byte the line loses */
+						rnd = rnd * 1103515245u + 12345u;
+						next_drop = (unsigned int)(rnd >> 8) %
+							    (unsigned int)(2 * every);
+						lost++;
 						continue;
-					rnd = rnd * 1103515245u + 12345u;
-					buf[k] ^= (unsigned char)(1u << ((rnd >> 16) & 7));
-					flipped++;
-					next_flip = (unsigned int)(rnd >> 8) %
-						    (unsigned int)(2 * noise_every);
+					}
+					buf[j] = buf[k];
+					if (!next_flip--) {
+						rnd = rnd * 1103515245u + 12345u;
+						buf[j] ^= (unsigned char)(1u << ((rnd >> 16) & 7));
+						flipped++;
+						next_flip = (unsigned int)(rnd >> 8) %
+							    (unsigned int)(2 * every);
+					}
+					j++;
 				}
+				n = j;
 			}
 			/* the line is lossless while joined: wait for room, but
 			 * never so long that a signal goes unanswered */
@@ -163,8 +187,9 @@ main(int argc, char **argv)
 			moved[i] += n;
 		}
 	}
-	fprintf(stderr, "pty-relay: a->b %lld, b->a %lld, dropped %lld bytes, "
-		"%lld bits flipped\n", moved[0], moved[1], dropped, flipped);
+	fprintf(stderr, "pty-relay: a->b %lld, b->a %lld, dropped %lld bytes (cut), "
+		"%lld bits flipped, %lld bytes lost\n", moved[0], moved[1], dropped,
+		flipped, lost);
 
 	return 0;
 }

@@ -5,9 +5,13 @@
  * message back whole, up to 16 MiB; larger gets 1009), loom-mirror (each message to
  * every mirror client) and loom-increment (a counter pushed every 50 ms);
  * optionally a raw TCP echo service on --raw-port. Later issues add h2.
+ * --heap-stats counts Loom's allocations through its allocator hook and reports
+ * them on SIGUSR1 and at exit (the soak checks the server's heap with it).
  */
 #include <loom.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,11 +37,13 @@ struct server_opts {
 	int loglevel;
 	int tls_port;			/* HTTPS (with --cert/--key) */
 	const char *cert, *key;
+	unsigned int h2_max_streams;	/* SETTINGS_MAX_CONCURRENT_STREAMS, 0 = default */
+	int heap_stats;			/* count allocations; SIGUSR1 reports */
 };
 
 static struct loom_context *ctx;
 static struct server_opts opts = { 7681, -1, NULL, NULL, NULL, 0, 256 * 1024,
-				   64ull * 1024 * 1024, LOOM_LL_DEFAULT, 7682, NULL, NULL };
+				   64ull * 1024 * 1024, LOOM_LL_DEFAULT, 7682, NULL, NULL, 0, 0 };
 
 /* POST /post: count the body, answer how much came */
 struct post_conn {
@@ -419,6 +425,190 @@ site_root(void)
 	return ".";
 }
 
+/*
+ * --heap-stats: every allocation Loom makes goes through loom_set_allocator()'s
+ * hook; this one counts live blocks and bytes (and their peaks), the TLS
+ * library's ("openssl", "mbedtls": process-wide state that lives until exit)
+ * apart from Loom's own, and Loom's by the reason each block was allocated for.
+ * "kill -USR1 PID" prints a "heap now:" line to stderr, then one indented line
+ * per reason holding blocks; exit prints "heap at exit:" after the context is
+ * destroyed, where Loom's own blocks must be 0. The signal only writes a byte to a pipe the loop serves, so
+ * the report is made on the service thread.
+ */
+struct heap_hdr {
+	union {
+		struct {
+			size_t size;
+			const char *reason;	/* NULL: the TLS library's */
+		} s;
+		long double align_ld;
+		long long align_ll;
+		void *align_p;
+	} u;
+};
+
+static struct {
+	unsigned long blocks, peak_blocks, tls_blocks, allocs;
+	size_t bytes, peak_bytes, tls_bytes;
+} heap;
+static int heap_pipe[2] = { -1, -1 };
+
+/* live blocks by reason (Loom's reasons are static strings: the pointer is the
+ * key); reasons past the table's size are counted as the last entry's */
+#define HEAP_REASONS 96
+static struct {
+	const char *reason;
+	long blocks, bytes;
+} heap_by[HEAP_REASONS];
+
+static void
+heap_by_add(const char *reason, long blocks, long bytes)
+{
+	int n;
+
+	for (n = 0; n < HEAP_REASONS - 1; n++) {
+		if (!heap_by[n].reason)
+			heap_by[n].reason = reason;
+		if (heap_by[n].reason == reason)
+			break;
+	}
+	if (n == HEAP_REASONS - 1)
+		heap_by[n].reason = "(other reasons)";
+	heap_by[n].blocks += blocks;
+	heap_by[n].bytes += bytes;
+}
+
+static void *
+heap_realloc(void *ptr, size_t size, const char *reason)
+{
+	struct heap_hdr *h = ptr ? (struct heap_hdr *)ptr - 1 : NULL, *nh;
+
+	if (!size) {
+		if (h) {
+			if (!h->u.s.reason) {
+				heap.tls_blocks--;
+				heap.tls_bytes -= h->u.s.size;
+			} else {
+				heap.blocks--;
+				heap.bytes -= h->u.s.size;
+				heap_by_add(h->u.s.reason, -1, -(long)h->u.s.size);
+			}
+			free(h);
+		}
+		return NULL;
+	}
+	nh = realloc(h, sizeof(*nh) + size);
+	if (!nh)
+		return NULL;
+	if (h) {
+		if (!nh->u.s.reason)
+			heap.tls_bytes -= nh->u.s.size;
+		else {
+			heap.bytes -= nh->u.s.size;
+			heap_by_add(nh->u.s.reason, 0, -(long)nh->u.s.size);
+		}
+	} else {
+		if (!reason)
+			reason = "(none)";
+		nh->u.s.reason = !strcmp(reason, "openssl") || !strcmp(reason, "mbedtls") ?
+				 NULL : reason;
+		if (!nh->u.s.reason)
+			heap.tls_blocks++;
+		else {
+			heap.blocks++;
+			heap_by_add(reason, 1, 0);
+		}
+		heap.allocs++;
+	}
+	nh->u.s.size = size;
+	if (!nh->u.s.reason)
+		heap.tls_bytes += size;
+	else {
+		heap_by_add(nh->u.s.reason, 0, (long)size);
+		heap.bytes += size;
+		if (heap.blocks > heap.peak_blocks)
+			heap.peak_blocks = heap.blocks;
+		if (heap.bytes > heap.peak_bytes)
+			heap.peak_bytes = heap.bytes;
+	}
+
+	return nh + 1;
+}
+
+static void
+heap_report(const char *when)
+{
+	fprintf(stderr, "heap %s: blocks=%lu bytes=%zu peak_blocks=%lu peak_bytes=%zu "
+		"tls_blocks=%lu tls_bytes=%zu allocs=%lu\n", when, heap.blocks, heap.bytes,
+		heap.peak_blocks, heap.peak_bytes, heap.tls_blocks, heap.tls_bytes,
+		heap.allocs);
+}
+
+static void
+heap_report_reasons(void)
+{
+	int n;
+
+	for (n = 0; n < HEAP_REASONS && heap_by[n].reason; n++)
+		if (heap_by[n].blocks)
+			fprintf(stderr, "  %s: %ld blocks, %ld bytes\n", heap_by[n].reason,
+				heap_by[n].blocks, heap_by[n].bytes);
+}
+
+static void
+on_usr1(int sig)
+{
+	int e = errno;
+
+	(void)sig;
+	if (write(heap_pipe[1], "r", 1) < 0) {
+		/* the pipe is full: a report is pending anyway */
+	}
+	errno = e;
+}
+
+static int
+callback_heap(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
+	      void *in, size_t len)
+{
+	(void)conn;
+	(void)user;
+	(void)in;
+	if (reason == LOOM_CB_RAW_RX_FILE && len) {
+		heap_report("now");
+		heap_report_reasons();
+	}
+
+	return 0;
+}
+
+static const struct loom_protocol heap_protocols[] = {
+	{ "loom-heap-stats", callback_heap, 0, 0, 0, NULL, 0 },
+	LOOM_PROTOCOL_LIST_TERM
+};
+
+/* the pipe SIGUSR1 writes to, served by the loop on a vhost of its own */
+static int
+heap_stats_start(void)
+{
+	struct loom_vhost_info vinfo;
+	struct loom_vhost *vh;
+
+	if (pipe(heap_pipe))
+		return -1;
+	(void)fcntl(heap_pipe[1], F_SETFL, fcntl(heap_pipe[1], F_GETFL) | O_NONBLOCK);
+	memset(&vinfo, 0, sizeof(vinfo));
+	vinfo.name = "heap-stats";
+	vinfo.options = LOOM_VHOST_OPT_NO_LISTEN;
+	vinfo.protocols = heap_protocols;
+	vh = loom_create_vhost(ctx, &vinfo);
+	if (!vh || !loom_adopt_descriptor(vh, LOOM_ADOPT_FILE, heap_pipe[0], NULL, NULL))
+		return -1;
+	signal(SIGUSR1, on_usr1);
+
+	return 0;
+}
+
 static void
 on_signal(int sig)
 {
@@ -437,7 +627,10 @@ usage(const char *argv0)
 		"  --raw-port P   also a raw TCP echo service on P (0 = pick one)\n"
 		"  --tls-port P   HTTPS port when --cert/--key are given (default 7682)\n"
 		"  --cert FILE    PEM certificate (and chain) for HTTPS\n"
-		"  --key FILE     its PEM private key\n",
+		"  --key FILE     its PEM private key\n"
+		"  --h2-max-streams N  h2 streams open at once per connection (0 = 128)\n"
+		"  --heap-stats   count Loom's allocations (its allocator hook): kill -USR1\n"
+		"                 prints a \"heap now:\" line to stderr, exit \"heap at exit:\"\n",
 		argv0);
 }
 
@@ -452,6 +645,10 @@ parse_args(int argc, char **argv)
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(argv[0]);
 			exit(0);
+		}
+		if (!strcmp(a, "--heap-stats")) {
+			opts.heap_stats = 1;
+			continue;
 		}
 		if (!v) {
 			usage(argv[0]);
@@ -482,6 +679,8 @@ parse_args(int argc, char **argv)
 			opts.cert = v;
 		else if (!strcmp(a, "--key"))
 			opts.key = v;
+		else if (!strcmp(a, "--h2-max-streams"))
+			opts.h2_max_streams = (unsigned int)atoi(v);
 		else {
 			usage(argv[0]);
 			return -1;
@@ -497,6 +696,7 @@ main(int argc, char **argv)
 	struct loom_http_mount mounts[2];
 	struct loom_http_vhost_info hinfo;
 	struct loom_ws_vhost_info wsinfo;
+	struct loom_h2_vhost_info h2info;
 	struct loom_context_info info;
 	struct loom_vhost_info vinfo;
 	struct loom_vhost *vh;
@@ -505,6 +705,9 @@ main(int argc, char **argv)
 	if (parse_args(argc, argv))
 		return 2;
 	loom_set_log_level(opts.loglevel, NULL);
+	if (opts.heap_stats)
+		/* before anything allocates, the TLS library included */
+		loom_set_allocator(heap_realloc);
 
 	memset(&info, 0, sizeof(info));
 	info.max_conns = opts.max_conns;
@@ -512,6 +715,8 @@ main(int argc, char **argv)
 	if (!ctx)
 		return 1;
 
+	memset(&h2info, 0, sizeof(h2info));
+	h2info.max_concurrent_streams = opts.h2_max_streams;
 	memset(&mounts, 0, sizeof(mounts));
 	mounts[0].mountpoint = "/";
 	mounts[0].origin = site_root();
@@ -536,6 +741,7 @@ main(int argc, char **argv)
 	vinfo.protocols = http_protocols;
 	vinfo.http = &hinfo;
 	vinfo.ws = &wsinfo;
+	vinfo.h2 = &h2info;
 	vh = loom_create_vhost(ctx, &vinfo);
 	if (!vh) {
 		loom_context_destroy(ctx);
@@ -570,6 +776,7 @@ main(int argc, char **argv)
 		vinfo.protocols = http_protocols;
 		vinfo.http = &hinfo;
 		vinfo.ws = &wsinfo;
+		vinfo.h2 = &h2info;
 		vinfo.tls = &tinfo;
 		vh = loom_create_vhost(ctx, &vinfo);
 		if (!vh) {
@@ -594,11 +801,23 @@ main(int argc, char **argv)
 		fprintf(stderr, "listening on raw %d\n", loom_vhost_port(vh));
 	}
 
+	if (opts.heap_stats && heap_stats_start()) {
+		fprintf(stderr, "--heap-stats: cannot set up the SIGUSR1 pipe\n");
+		loom_context_destroy(ctx);
+		return 1;
+	}
+
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	r = loom_run(ctx, 0);
 	loom_context_destroy(ctx);
 	mirror_free();
+	if (opts.heap_stats) {
+		signal(SIGUSR1, SIG_IGN);
+		close(heap_pipe[1]);
+		heap_report("at exit");
+		heap_report_reasons();
+	}
 
 	return r ? 1 : 0;
 }

@@ -14,7 +14,8 @@
 static struct loom_h1 *
 conn_h1c(struct loom_conn *conn)
 {
-	if (!conn || conn->role != &loom_role_ops_h1 || !conn->role_data ||
+	/* an h2 client stream's role_data starts with its struct loom_h1 too */
+	if (!conn || !loom__conn_is_http(conn) || !conn->role_data ||
 	    !(conn->flags & LCF_CLIENT))
 		return NULL;
 
@@ -140,8 +141,11 @@ loom__h1_client_bind(struct loom_conn *conn, const struct loom_client_connect_in
 	c->vhost = conn->vhost;
 #if defined(LOOM_WITH_H2)
 	/* h2 when TLS offers it by ALPN, or by prior knowledge on a plain conn */
-	c->h2 = (uint8_t)(i->tls ? i->tls->alpn && h1c_alpn_has_h2(i->tls->alpn) :
-			  !!(i->flags & LOOM_CONNECT_H2_PRIOR_KNOWLEDGE));
+	if (i->tls ? i->tls->alpn && h1c_alpn_has_h2(i->tls->alpn) :
+		     !!(i->flags & LOOM_CONNECT_H2_PRIOR_KNOWLEDGE))
+		c->h2 = H1C_H2_DIRECT;
+	else if (!i->tls && (i->flags & LOOM_CONNECT_H2C_UPGRADE))
+		c->h2 = H1C_H2_UPGRADE;
 #endif
 	for (m = c->path; *m; m++)
 		if (!(loom__http_ctype[(uint8_t)*m] & LOOM_HTTP_C_TARGET))
@@ -368,6 +372,19 @@ loom__h1_client_start(struct loom_conn *conn)
 			return -1;
 	} else if (c->body_len == -1 && req_append(ah, "Transfer-Encoding: chunked\r\n", 28))
 		return -1;
+#if defined(LOOM_WITH_H2)
+	if (c->h2 == H1C_H2_UPGRADE && c->body_len == -2) {
+		/* RFC 7540 3.2: ask to go on as h2 (only a request without a body) */
+		static const char up[] = "Connection: Upgrade, HTTP2-Settings\r\n"
+					 "Upgrade: h2c\r\nHTTP2-Settings: ";
+		char set[128];
+
+		if (loom__h2_client_upgrade_settings(conn->vhost, set, sizeof(set)) < 0 ||
+		    req_append(ah, up, sizeof(up) - 1) || req_append(ah, set, strlen(set)) ||
+		    req_append(ah, "\r\n", 2))
+			return -1;
+	}
+#endif
 
 	/* the request is an outgoing message like a response: the same writer */
 	h->resp = H1R_STARTED;
@@ -572,6 +589,12 @@ loom__h1_client_rx(struct loom_conn *conn, const uint8_t *buf, size_t len)
 				loom_clog_info(conn, "bad response head (%d)", -r);
 				return -1;
 			}
+#if defined(LOOM_WITH_H2)
+			if (r == LOOM_HP_DONE && h->ah->p.status == 101 &&
+			    h->cli->h2 == H1C_H2_UPGRADE)
+				/* h2c: the conn is an h2 stream now, h is gone */
+				return loom__h2_client_upgraded(conn, buf, len) ? -1 : 0;
+#endif
 			if (r == LOOM_HP_DONE && h1c_head_done(conn))
 				return -1;
 			break;

@@ -244,15 +244,12 @@ loom__h2_count_reset(struct loom_conn *conn)
 	return 0;
 }
 
-static void
-h2_send_settings(struct loom_conn *conn)
+/* the SETTINGS we send (also as a client's HTTP2-Settings); returns the count */
+int
+loom__h2_our_settings(const struct loom_vhost *vh, int client, uint16_t *ids,
+		      uint32_t *vals)
 {
-	struct loom_h2_conn *c = loom__h2c(conn);
-	const struct loom_h2_vh *v = c->cfg;
-	uint16_t ids[6];
-	uint32_t vals[6];
-	uint8_t f[9 + 6 * 6 + 13];
-	size_t n;
+	const struct loom_h2_vh *v = loom__h2_vh(vh);
 	int k = 0;
 
 	ids[k] = LOOM_H2_SET_MAX_CONCURRENT_STREAMS;
@@ -267,15 +264,30 @@ h2_send_settings(struct loom_conn *conn)
 	}
 	ids[k] = LOOM_H2_SET_MAX_HEADER_LIST_SIZE;
 	vals[k++] = v->max_header_list ? v->max_header_list :
-		    h2_header_list_default(conn->vhost);
+		    h2_header_list_default(vh);
 	if (v->hpack_table != LOOM_HPACK_DEFAULT_TABLE_SIZE) {
 		ids[k] = LOOM_H2_SET_HEADER_TABLE_SIZE;
 		vals[k++] = v->hpack_table;
 	}
-	if (c->flags & H2CF_CLIENT) {
+	if (client) {
 		ids[k] = LOOM_H2_SET_ENABLE_PUSH;
 		vals[k++] = 0;
 	}
+
+	return k;
+}
+
+static void
+h2_send_settings(struct loom_conn *conn)
+{
+	struct loom_h2_conn *c = loom__h2c(conn);
+	const struct loom_h2_vh *v = c->cfg;
+	uint16_t ids[LOOM_H2_OUR_SETTINGS];
+	uint32_t vals[LOOM_H2_OUR_SETTINGS];
+	uint8_t f[9 + 6 * LOOM_H2_OUR_SETTINGS + 13];
+	size_t n;
+	int k = loom__h2_our_settings(conn->vhost, !!(c->flags & H2CF_CLIENT), ids, vals);
+
 	n = loom__h2_put_settings(f, sizeof(f), ids, vals, k);
 	/* the connection window is ours to widen at once */
 	if (v->init_window > LOOM_H2_DEFAULT_WINDOW)
@@ -675,7 +687,11 @@ h2_frame_cb(void *opaque, int ev, const struct loom_h2_frame_hdr *h,
 						   "RST_STREAM on an idle stream");
 		s = loom__h2_find_stream(c, h->sid);
 		if (s) {
-			loom__h2s_peer_reset(s);
+			if (!c->cli || len != 4 || p[0] || p[1] || p[2] ||
+			    p[3] != LOOM_H2_ERR_REFUSED_STREAM)
+				loom__h2s_peer_reset(s);
+			else	/* not processed: the client tries it again */
+				loom__h2_client_refused(s, "REFUSED_STREAM");
 			return loom__h2_count_reset(conn);
 		}
 		return 0;
@@ -745,6 +761,8 @@ h2_conn_new(struct loom_conn *conn)
 
 static int
 h2_rx(struct loom_conn *conn, const uint8_t *buf, size_t len);
+static int
+h2_pass_end_x(struct loom_conn *conn, int may_close);
 
 /* as loom__h2_server_take(), \p seen preface bytes having come before \p in */
 static int
@@ -780,6 +798,20 @@ int
 loom__h2_server_take(struct loom_conn *conn, const uint8_t *in, size_t len)
 {
 	return h2_server_take_at(conn, 0, in, len);
+}
+
+/* client: bytes already read for the connection (after an h2c upgrade's 101) */
+int
+loom__h2_client_feed(struct loom_conn *conn, const uint8_t *buf, size_t len)
+{
+	struct loom_h2_conn *c = loom__h2c(conn);
+
+	c->in_pass++;
+	h2_cork_begin(conn);
+	if (len)
+		h2_rx(conn, buf, len);
+
+	return h2_pass_end_x(conn, 0);
 }
 
 int

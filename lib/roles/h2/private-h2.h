@@ -149,6 +149,14 @@ loom__h2_want_pass(struct loom_conn *parent);
 /* is \p sid a stream neither side has opened yet (RFC 9113 5.1 "idle")? */
 int
 loom__h2_sid_idle(const struct loom_h2_conn *c, uint32_t sid);
+/* the SETTINGS entries we send, at most LOOM_H2_OUR_SETTINGS; returns the count */
+#define LOOM_H2_OUR_SETTINGS	6
+int
+loom__h2_our_settings(const struct loom_vhost *vh, int client, uint16_t *ids,
+		      uint32_t *vals);
+/* client: bytes read for the connection before it was h2 (after a 101) */
+int
+loom__h2_client_feed(struct loom_conn *conn, const uint8_t *buf, size_t len);
 /* client: make \p conn (role h2, owning the socket) speak h2: preface, SETTINGS */
 int
 loom__h2_client_conn_init(struct loom_conn *conn);
@@ -160,6 +168,8 @@ int
 loom__h2_client_goaway(struct loom_conn *conn, int ev, const uint8_t *p, size_t len);
 void
 loom__h2_client_conn_closing(struct loom_conn *conn);
+void
+loom__h2_client_refused(struct loom_conn *s, const char *why);
 int
 loom__h2_client_headers_block(struct loom_conn *conn, uint32_t sid,
 			      const uint8_t *blk, size_t len, uint8_t flags, uint32_t err);
@@ -171,6 +181,8 @@ int
 loom__h2_client_remote_end(struct loom_conn *s);
 void
 loom__h2_client_request_done(struct loom_conn *s);
+void
+loom__h2_client_wait_response(struct loom_conn *s);
 void
 loom__h2_client_stream_gone(struct loom_conn *s);
 

@@ -644,6 +644,8 @@ h2s_local_end(struct loom_conn *s)
 		/* the request is out: the stream ends with the response */
 		if (st->sflags & H2SF_REMOTE_ENDED)
 			loom__h2s_finish(s);
+		else
+			loom__h2_client_wait_response(s);
 		return;
 	}
 	if (!(st->sflags & H2SF_REMOTE_ENDED)) {

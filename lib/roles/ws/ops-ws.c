@@ -556,11 +556,25 @@ ws_write_role_protocol(struct loom_conn *conn, uint8_t **buf, size_t *len,
 	struct loom_ws *ws = conn->role_data;
 	int client = !!(conn->flags & LCF_CLIENT), fin, rsv1 = 0;
 	unsigned int kind = (unsigned int)*wp & ~(unsigned int)LOOM_WRITE_NO_FIN, op;
-	uint8_t *p = *buf, hdr[LOOM_WS_MAX_HDR], mask[4];
+	uint8_t *p = *buf, mask[4];
 	size_t plen = *len, hl;
 
 	if (!ws || ws->state != WSS_OPEN)
 		return LOOM_ECLOSED;
+	if (!client && !ws->pmd && !ws->tx_in_msg && plen < 126 &&
+	    (*wp == LOOM_WRITE_TEXT || *wp == LOOM_WRITE_BINARY)) {
+		/* the common case: a server's whole small message, 2 header bytes */
+		p -= 2;
+		p[0] = (uint8_t)(0x80 | (*wp == LOOM_WRITE_TEXT ? LOOM_WSOP_TEXT :
+					   LOOM_WSOP_BINARY));
+		p[1] = (uint8_t)plen;
+		ws->tx_compress = 0;
+		*buf = p;
+		*len = plen + 2;
+		*wp = LOOM_WRITE_RAW;
+
+		return 0;
+	}
 	fin = !((unsigned int)*wp & LOOM_WRITE_NO_FIN);
 	switch (kind) {
 	case LOOM_WRITE_TEXT:
@@ -595,9 +609,10 @@ ws_write_role_protocol(struct loom_conn *conn, uint8_t **buf, size_t *len,
 		loom__ws_mask_key(ws, mask);
 		loom__ws_mask(p, plen, mask, 0);
 	}
-	hl = loom__ws_frame_header(hdr, op, fin, rsv1, plen, client ? mask : NULL);
+	/* the header straight into the headroom in front of the payload */
+	hl = 2 + (plen < 126 ? 0 : plen < 65536 ? 2 : 8) + (client ? 4 : 0);
 	p -= hl;
-	memcpy(p, hdr, hl);
+	loom__ws_frame_header(p, op, fin, rsv1, plen, client ? mask : NULL);
 	*buf = p;
 	*len = plen + hl;
 	*wp = LOOM_WRITE_RAW;

@@ -72,9 +72,11 @@ struct loom_ws_parser {
 	uint8_t msg_compressed;
 	uint8_t msg_first;
 	uint8_t ctl_len;
-	uint8_t ctl[LOOM_WS_MAX_CTL];
 	uint16_t error;		/* the close code once in error */
 	uint16_t pending_err;	/* found in the first bytes, given with the header */
+	/* last: only control frames use it, so a data frame's parse touches the
+	 * members above, a cache line or two, and not these 125 bytes */
+	uint8_t ctl[LOOM_WS_MAX_CTL];
 };
 
 /*
@@ -187,16 +189,14 @@ enum {
 };
 
 struct loom_ws {
-	struct loom_ws_parser p;
+	/*
+	 * What each message reads or writes comes first, then the parser (its
+	 * hot members first): at 1000 busy conns every cache line a message
+	 * touches is a likely miss, so they are kept to two or three.
+	 */
 	struct loom_conn *conn;
-	struct loom_buflist *rx_pending;	/* bytes that came with the handshake */
 	struct loom_ws_pmd *pmd;
-	struct loom_ws_client *cli;		/* client handshake, until it is done */
-	struct loom_sul sul_ping;
-	struct loom_utf8 rx_utf8;		/* inflated text of the message */
-	uint64_t skip;				/* after a failure: bytes to the next frame */
 	uint64_t ev_remaining;
-	uint64_t max_msg;
 	uint8_t ev_binary, ev_first, ev_final;
 	uint8_t state;				/* WSS_* */
 	uint8_t tx_in_msg, tx_compress;
@@ -206,6 +206,13 @@ struct loom_ws {
 	uint8_t close_reason_len, peer_reason_len;
 	uint8_t rnd_used;
 	uint16_t close_code, peer_code;
+	struct loom_ws_parser p;
+	struct loom_buflist *rx_pending;	/* bytes that came with the handshake */
+	struct loom_ws_client *cli;		/* client handshake, until it is done */
+	struct loom_sul sul_ping;
+	struct loom_utf8 rx_utf8;		/* inflated text of the message */
+	uint64_t skip;				/* after a failure: bytes to the next frame */
+	uint64_t max_msg;
 	/* the close reasons (up to 123 bytes), allocated only when there is one */
 	char *close_reason;
 	char *peer_reason;

@@ -142,12 +142,15 @@ ss_h1_cb(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
 	}
 }
 
-static const struct loom_protocol ss_h1_protocol = {
+const struct loom_protocol loom__ss_http_protocol = {
 	"ss-h1", ss_h1_cb, 0, 0, 0, NULL, 0
 };
+#define ss_h1_protocol loom__ss_http_protocol
 
-static int
-ss_h1_connect(struct loom_ss_handle *h)
+/* \p h2: ask for HTTP/2 (ALPN over TLS, prior knowledge over TCP), so streams
+ * to the same endpoint share one connection */
+int
+loom__ss_http_connect(struct loom_ss_handle *h, int h2)
 {
 	char addr[LOOM_SS_SUBST_MAX], path[LOOM_SS_SUBST_MAX];
 	struct loom_client_connect_info ci;
@@ -173,16 +176,27 @@ ss_h1_connect(struct loom_ss_handle *h)
 	ci.pconn = &h->conn;
 	if (h->st->flags & LOOM_SSTF_ALLOW_REDIRECTS)
 		ci.flags |= LOOM_CONNECT_FOLLOW_REDIRECTS;
-	if (h->st->flags & LOOM_SSTF_TLS) {
+	if (h2 && (h->st->flags & LOOM_SSTF_TLS)) {
+		ci.tls = loom__ss_tls_info_kept(h, "h2,http/1.1");
+		if (!ci.tls)
+			return -1;
+	} else if (h->st->flags & LOOM_SSTF_TLS) {
 		loom__ss_tls_info(h, &tls);
 		ci.tls = &tls;
-	}
+	} else if (h2)
+		ci.flags |= LOOM_CONNECT_H2_PRIOR_KNOWLEDGE;
 
 	return loom_client_connect(&ci) ? 0 : -1;
 }
 
 static int
-ss_h1_request_tx(struct loom_ss_handle *h)
+ss_h1_connect(struct loom_ss_handle *h)
+{
+	return loom__ss_http_connect(h, 0);
+}
+
+int
+loom__ss_http_request_tx(struct loom_ss_handle *h)
 {
 	/* the body is asked for while the request goes out; after the response
 	 * head, a new tx is a new transaction on a new connection */
@@ -190,5 +204,5 @@ ss_h1_request_tx(struct loom_ss_handle *h)
 }
 
 const struct ss_proto_ops loom__ss_ops_h1 = {
-	"h1", &ss_h1_protocol, ss_h1_connect, ss_h1_request_tx
+	"h1", &ss_h1_protocol, ss_h1_connect, loom__ss_http_request_tx
 };

@@ -8,11 +8,14 @@
 # echo, TLS and not, one in ten dropped midway; and h2 by h2load (nghttp2-client)
 # in a loop beside it: GET / and POST /post over h2c (prior knowledge) and h2 over
 # TLS (ALPN), a few connections a round. Every --every (5) seconds it
-# samples the server's RSS and fd count (from /proc) and the client's allocator
-# counters and fds. Passes when every session not dropped on purpose completed,
+# samples the server's RSS and fd count (from /proc), the server's allocator counters
+# (loom-test-server --heap-stats, a "heap now:" line on SIGUSR1) and the client's
+# allocator counters and fds. Passes when every session not dropped on purpose completed,
 # the server's RSS over the last third of the run grew less than 10% + 4 MiB over
 # the middle third, the server's fd count is back where it started, the client's
-# live allocations are flat (last half's peak within 10% + 64 of the first half's)
+# live allocations are flat (last half's peak within 10% + 64 of the first half's),
+# the server's (Loom's live bytes by its allocator hook) too: last third within
+# 10% + 64 KiB of the middle third, drained at the end, none left at exit;
 # and both processes exit cleanly (ASan/LSan: no error, no leak). Build DIR (default
 # build-reliability-asan/bin) should be an ASan build.
 set -u -o pipefail
@@ -60,7 +63,7 @@ trap 'exit 143' TERM
 # a small ASan quarantine, so freed memory is reused and RSS can be flat
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}:quarantine_size_mb=4:malloc_context_size=8
 "$bin/loom-test-server" -p 0 --tls-port 0 --raw-port 0 --iface 127.0.0.1 \
-	--cert "$tmp/certs/server.pem" --key "$tmp/certs/server.key" -d 1 \
+	--cert "$tmp/certs/server.pem" --key "$tmp/certs/server.key" -d 1 --heap-stats \
 	2>"$tmp/server.log" &
 srv_pid=$!
 for _ in $(seq 100); do
@@ -79,10 +82,20 @@ fi
 echo "soak: ${secs}s, $conc at once; loom-test-server pid $srv_pid ports $port tls" \
 	"$tls_port raw $raw_port; mosquitto $mqtt_port tls $mqtt_tls_port"
 
-# the server's RSS (kB) and fds, every $every seconds
+# the server idle, before any load: its fds, and its first heap report
+srv_fds_start=$(ls /proc/$srv_pid/fd 2>/dev/null | wc -l)
+kill -USR1 $srv_pid
+for _ in $(seq 50); do
+	grep -q '^heap now:' "$tmp/server.log" && break
+	sleep 0.1
+done
+
+# the server's RSS (kB) and fds, every $every seconds; SIGUSR1 makes it log its
+# allocator counters ("heap now: blocks=.. bytes=..") to server.log
 (
 	t=0
 	while kill -0 $srv_pid 2>/dev/null; do
+		kill -USR1 $srv_pid 2>/dev/null
 		rss=$(awk '/^VmRSS:/ { print $2 }' /proc/$srv_pid/status 2>/dev/null)
 		fds=$(ls /proc/$srv_pid/fd 2>/dev/null | wc -l)
 		echo "$t $rss $fds"
@@ -120,6 +133,13 @@ wait "$samp_pid" 2>/dev/null
 samp_pid=
 srv_fds_end=$(ls /proc/$srv_pid/fd 2>/dev/null | wc -l)
 srv_rss_end=$(awk '/^VmRSS:/ { print $2 }' /proc/$srv_pid/status 2>/dev/null)
+# the server's heap with every client gone: one more report
+heap_reports=$(grep -c '^heap now:' "$tmp/server.log")
+kill -USR1 $srv_pid
+for _ in $(seq 50); do
+	[ "$(grep -c '^heap now:' "$tmp/server.log")" -gt "$heap_reports" ] && break
+	sleep 0.1
+done
 kill -TERM $srv_pid
 wait $srv_pid
 srv_rc=$?
@@ -144,7 +164,7 @@ if [ $srv_rc -ne 0 ]; then
 fi
 
 # the server: RSS over thirds of the run, fds back to their start
-awk -v end_fds="$srv_fds_end" -v end_rss="$srv_rss_end" '
+awk -v end_fds="$srv_fds_end" -v end_rss="$srv_rss_end" -v start_fds="$srv_fds_start" '
 	{ t[NR] = $1; rss[NR] = $2; fds[NR] = $3 }
 	END {
 		n = NR; if (n < 3) { print "FAIL: too few server samples"; exit 1 }
@@ -155,14 +175,50 @@ awk -v end_fds="$srv_fds_end" -v end_rss="$srv_rss_end" '
 		printf "server: RSS %d kB at start, peak %d kB in the middle third, " \
 			"%d kB in the last third (limit %d), %d kB at the end; " \
 			"fds %d at start, %d at peak, %d at the end\n", rss[1], mid, last,
-			lim, end_rss, fds[1], maxf(fds, n), end_fds
+			lim, end_rss, start_fds, maxf(fds, n), end_fds
 		bad = 0
 		if (last > lim) { print "FAIL: the server RSS grew"; bad = 1 }
-		if (end_fds != fds[1]) { print "FAIL: server fds not back"; bad = 1 }
+		if (end_fds != start_fds) { print "FAIL: server fds not back"; bad = 1 }
 		exit bad
 	}
 	function maxf(v, n,   i, m) { for (i = 1; i <= n; i++) if (v[i] > m) m = v[i]; return m }
 ' "$tmp/server.samples" || fail=1
+
+# the server's heap (its allocator counters): Loom's live bytes over the last third
+# of the run within 10% + 64 KiB of the middle third's peak, back at or under that
+# peak with every client gone (the last report), and none of Loom's blocks left
+# after the context is destroyed
+grep -q '^heap now:' "$tmp/server.log" || echo "heap now: blocks=0 bytes=0" >>"$tmp/server.log"
+awk '
+	/^heap now:/ {
+		for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		n++; blk[n] = v["blocks"]; byt[n] = v["bytes"]; tb = v["tls_bytes"]
+	}
+	/^heap at exit:/ {
+		for (i = 4; i <= NF; i++) { split($i, kv, "="); w[kv[1]] = kv[2] }
+		exit_blk = w["blocks"]; allocs = w["allocs"]; got_exit = 1
+	}
+	END {
+		if (n < 4) { print "FAIL: too few server heap reports (" n ")"; exit 1 }
+		m = n - 1; a = int(m / 3); b = int(2 * m / 3)
+		for (i = a + 1; i <= b; i++) if (byt[i] > mid) { mid = byt[i]; midb = blk[i] }
+		for (i = b + 1; i <= m; i++) if (byt[i] > last) { last = byt[i]; lastb = blk[i] }
+		lim = mid * 1.10 + 65536
+		printf "server heap (Loom, allocator hook): %d blocks / %d bytes at start, " \
+			"peak %d / %d in the middle third, %d / %d in the last third " \
+			"(limit %d bytes), %d / %d with the clients gone; TLS library %d " \
+			"bytes; at exit %s blocks of %s allocations\n", blk[1], byt[1], midb,
+			mid, lastb, last, lim, blk[n], byt[n], tb,
+			got_exit ? exit_blk : "?", got_exit ? allocs : "?"
+		bad = 0
+		if (last > lim) { print "FAIL: the server heap grew"; bad = 1 }
+		if (byt[n] > mid) { print "FAIL: the server heap did not drain"; bad = 1 }
+		if (!got_exit || exit_blk != 0) {
+			print "FAIL: the server left Loom blocks allocated at exit"; bad = 1
+		}
+		exit bad
+	}
+' "$tmp/server.log" || fail=1
 
 # the client: live allocations flat, fds back once drained
 awk '

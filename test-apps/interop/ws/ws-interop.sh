@@ -57,6 +57,9 @@ stop_server() {
 # start a python peer server in MODE; sets PPORT, PPID_
 start_peer() {
 	: >"$TMP/peer.log"
+	# emptied here, not by the redirection below: that happens in the child,
+	# maybe after the loop has read the last peer's port
+	: >"$TMP/peer.port"
 	WS_PEER_LOG="$TMP/peer.log" WS_PEER_LIFETIME=60 $PY "$HERE/ws_peer_server.py" "$1" \
 		>"$TMP/peer.port" 2>"$TMP/peer.err" &
 	PPID_=$!
@@ -129,6 +132,23 @@ python-client)
 		check "client: $m -> exit $r (non-zero, no hang)" $?
 		stop_peer
 	done
+	# zlib cannot deflate with an 8-bit window: an answer asking for it is refused
+	# (RFC 7692 section 5); 9 bits is used
+	start_peer cwb8
+	(sleep 1; echo x) | timeout 30 "$CLIENT" "ws://127.0.0.1:$PPORT/" --deflate >/dev/null \
+		2>"$TMP/client.err"
+	r=$?
+	[ $r != 0 ] && [ $r != 124 ] && ! peer_logged "client close"
+	check "client: permessage-deflate client_max_window_bits=8 -> refused, exit $r" $?
+	stop_peer
+	start_peer cwb9
+	echo x | timeout 30 "$CLIENT" "ws://127.0.0.1:$PPORT/" --deflate >/dev/null \
+		2>"$TMP/client.err"
+	r=$?
+	[ $r = 0 ] && peer_logged "client close 1000"
+	check "client: permessage-deflate client_max_window_bits=9 -> used, exit $r" $? ||
+		{ head -c 2000 "$TMP/client.err"; head -c 2000 "$TMP/peer.log"; }
+	stop_peer
 	start_peer silent
 	echo x | timeout 30 "$CLIENT" "ws://127.0.0.1:$PPORT/" --timeout 2 >/dev/null 2>"$TMP/client.err"
 	r=$?

@@ -9,6 +9,8 @@
 #   close1001 raw: closes with 1001 right after the handshake
 #   refuse    raw: answers the upgrade with 403
 #   badaccept raw: a wrong Sec-WebSocket-Accept
+#   cwb8      raw: permessage-deflate answered with client_max_window_bits=8
+#   cwb9      raw: the same with 9 (usable; messages are not answered)
 #   silent    raw: never answers the request
 import asyncio, base64, hashlib, os, struct, sys
 import websockets
@@ -71,8 +73,13 @@ async def raw_conn(r, w):
     acc = base64.b64encode(hashlib.sha1(key + GUID).digest())
     if MODE == "badaccept":
         acc = base64.b64encode(hashlib.sha1(key + b"x").digest())
+    ext = b""
+    if MODE in ("cwb8", "cwb9"):
+        ext = (b"Sec-WebSocket-Extensions: permessage-deflate; "
+               b"client_max_window_bits=" + MODE[3:].encode() + b"\r\n")
     w.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-            b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + acc + b"\r\n\r\n")
+            b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + acc + b"\r\n" +
+            ext + b"\r\n")
     await w.drain()
     if MODE == "close1001":
         w.write(frame(8, struct.pack(">H", 1001) + b"going"))
