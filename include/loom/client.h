@@ -28,6 +28,13 @@
  * stream 1 of an h2 connection that later requests to the server join. A server
  * that does not switch answers over HTTP/1.1 as usual. */
 #define LOOM_CONNECT_H2C_UPGRADE (1u << 5)
+/** with WS: WebSocket over HTTP/2 (RFC 8441): the ws is an extended CONNECT on a
+ * stream of an h2 connection to the server (shared with other requests to it),
+ * sent once the server's SETTINGS allow it. Over TLS \p tls must name "h2" in its
+ * ALPN list; on a plain conn h2c is spoken by prior knowledge. A server that does
+ * not speak h2 or offer the extended CONNECT gives LOOM_CB_CLIENT_CONNECTION_ERROR.
+ * The callbacks are those of any ws client. */
+#define LOOM_CONNECT_WS_H2	(1u << 6)
 /** how many redirects LOOM_CONNECT_FOLLOW_REDIRECTS follows before it fails */
 #define LOOM_HTTP_MAX_REDIRECTS	5
 

@@ -577,6 +577,11 @@ h1_alpn_negotiated(struct loom_conn *conn, const char *alpn)
 #if defined(LOOM_WITH_H2)
 	if (loom__h2_client_wants(conn))
 		return loom__h2_client_take(conn);
+	if (((struct loom_h1 *)conn->role_data)->cli->ws_h2) {
+		/* an extended CONNECT means nothing over HTTP/1.1 */
+		loom_clog_info(conn, "ws over h2: the server did not choose h2 by ALPN");
+		return -1;
+	}
 #endif
 
 	return loom__h1_client_start(conn);
