@@ -34,6 +34,8 @@
 #define LOOM_WITH_DNS
 /* #undef LOOM_WITH_CLIENT_PROXY */
 
+/* listening sockets (LOOM_WITH_SERVER; OFF: client-only) */
+#define LOOM_WITH_SERVER
 /* allocations name their reason to the allocator hook (else "") */
 #define LOOM_WITH_ALLOC_REASONS
 /* loom_defer() and its queue per service thread */
