@@ -16,7 +16,7 @@
 /** HTTP client: follow 301/302/303/307/308 redirects (at most 5); the request then
  * continues on a new conn (the callbacks' \p conn changes, the per-session data is
  * carried over), and \p tls must stay valid until the response */
-#define LOOM_CONNECT_FOLLOW_REDIRECTS (1u << 2)
+#define LOOM_CONNECT_FOLLOW_REDIRECTS (1u << 7)
 /** HTTP client on a plain (not TLS) conn: speak HTTP/2 at once, without asking
  * (h2c by prior knowledge, RFC 9113 3.3). Over TLS, h2 is asked for by naming "h2"
  * in the ALPN list of \p tls instead. Either way, requests to the same address,
