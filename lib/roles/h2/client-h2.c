@@ -307,7 +307,7 @@ loom__h2_client_goaway(struct loom_conn *conn, int ev, const uint8_t *p, size_t 
 		return 0;	/* the debug data, or the pieces of a later one */
 	last = h2cl_be32(p) & 0x7fffffffu;
 	loom_clog_info(conn, "h2: GOAWAY %s, last stream %u",
-		       loom__h2_err_name(h2cl_be32(p + 4)), last);
+		       loom__h2_err_name(h2cl_be32(p + 4)), (unsigned int)last);
 	loom_dll2_remove(&c->cli->list);	/* no one joins any more */
 	for (d = c->streams.head; d; d = next) {
 		struct loom_h2_stream *st = loom_container_of(d, struct loom_h2_stream, list);
@@ -429,7 +429,7 @@ loom__h2_client_headers_out(struct loom_conn *s, int end_stream)
 	loom__h2_put_hdr(f, (uint32_t)(n - 9), LOOM_H2_F_HEADERS, LOOM_H2_FL_END_HEADERS |
 			 (end_stream ? LOOM_H2_FL_END_STREAM : 0), st->sid);
 	st->sflags |= H2SF_HEADERS_SENT;
-	loom_clog_debug(s, "h2: request on stream %u", st->sid);
+	loom_clog_debug(s, "h2: request on stream %u", (unsigned int)st->sid);
 
 	return loom__h2_out(st->parent, f, n);
 }
