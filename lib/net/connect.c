@@ -661,7 +661,8 @@ loom_client_connect(const struct loom_client_connect_info *i)
 	if (!ctx || !i->address || i->tsi < 0 || (unsigned int)i->tsi >= ctx->count_threads)
 		return NULL;
 #if defined(LOOM_WITH_H1) && defined(LOOM_WITH_H2) && defined(LOOM_WITH_WS)
-	if ((i->flags & LOOM_CONNECT_WS) && !(i->flags & LOOM_CONNECT_WS_H2) && !i->proxy &&
+	if (!i->method && !i->mqtt && (i->flags & LOOM_CONNECT_WS) &&
+	    !(i->flags & LOOM_CONNECT_WS_H2) && !i->proxy &&
 	    loom__h2_client_ws_joinable(&ctx->pt[i->tsi], i->vhost ? i->vhost : ctx->vhosts,
 					i)) {
 		/* a ws to a server we already speak h2 with rides on that connection */
