@@ -69,6 +69,7 @@ set(LOOM_IDF_SRCS
 	lib/secure-streams/ss-names.c
 	lib/secure-streams/ss-server.c
 	lib/secure-streams/ss.c
+	lib/secure-streams/sspc/sspc.c
 	lib/secure-streams/transport-mux/mux-codec.c
 	lib/secure-streams/transport-mux/mux-link.c
 	lib/tls/client-hello.c

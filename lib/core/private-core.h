@@ -283,6 +283,14 @@ loom__dns_init(struct loom_context *ctx, const struct loom_context_info *info);
 void
 loom__dns_destroy(struct loom_context *ctx);
 
+/* ---- SSPC (lib/secure-streams/sspc, with LOOM_WITH_SS_VIA_PROXY) ---- */
+/* info.ss_proxy: this context's loom_ss_* go through the proxy at \p proxy */
+int
+loom__sspc_context_init(struct loom_context *ctx, const char *proxy);
+/* the context goes: its SSPC streams end (DESTROYING) */
+void
+loom__sspc_context_destroy(struct loom_context *ctx);
+
 /* ---- Secure Streams (lib/secure-streams, with LOOM_WITH_SS) ---- */
 int
 loom__ss_context_init(struct loom_context *ctx, const struct loom_context_info *info);

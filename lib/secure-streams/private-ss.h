@@ -44,6 +44,7 @@ struct ss_meta {
 
 struct loom_ss_handle {
 	struct loom_dll2 list;			/* on the context's streams */
+	struct loom_sspc *sspc;			/* served by the proxy: all else unused */
 	struct loom_context *ctx;
 	int tsi;
 	struct loom_ss_info info;

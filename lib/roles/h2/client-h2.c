@@ -63,6 +63,25 @@ loom__h2_client_bind(struct loom_conn *conn, struct loom_h1_client *c)
 }
 
 int
+loom__h2_client_ws_joinable(struct loom_pt *pt, const struct loom_vhost *vh,
+			    const struct loom_client_connect_info *i)
+{
+	struct loom_h2_pt *hp = pt->h2_pt;
+	struct loom_dll2 *d;
+
+	for (d = hp ? hp->clients.head : NULL; d; d = d->next) {
+		struct loom_h2_client *k = loom_container_of(d, struct loom_h2_client, list);
+
+		if (k->vhost == vh && k->port == i->port && k->tls == i->tls &&
+		    !strcmp(k->address, i->address) && (!i->host || !strcmp(k->host, i->host)) &&
+		    h2cl_joinable(k) && (loom__h2c(k->conn)->flags & H2CF_PEER_EXT_CONNECT))
+			return 1;
+	}
+
+	return 0;
+}
+
+int
 loom__h2_client_wants(struct loom_conn *conn)
 {
 	struct loom_h1 *h = conn->role_data;
@@ -177,7 +196,17 @@ h2cl_conn_new(struct loom_conn *conn)
 int
 loom__h2_client_take(struct loom_conn *conn)
 {
+	struct loom_h1_client *c = ((struct loom_h1 *)conn->role_data)->cli;
 	struct loom_conn *nc = h2cl_conn_new(conn);
+
+	if (nc && c->ws_h2) {
+		/* an extended CONNECT waits for the server's SETTINGS (RFC 8441 3):
+		 * the connection's writable pass starts it */
+		conn->flags &= ~LCF_ESTABLISHED;	/* not until the 200 */
+		loom_dll2_add_tail(&c->qlink, &loom__h2c(nc)->cli->pending);
+		loom__h2_want_pass(nc);
+		return 0;
+	}
 
 	return nc ? h2cl_stream_begin(nc, conn) : -1;
 }
@@ -195,7 +224,15 @@ loom__h2_client_start_pending(struct loom_conn *conn)
 						struct loom_h1_client, qlink);
 		struct loom_conn *q = qc->conn;
 
+		if (qc->ws_h2 && !(c->flags & H2CF_SETTINGS_IN))
+			break;	/* the server's SETTINGS say whether it may go */
 		loom_dll2_remove(&qc->qlink);
+		if (qc->ws_h2 && !(c->flags & H2CF_PEER_EXT_CONNECT)) {
+			q->flags &= ~LCF_ESTABLISHED;	/* CLIENT_CONNECTION_ERROR */
+			loom__close_now(q, LOOM_CLOSE_ABNORMAL,
+					"ws over h2: the server does not offer it");
+			continue;
+		}
 		if (h2cl_stream_begin(conn, q))
 			loom__close_now(q, LOOM_CLOSE_ABNORMAL, "could not start the request");
 	}
@@ -239,10 +276,25 @@ h2cl_be32(const uint8_t *p)
 }
 
 /*
+ * The server did not process this request (GOAWAY above its last id, or
+ * REFUSED_STREAM): it is safe to send again, and goes out on a new conn (the
+ * user's conn changes, as on a redirect, and it counts as one against
+ * LOOM_HTTP_MAX_REDIRECTS, so a server that always refuses ends it).
+ */
+void
+loom__h2_client_refused(struct loom_conn *s, const char *why)
+{
+	struct loom_h2_stream *st = loom__h2s(s);
+
+	st->sflags |= H2SF_RESET;	/* the server forgot it already */
+	if (st->h1.cli->redirects >= LOOM_HTTP_MAX_REDIRECTS ||
+	    (st->h1.cli->redirects++, loom__h1_client_restart(s)))
+		loom__close_now(s, LOOM_CLOSE_ABNORMAL, why);
+}
+
+/*
  * GOAWAY: no new streams here. Streams above the server's last stream id were
- * not processed (RFC 9113 6.8), so they are safe to send again: each connects
- * anew (the user's conn changes, as on a redirect, and it counts as one against
- * LOOM_HTTP_MAX_REDIRECTS); the rest finish here.
+ * not processed (RFC 9113 6.8): each is sent again; the rest finish here.
  */
 int
 loom__h2_client_goaway(struct loom_conn *conn, int ev, const uint8_t *p, size_t len)
@@ -255,20 +307,16 @@ loom__h2_client_goaway(struct loom_conn *conn, int ev, const uint8_t *p, size_t 
 		return 0;	/* the debug data, or the pieces of a later one */
 	last = h2cl_be32(p) & 0x7fffffffu;
 	loom_clog_info(conn, "h2: GOAWAY %s, last stream %u",
-		       loom__h2_err_name(h2cl_be32(p + 4)), last);
+		       loom__h2_err_name(h2cl_be32(p + 4)), (unsigned int)last);
 	loom_dll2_remove(&c->cli->list);	/* no one joins any more */
 	for (d = c->streams.head; d; d = next) {
 		struct loom_h2_stream *st = loom_container_of(d, struct loom_h2_stream, list);
 
 		next = d->next;
-		if ((st->sid && st->sid <= last) || (st->sflags & H2SF_DONE))
-			continue;
-		st->sflags |= H2SF_RESET;	/* the server forgot it already */
-		/* a retry counts as a redirect: a server that always refuses ends */
-		if (st->h1.cli->redirects >= LOOM_HTTP_MAX_REDIRECTS ||
-		    (st->h1.cli->redirects++, loom__h1_client_restart(st->conn)))
-			loom__close_now(st->conn, LOOM_CLOSE_ABNORMAL,
-					"refused by GOAWAY");
+		if ((st->sid && st->sid <= last) || (st->sflags & H2SF_DONE) ||
+		    st->conn->role != &loom_role_ops_h2s)
+			continue;	/* (a ws over h2 is closed by its own GOAWAY code) */
+		loom__h2_client_refused(st->conn, "refused by GOAWAY");
 		next = c->streams.head;	/* the list changed under us: start over */
 	}
 
@@ -347,6 +395,8 @@ loom__h2_client_headers_out(struct loom_conn *s, int end_stream)
 		return -1;
 	n += (size_t)k;
 	if (h2cl_field(c, f, sizeof(f), &n, ":method", 7, t, (size_t)(sp1 - t)) ||
+	    (st->h1.cli && st->h1.cli->ws_h2 &&
+	     h2cl_field(c, f, sizeof(f), &n, ":protocol", 9, "websocket", 9)) ||
 	    h2cl_field(c, f, sizeof(f), &n, ":scheme", 7, st->parent->tls ? "https" : "http",
 		       st->parent->tls ? 5 : 4) ||
 	    h2cl_field(c, f, sizeof(f), &n, ":authority", 10, auth, authl) ||
@@ -379,7 +429,7 @@ loom__h2_client_headers_out(struct loom_conn *s, int end_stream)
 	loom__h2_put_hdr(f, (uint32_t)(n - 9), LOOM_H2_F_HEADERS, LOOM_H2_FL_END_HEADERS |
 			 (end_stream ? LOOM_H2_FL_END_STREAM : 0), st->sid);
 	st->sflags |= H2SF_HEADERS_SENT;
-	loom_clog_debug(s, "h2: request on stream %u", st->sid);
+	loom_clog_debug(s, "h2: request on stream %u", (unsigned int)st->sid);
 
 	return loom__h2_out(st->parent, f, n);
 }
@@ -393,6 +443,20 @@ loom__h2_client_request_done(struct loom_conn *s)
 	h->resp = H1R_DONE;
 	if (h->state == H1S_CLIENT_SEND)
 		h->state = H1S_CLIENT_HEAD;
+}
+
+/*
+ * END_STREAM of the request went (maybe after DATA held by flow control, whose
+ * stall timeout replaced the stream's): the response must come in time
+ */
+void
+loom__h2_client_wait_response(struct loom_conn *s)
+{
+	const struct loom_http_vh *hv = loom__http_vh(s->vhost);
+	struct loom_h1 *h = &loom__h2s(s)->h1;
+
+	loom_set_timeout(s, LOOM_TO_AWAITING_RX, (int)(h->state == H1S_CLIENT_BODY ?
+						       hv->body_to : hv->head_to));
 }
 
 /* ---- the response ---- */
@@ -505,6 +569,10 @@ h2cl_head(struct loom_conn *s, struct h2cl_resp *r, int end_stream)
 		ah->p.request_was_head = was_head;
 		return 0;
 	}
+#if defined(LOOM_WITH_WS)
+	if (h->cli && h->cli->ws_h2)	/* our extended CONNECT's answer */
+		return loom__ws_h2_client_head(s, end_stream);
+#endif
 	h->state = H1S_CLIENT_BODY;
 	if (ah->p.body_kind == LOOM_HTTP_BODY_LENGTH) {
 		st->sflags |= H2SF_HAVE_CL;

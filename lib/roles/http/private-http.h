@@ -221,6 +221,11 @@ struct loom_h1_client {
 	uint8_t in_append;		/* inside APPEND_HANDSHAKE_HEADER */
 	uint8_t redirects;		/* redirects followed to get here */
 	uint8_t h2;			/* may go h2: H1C_H2_* */
+	/* a WebSocket over h2 (RFC 8441, LOOM_CONNECT_WS_H2): what it asks for */
+	uint8_t ws_h2;
+	char *ws_protocols;		/* Sec-WebSocket-Protocol offered, or NULL */
+	char *ws_origin;
+	uint64_t ws_max_message;
 };
 
 #define H1C_H2_DIRECT	1	/* ALPN offers h2, or prior knowledge */

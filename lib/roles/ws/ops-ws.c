@@ -67,7 +67,13 @@ ws_destroy_vhost(struct loom_vhost *vh)
 static struct loom_ws *
 conn_ws(const struct loom_conn *conn)
 {
-	if (!conn || conn->role != &loom_role_ops_ws)
+	if (!conn)
+		return NULL;
+#if defined(LOOM_WITH_H2)
+	if (conn->role == &loom_role_ops_ws_h2)
+		return conn->role_data;		/* ws over an h2 stream */
+#endif
+	if (conn->role != &loom_role_ops_ws)
 		return NULL;
 
 	return conn->role_data;
@@ -159,7 +165,8 @@ loom__ws_send_ctl(struct loom_conn *conn, unsigned int op, const uint8_t *pl,
 	int client = !!(conn->flags & LCF_CLIENT);
 	size_t hl;
 
-	if (len > LOOM_WS_MAX_CTL || conn->fd < 0 || (conn->flags & LCF_CLOSED_CB_DONE))
+	if (len > LOOM_WS_MAX_CTL || (conn->fd < 0 && !conn->role->tx_encapsulated) ||
+	    (conn->flags & LCF_CLOSED_CB_DONE))
 		return LOOM_EINVAL;
 	if (client)
 		loom__ws_mask_key(conn->role_data, mask);
@@ -628,7 +635,7 @@ ws_close_via_role_protocol(struct loom_conn *conn, enum loom_close_status status
 	struct loom_ws *ws = conn->role_data;
 	unsigned int code;
 
-	if (!ws || ws->state != WSS_OPEN || conn->fd < 0 ||
+	if (!ws || ws->state != WSS_OPEN || (conn->fd < 0 && !conn->role->tx_encapsulated) ||
 	    (conn->flags & LCF_CLOSED_CB_DONE) || status == LOOM_CLOSE_NOSTATUS ||
 	    status == LOOM_CLOSE_ABNORMAL)
 		return 0;

@@ -170,6 +170,7 @@ loom__ws_pmd_available(void);
 struct loom_conn;
 struct loom_pt;
 struct loom_ws_client;
+struct loom_h2_stream;
 
 /* per-vhost settings with the defaults filled in */
 struct loom_ws_vh {
@@ -209,6 +210,7 @@ struct loom_ws {
 	struct loom_ws_parser p;
 	struct loom_buflist *rx_pending;	/* bytes that came with the handshake */
 	struct loom_ws_client *cli;		/* client handshake, until it is done */
+	struct loom_h2_stream *h2s;		/* ws over h2 (RFC 8441): the stream */
 	struct loom_sul sul_ping;
 	struct loom_utf8 rx_utf8;		/* inflated text of the message */
 	uint64_t skip;				/* after a failure: bytes to the next frame */
@@ -224,6 +226,9 @@ struct loom_ws {
 #define LOOM_WS_RND	64
 
 extern const struct loom_role_ops loom_role_ops_ws;
+#if defined(LOOM_WITH_H2)
+extern const struct loom_role_ops loom_role_ops_ws_h2;	/* ws-h2.c */
+#endif
 
 const struct loom_ws_vh *
 loom__ws_vh(const struct loom_vhost *vh);
@@ -272,6 +277,15 @@ loom__ws_client_check_101(const struct loom_http_parser *p, const char *accept,
 /* server side (handshake.c): the h1 conn asks for "Upgrade: websocket" */
 int
 loom__ws_server_upgrade(struct loom_conn *conn);
+/* shared with ws over h2 (ws-h2.c): an HTTP refusal of the handshake, the
+ * subprotocol choice, and a request header's value */
+int
+loom__ws_refuse(struct loom_conn *conn, unsigned int status, const char *why);
+struct loom_h1_ah;
+const struct loom_protocol *
+loom__ws_choose_protocol(struct loom_conn *conn, const struct loom_h1_ah *ah, int *named);
+const char *
+loom__ws_hdr_val(const struct loom_h1_ah *ah, int token, unsigned int n, size_t *len);
 
 /* client side (client-ws.c) */
 int

@@ -154,7 +154,6 @@ loom__ss_http_connect(struct loom_ss_handle *h, int h2)
 {
 	char addr[LOOM_SS_SUBST_MAX], path[LOOM_SS_SUBST_MAX];
 	struct loom_client_connect_info ci;
-	struct loom_tls_client_info tls;
 	struct loom_ss_ctx *s = h->ctx->ss;
 
 	path[0] = '/';
@@ -176,13 +175,11 @@ loom__ss_http_connect(struct loom_ss_handle *h, int h2)
 	ci.pconn = &h->conn;
 	if (h->st->flags & LOOM_SSTF_ALLOW_REDIRECTS)
 		ci.flags |= LOOM_CONNECT_FOLLOW_REDIRECTS;
-	if (h2 && (h->st->flags & LOOM_SSTF_TLS)) {
-		ci.tls = loom__ss_tls_info_kept(h, "h2,http/1.1");
+	if (h->st->flags & LOOM_SSTF_TLS) {
+		/* kept by the context: the client holds the pointer (redirects) */
+		ci.tls = loom__ss_tls_info_kept(h, h2 ? "h2,http/1.1" : NULL);
 		if (!ci.tls)
 			return -1;
-	} else if (h->st->flags & LOOM_SSTF_TLS) {
-		loom__ss_tls_info(h, &tls);
-		ci.tls = &tls;
 	} else if (h2)
 		ci.flags |= LOOM_CONNECT_H2_PRIOR_KNOWLEDGE;
 

@@ -54,6 +54,14 @@ def act(sock, conn, sid, path):
             conn.reset_stream(sid, error_code=2)
         else:
             respond(conn, sid)
+    elif path == "/refuse-once":
+        # REFUSED_STREAM: not processed, the client may send it again
+        if sid == 1:
+            conn.reset_stream(sid, error_code=7)
+        else:
+            respond(conn, sid)
+    elif path == "/refuse-always":
+        conn.reset_stream(sid, error_code=7)
     elif path == "/oversize":
         conn.send_headers(sid, [(":status", "200")])
         return frame(DATA, 0, sid, b"x" * 20000)

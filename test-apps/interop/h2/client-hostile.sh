@@ -1,12 +1,13 @@
 #!/bin/bash
 # client-hostile.sh BINDIR: Loom's h2 client (minimal-http-client, -multi) against
 # client-hostile.py (python3-h2 and raw frames): good answers the hard way
-# (CONTINUATION, trailers, GOAWAY after the response) must succeed; broken ones
+# (CONTINUATION, trailers, GOAWAY after the response, a stream refused once with
+# REFUSED_STREAM and sent again) must succeed; broken ones
 # (stream reset, oversized frame, bad HPACK, window overflow on the connection and
 # a stream, DATA before HEADERS, content-length mismatch, PUSH_PROMISE, a stream
-# we never opened, GOAWAY refusing every request) must fail that request with
-# exit status 1: not a stall (2), not a crash or a sanitizer report. A reset of one
-# stream among four leaves the other three complete.
+# we never opened, GOAWAY or REFUSED_STREAM for every try, no answer at all) must fail that
+# request with exit status 1: not a stall (2), not a crash or a sanitizer report. A
+# reset of one stream among four leaves the other three complete.
 set -u
 bin=$1
 here=$(dirname "$(readlink -f "$0")")
@@ -43,10 +44,23 @@ expect ok 0 ok
 expect trailers 0 ok
 expect continuation 0 ok
 expect goaway-after 0 ok
+expect refuse-once 0 ok
 for p in rst oversize badhpack streamwin data-first cl-short push even-headers \
-	 goaway-first; do
+	 goaway-first refuse-always; do
 	expect "$p" 1
 done
+# a server that never answers: the request's head timeout (10 s) ends it, before
+# the example's own stall timer (30 s here) would
+start=$(date +%s)
+timeout 40 "$bin/minimal-http-client" "http://127.0.0.1:$port/silent" \
+	--http2-prior-knowledge --timeout 30 >/dev/null 2>"$tmp/err"
+r=$? took=$(( $(date +%s) - start ))
+if [ "$r" = 1 ] && [ "$took" -lt 20 ] && grep -q "failed: timed out" "$tmp/err" &&
+   clean_stderr "$tmp/err"; then
+	echo "ok: /silent: the request timed out after ${took}s"
+else
+	echo "FAIL: /silent: exit $r after ${took}s"; tail -3 "$tmp/err"; fail=1
+fi
 # the connection window overflows after the response is complete: that request
 # succeeded; the connection must still end cleanly
 expect winoverflow 0 xxxxxxxxxx

@@ -111,6 +111,46 @@ for peer in nghttpd h2o; do
 	done
 done
 
+# a TLS server without h2 (Python, HTTP/1.1 keep-alive, no ALPN): the requests
+# that queued for an h2 connection take the first one's socket and TLS session in
+# turn, so all four are answered over one TLS connection
+if [ "$tls" != none ]; then
+	/usr/bin/python3 - "$certs" 2>"$tmp/py.log" <<'PY' &
+import http.server, ssl, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def setup(self):
+        super().setup()
+        print("connection", file=sys.stderr, flush=True)
+    def do_GET(self):
+        b = b"hello h1"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(b)))
+        self.end_headers()
+        self.wfile.write(b)
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+c.load_cert_chain(sys.argv[1] + "/server.pem", sys.argv[1] + "/server.key")
+s.socket = c.wrap_socket(s.socket, server_side=True)
+print("listening on %d" % s.server_address[1], file=sys.stderr, flush=True)
+s.serve_forever()
+PY
+	pids+=($!)
+	pp=
+	for _ in $(seq 1 100); do
+		pp=$(sed -n 's/^listening on \([0-9]*\)$/\1/p' "$tmp/py.log"); [ -n "$pp" ] && break; sleep 0.05
+	done
+	timeout 30 "$multi" "https://localhost:$pp/" -n 4 --ca "$certs/ca.pem" > "$tmp/out" 2>&1
+	if [ "$(grep -c 'status 200, 8 bytes' "$tmp/out")" = 4 ] &&
+	   [ "$(grep -c '^connection' "$tmp/py.log")" = 1 ]; then
+		ok "TLS HTTP/1.1 server: 4 queued requests over one TLS connection in turn"
+	else
+		bad "TLS HTTP/1.1 keep-alive hand-over"; cat "$tmp/out" "$tmp/py.log"
+	fi
+fi
+
 # POST (request bodies past the stream and connection windows) to our own server
 "$bin/loom-test-server" -p 0 2>"$tmp/lts.log" &
 pids+=($!)

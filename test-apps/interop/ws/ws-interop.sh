@@ -57,6 +57,9 @@ stop_server() {
 # start a python peer server in MODE; sets PPORT, PPID_
 start_peer() {
 	: >"$TMP/peer.log"
+	# emptied here, not by the redirection below: that happens in the child,
+	# maybe after the loop has read the last peer's port
+	: >"$TMP/peer.port"
 	WS_PEER_LOG="$TMP/peer.log" WS_PEER_LIFETIME=60 $PY "$HERE/ws_peer_server.py" "$1" \
 		>"$TMP/peer.port" 2>"$TMP/peer.err" &
 	PPID_=$!
@@ -143,7 +146,8 @@ python-client)
 		2>"$TMP/client.err"
 	r=$?
 	[ $r = 0 ] && peer_logged "client close 1000"
-	check "client: permessage-deflate client_max_window_bits=9 -> used, exit $r" $?
+	check "client: permessage-deflate client_max_window_bits=9 -> used, exit $r" $? ||
+		{ head -c 2000 "$TMP/client.err"; head -c 2000 "$TMP/peer.log"; }
 	stop_peer
 	start_peer silent
 	echo x | timeout 30 "$CLIENT" "ws://127.0.0.1:$PPORT/" --timeout 2 >/dev/null 2>"$TMP/client.err"
@@ -177,6 +181,8 @@ node)
 	done
 	stop_server
 	for pmd in false true; do
+		# emptied here, not by the redirection (see start_peer)
+		: >"$TMP/node.port"
 		$NODE "$HERE/ws-node.js" server 0 "$pmd" >"$TMP/node.port" 2>"$TMP/node.err" &
 		NPID=$!
 		PIDS="$PIDS $NPID"
@@ -193,7 +199,7 @@ node)
 		r=$?
 		seq 1 2000 | cmp -s - "$TMP/out.txt" && [ $r = 0 ]
 		check "client against a node ws echo server (perMessageDeflate $pmd)" $? ||
-			{ echo "client exit $r:"; tail -5 "$TMP/client.err" "$TMP/node.err"; }
+			{ echo "client exit $r:"; tail -n 5 "$TMP/client.err" "$TMP/node.err"; }
 		kill $NPID 2>/dev/null; wait $NPID 2>/dev/null
 	done
 	;;
