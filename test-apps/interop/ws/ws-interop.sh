@@ -108,7 +108,7 @@ python-client)
 		stop_peer
 	done
 	start_peer frag
-	printf 'abcdef\nxyz\n' | timeout 30 "$CLIENT" "ws://127.0.0.1:$PPORT/" >"$TMP/out.txt" 2>"$TMP/client.err"
+	printf 'abcdef\nxyz\n' | timeout 30 "$CLIENT" "ws://127.0.0.1:$PPORT/" --linger 10000 >"$TMP/out.txt" 2>"$TMP/client.err"
 	r=$?
 	[ $r = 0 ] && [ "$(cat "$TMP/out.txt")" = "$(printf 'abcdef\nxyz')" ]
 	check "client: fragmented answers with a ping before each" $?
