@@ -21,6 +21,9 @@ option(LOOM_WITH_WS "WebSocket role (needs LOOM_WITH_H1)" ON)
 option(LOOM_WITH_MQTT "MQTT client role" ON)
 option(LOOM_WITH_DNS "Loom's own async DNS resolver (OFF: numeric addresses and hosts entries only)" ON)
 option(LOOM_WITH_CLIENT_PROXY "Client connects through HTTP CONNECT / SOCKS5 proxies" ON)
+option(LOOM_WITH_SERVER "Listening sockets: listen, accept, UDP bind (OFF: a client-only build; vhosts need LOOM_VHOST_OPT_NO_LISTEN)" ON)
+option(LOOM_WITH_ALLOC_REASONS "The library's allocations tell the allocator hook what they are for (OFF: \"\", and no reason strings in the image)" ON)
+option(LOOM_WITH_DEFER "loom_defer(): other threads queue functions for a service thread (OFF: not in the library, and no queue per thread)" ON)
 option(LOOM_WITH_CUSTOM_EVLIB "The custom-loop adapter: info.custom_evlib, loom_evlib_fd_ready(), loom_evlib_pending()" ON)
 
 set(LOOM_BM_MAX_STREAMS 8 CACHE STRING
@@ -70,6 +73,12 @@ else()
 	message(FATAL_ERROR "LOOM_PLAT=${LOOM_PLAT}: use unix, lwip or baremetal")
 endif()
 
+if (NOT LOOM_WITH_SERVER)
+	# a client-only library: the examples, api-tests and benches need servers
+	foreach(_o MINIMAL_EXAMPLES API_TESTS BENCH FUZZ)
+		set(LOOM_WITH_${_o} OFF CACHE BOOL "" FORCE)
+	endforeach()
+endif()
 if (NOT LOOM_PLAT_UNIX)
 	# the shims, epoll and the examples and api-tests (which use the host's
 	# sockets and files) are for a POSIX host; test-apps/embedded has the tests

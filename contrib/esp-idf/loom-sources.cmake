@@ -50,6 +50,7 @@ set(LOOM_IDF_SRCS
 	lib/roles/raw-file/ops-raw-file.c
 	lib/roles/raw-skt/ops-raw-skt.c
 	lib/roles/roles.c
+	lib/roles/ws/client-101.c
 	lib/roles/ws/client-ws.c
 	lib/roles/ws/deflate.c
 	lib/roles/ws/frame.c
@@ -59,6 +60,7 @@ set(LOOM_IDF_SRCS
 	lib/roles/ws/utf8.c
 	lib/secure-streams/policy/policy.c
 	lib/secure-streams/protocols/ss-h1.c
+	lib/secure-streams/protocols/ss-h2.c
 	lib/secure-streams/protocols/ss-mqtt.c
 	lib/secure-streams/protocols/ss-raw.c
 	lib/secure-streams/protocols/ss-ws.c
@@ -67,6 +69,7 @@ set(LOOM_IDF_SRCS
 	lib/secure-streams/ss-names.c
 	lib/secure-streams/ss-server.c
 	lib/secure-streams/ss.c
+	lib/secure-streams/sspc/sspc.c
 	lib/secure-streams/transport-mux/mux-codec.c
 	lib/secure-streams/transport-mux/mux-link.c
 	lib/tls/client-hello.c

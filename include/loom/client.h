@@ -16,13 +16,25 @@
 /** HTTP client: follow 301/302/303/307/308 redirects (at most 5); the request then
  * continues on a new conn (the callbacks' \p conn changes, the per-session data is
  * carried over), and \p tls must stay valid until the response */
-#define LOOM_CONNECT_FOLLOW_REDIRECTS (1u << 2)
+#define LOOM_CONNECT_FOLLOW_REDIRECTS (1u << 7)
 /** HTTP client on a plain (not TLS) conn: speak HTTP/2 at once, without asking
  * (h2c by prior knowledge, RFC 9113 3.3). Over TLS, h2 is asked for by naming "h2"
  * in the ALPN list of \p tls instead. Either way, requests to the same address,
  * port, host and \p tls share one h2 connection as parallel streams; each is
  * still its own conn with the HTTP/1 client's callbacks. */
 #define LOOM_CONNECT_H2_PRIOR_KNOWLEDGE (1u << 4)
+/** HTTP client on a plain conn, a request without a body: ask the server to
+ * switch to HTTP/2 ("Upgrade: h2c", RFC 7540 3.2); after its 101 the request is
+ * stream 1 of an h2 connection that later requests to the server join. A server
+ * that does not switch answers over HTTP/1.1 as usual. */
+#define LOOM_CONNECT_H2C_UPGRADE (1u << 5)
+/** with WS: WebSocket over HTTP/2 (RFC 8441): the ws is an extended CONNECT on a
+ * stream of an h2 connection to the server (shared with other requests to it),
+ * sent once the server's SETTINGS allow it. Over TLS \p tls must name "h2" in its
+ * ALPN list; on a plain conn h2c is spoken by prior knowledge. A server that does
+ * not speak h2 or offer the extended CONNECT gives LOOM_CB_CLIENT_CONNECTION_ERROR.
+ * The callbacks are those of any ws client. */
+#define LOOM_CONNECT_WS_H2	(1u << 6)
 /** how many redirects LOOM_CONNECT_FOLLOW_REDIRECTS follows before it fails */
 #define LOOM_HTTP_MAX_REDIRECTS	5
 

@@ -73,6 +73,16 @@ struct loom_context_info {
 	const char *ss_policy;
 	/** length of \p ss_policy; 0 = strlen() */
 	size_t ss_policy_len;
+	/** Secure Streams through a proxy (SSPC, READMEs/README.ss-serialization.md):
+	 * every loom_ss_* stream of this context is served by the SS proxy
+	 * (loom-ssproxy) at this address instead of in this process: "unix:@name"
+	 * (Linux abstract socket), "unix:/path", "host:port" or "mux:/dev/ttyX"
+	 * (channels of the transport mux over a tty). The proxy owns the policy, so
+	 * \p ss_policy_file and \p ss_policy are not read. NULL = in process by the
+	 * policy (a full build), or in an SSPC-only build (LOOM_WITH_SSPC) the
+	 * address in $LOOM_SSPROXY, else "unix:@loom-ssproxy". Needs
+	 * LOOM_WITH_SS_VIA_PROXY (loom-config.h); elsewhere it is ignored. */
+	const char *ss_proxy;
 };
 
 /** vhost options (struct loom_vhost_info.options) */
@@ -217,6 +227,7 @@ typedef void (*loom_defer_fn)(struct loom_context *ctx, void *arg);
  * Functions run in the order queued. Functions still queued when
  * loom_context_destroy() is called run at its start, while the context is whole, so
  * the caller can free \p arg; stop the threads that call this before destroying.
+ * Not in a library built with LOOM_WITH_DEFER=OFF.
  */
 int
 loom_defer(struct loom_context *ctx, loom_defer_fn fn, void *arg);

@@ -14,6 +14,10 @@ struct loom_conn;
 /** struct loom_h2_vhost_info options */
 #define LOOM_H2_OPT_NO_H2C_UPGRADE	(1u << 0) /**< ignore "Upgrade: h2c" */
 #define LOOM_H2_OPT_NO_PRIOR_KNOWLEDGE	(1u << 1) /**< no h2c preface on plain ports */
+/** do not offer WebSocket over h2 (RFC 8441 SETTINGS_ENABLE_CONNECT_PROTOCOL).
+ * It is offered by default when the vhost has WebSocket settings
+ * (loom_vhost_info.ws) or more protocols than its first (HTTP) one */
+#define LOOM_H2_OPT_NO_WEBSOCKET	(1u << 2)
 
 /**
  * struct loom_h2_vhost_info - HTTP/2 limits of a vhost (loom_vhost_info.h2); zero
@@ -57,13 +61,22 @@ struct loom_h2_vhost_info {
 	unsigned int idle_timeout_secs;
 };
 
-/** loom_conn_is_h2_stream() - 1 when \p conn is an HTTP/2 stream */
+/** loom_conn_is_h2_stream() - 1 when \p conn is an HTTP/2 stream, also one that
+ * carries a WebSocket (RFC 8441) */
 int
 loom_conn_is_h2_stream(const struct loom_conn *conn);
 
 /** loom_h2_stream_id() - the stream id of an h2 stream conn, else 0 */
 unsigned int
 loom_h2_stream_id(const struct loom_conn *conn);
+
+/**
+ * loom_h2_network_conn() - the HTTP/2 connection an h2 stream conn belongs to (the
+ * conn owning the socket), or NULL when \p conn is not an h2 stream. Client
+ * requests to the same server share one: compare it to see that they did.
+ */
+struct loom_conn *
+loom_h2_network_conn(const struct loom_conn *conn);
 
 /** @} */
 

@@ -40,6 +40,18 @@ struct loom_ss_proxy_info {
 	/** how many unanswered PINGs take the mux link down (3): every stream
 	 *  on it then ends */
 	unsigned int mux_miss_max;
+	/** peer credentials of Unix socket clients (SO_PEERCRED on Linux,
+	 *  getpeereid() on the BSDs): with either list set, a client is served only
+	 *  when its uid is in \p allowed_uids or its gid in \p allowed_gids. Any
+	 *  other (or one whose credentials cannot be read) gets a log line, its HELLO
+	 *  is answered DENIED (the SSPC stream ends ALL_RETRIES_FAILED) and it is
+	 *  dropped. The lists are copied. Needs \p unix_path: loom_ss_proxy_create()
+	 *  fails with lists and a TCP listener, where nobody can be told apart. Mux
+	 *  channels are not checked: the tty's own permissions guard it. */
+	const unsigned int *allowed_uids;
+	unsigned int count_allowed_uids;	/**< entries in \p allowed_uids */
+	const unsigned int *allowed_gids;	/**< see \p allowed_uids */
+	unsigned int count_allowed_gids;	/**< entries in \p allowed_gids */
 };
 
 /**

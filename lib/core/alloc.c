@@ -32,14 +32,15 @@ loom__allocator_user(void)
 	return loom_allocator == loom_default_realloc ? NULL : loom_allocator;
 }
 
+/* the names in parentheses: private-core.h may make them macros */
 void *
-loom_realloc(void *ptr, size_t size, const char *reason)
+(loom_realloc)(void *ptr, size_t size, const char *reason)
 {
 	return loom_allocator(ptr, size, reason);
 }
 
 void *
-loom_zalloc(size_t size, const char *reason)
+(loom_zalloc)(size_t size, const char *reason)
 {
 	void *p = loom_allocator(NULL, size, reason);
 

@@ -181,6 +181,8 @@ loom__close_now(struct loom_conn *conn, enum loom_close_status status, const cha
 	loom__conn_free(conn);
 
 	/* an fd was freed: listeners paused by EMFILE may accept again */
+#if defined(LOOM_PLAT_SOCKETS) && defined(LOOM_WITH_SERVER)	/* else no listeners */
 	if (pt->listeners_paused && !pt->destroying)
 		loom__listeners_pause(pt, 0);
+#endif
 }

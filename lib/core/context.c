@@ -107,6 +107,10 @@ loom_create_context(const struct loom_context_info *info)
 	if (loom__ss_context_init(ctx, info))
 		goto bail;
 #endif
+#if defined(LOOM_WITH_SS_VIA_PROXY)
+	if (info->ss_proxy && loom__sspc_context_init(ctx, info->ss_proxy))
+		goto bail;
+#endif
 
 	loom_log_info("context created: %u service thread(s), %s loop%s, max %u conns/pt",
 		      ctx->count_threads, loom_evlib_name(ctx),
@@ -179,8 +183,11 @@ loom_context_destroy(struct loom_context *ctx)
 	for (n = 0; n < ctx->count_threads; n++)
 		if (ctx->pt[n].defer_ring)
 			loom__pt_defer_run(&ctx->pt[n]);
-#if defined(LOOM_WITH_SS)
 	/* streams go first: their user objects hear DESTROYING while all is whole */
+#if defined(LOOM_WITH_SS_VIA_PROXY)
+	loom__sspc_context_destroy(ctx);
+#endif
+#if defined(LOOM_WITH_SS)
 	loom__ss_context_destroy(ctx);
 #endif
 	ctx->destroying = 1;

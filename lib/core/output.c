@@ -148,6 +148,12 @@ loom__issue_raw(struct loom_conn *conn, const uint8_t *buf, size_t len)
 
 	if (!len)
 		return 0;
+	if (conn->fd < 0) {
+		/* a child (ws over an h2 stream): inside its parent's framing */
+		if (conn->role->tx_encapsulated)
+			return conn->role->tx_encapsulated(conn, buf, len);
+		return LOOM_ECLOSED;
+	}
 	if (conn->flags & LCF_UDP)
 		return loom_issue_udp(conn, buf, len);
 
@@ -201,10 +207,15 @@ loom_write(struct loom_conn *conn, unsigned char *buf, size_t len,
 	   enum loom_write_protocol wp)
 {
 	uint8_t *p = buf;
+	size_t ulen = len;
 
 	if (!conn || !buf)
 		return LOOM_EINVAL;
-	if ((conn->flags & (LCF_CLOSING | LCF_CLOSED_CB_DONE)) || conn->fd < 0)
+	if (conn->flags & (LCF_CLOSING | LCF_CLOSED_CB_DONE))
+		return LOOM_ECLOSED;
+	/* no fd: a child (h2 stream) writes through its live parent */
+	if (conn->fd < 0 && (!conn->role->encapsulation_parent ||
+			     !conn->role->encapsulation_parent(conn)))
 		return LOOM_ECLOSED;
 	if (conn->flags & LCF_CONNECTING)
 		return LOOM_EINVAL;	/* write from RAW_CONNECTED / WRITEABLE on */
@@ -217,7 +228,8 @@ loom_write(struct loom_conn *conn, unsigned char *buf, size_t len,
 	{
 		int n = loom__issue_raw(conn, p, len);
 
-		return n < 0 ? n : (int)len;
+		/* the caller's length, whatever the role's framing added */
+		return n < 0 ? n : (int)ulen;
 	}
 }
 
@@ -263,25 +275,46 @@ loom_callback_on_writable(struct loom_conn *conn)
 	return 0;
 }
 
+struct writable_all {
+	struct loom_vhost *vh;
+	const struct loom_protocol *protocol;
+	int n;
+};
+
+static void
+writable_all_one(struct loom_conn *c, void *arg)
+{
+	struct writable_all *a = arg;
+
+	if (c->vhost == a->vh && c->protocol == a->protocol && !loom_callback_on_writable(c))
+		a->n++;
+}
+
 int
 loom_callback_on_writable_all_protocol(struct loom_vhost *vh,
 				       const struct loom_protocol *protocol)
 {
 	struct loom_context *ctx = vh->ctx;
+	struct writable_all a;
 	unsigned int t, fd;
-	int n = 0;
 
+	a.vh = vh;
+	a.protocol = protocol;
+	a.n = 0;
 	for (t = 0; t < ctx->count_threads; t++) {
 		struct loom_pt *pt = &ctx->pt[t];
 
 		for (fd = 0; fd < pt->fds_max; fd++) {
 			struct loom_conn *c = pt->fds[fd];
 
-			if (c && c->vhost == vh && c->protocol == protocol &&
-			    !loom_callback_on_writable(c))
-				n++;
+			if (!c)
+				continue;
+			writable_all_one(c, &a);
+			/* children (ws over h2 streams) have no fd of their own */
+			if (c->role->foreach_child)
+				c->role->foreach_child(c, writable_all_one, &a);
 		}
 	}
 
-	return n;
+	return a.n;
 }

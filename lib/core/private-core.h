@@ -12,6 +12,13 @@
 
 #include "plat/private-plat.h"
 
+#if !defined(LOOM_WITH_ALLOC_REASONS)
+/* LOOM_WITH_ALLOC_REASONS=OFF: the library's own allocations tell the allocator
+ * hook "" for a reason, so a device's image holds none of the reason strings */
+#define loom_realloc(p, size, reason)	(loom_realloc)(p, size, "")
+#define loom_zalloc(size, reason)	(loom_zalloc)(size, "")
+#endif
+
 struct loom_role_ops;
 struct loom_event_lib_ops;
 struct loom_pt;
@@ -41,6 +48,21 @@ struct loom_pt;
 #define LCF_LISTENER		(1u << 17) /* a vhost's listen (or UDP) socket */
 #define LCF_PSS_ALLOCED		(1u << 18) /* user_space is a block of its own */
 #define LCF_HUP_PARKED		(1u << 19) /* hung up while paused: out of the poll set */
+#if !defined(LOOM_PLAT_SOCKETS)
+/* no sockets (LOOM_PLAT=baremetal): no conn is ever a socket, a listener or a
+ * client connecting, so these flags are 0 and the core's paths for them compile
+ * away */
+#undef LCF_UDP
+#undef LCF_IS_SOCKET
+#undef LCF_UDP_HAVE_PEER
+#undef LCF_CONNECTING
+#undef LCF_LISTENER
+#define LCF_UDP			0u
+#define LCF_IS_SOCKET		0u
+#define LCF_UDP_HAVE_PEER	0u
+#define LCF_CONNECTING		0u
+#define LCF_LISTENER		0u
+#endif
 
 /* event interest (conn->ev and loom__io() flags) */
 #define LOOM_EV_READ		(1u << 0)
@@ -50,16 +72,13 @@ struct loom_pt;
 #define LOOM_REV_HUPERR		(1u << 4)  /* revents only: hangup or error */
 
 struct loom_conn {
+	/* what every read and write touches first (fewer cache lines per message) */
 	const struct loom_role_ops *role;
 	const struct loom_protocol *protocol;
 	struct loom_vhost *vhost;
 	void *user_space;
-	void *opaque_user_data;
 	struct loom_buflist *buflist_out;	/* output the socket did not take yet */
-	struct loom_sul sul_timeout;		/* loom_set_timeout() */
-	struct loom_dll2 list_pending;		/* pt->pending_writable or pt->always_ready */
 	void *role_data;			/* the role's state, or the UDP peer address */
-	void *cstate;				/* client connect state while connecting */
 	void *tls;				/* TLS session (lib/tls), NULL when plain */
 	struct loom_pt *pt;			/* owning service thread */
 	int fd;
@@ -68,6 +87,10 @@ struct loom_conn {
 	uint8_t pending_timeout;		/* enum loom_timeout_reason */
 	uint8_t close_status_hi;		/* reason kept while flushing (status - 1000) */
 	uint16_t serial;			/* for the log tag: connections made on this pt */
+	struct loom_dll2 list_pending;		/* pt->pending_writable or pt->always_ready */
+	void *opaque_user_data;
+	void *cstate;				/* client connect state while connecting */
+	struct loom_sul sul_timeout;		/* loom_set_timeout() */
 };
 
 /* A deferred function queued from another thread (loom_defer()). */
@@ -226,12 +249,19 @@ void
 loom__io(struct loom_conn *conn, unsigned int flags);
 
 /* ---- defer / wake (defer.c) ---- */
+#if defined(LOOM_WITH_DEFER)
 int
 loom__pt_defer_init(struct loom_pt *pt, unsigned int len);
 void
 loom__pt_defer_destroy(struct loom_pt *pt);
 void
 loom__pt_defer_run(struct loom_pt *pt);
+#else
+/* LOOM_WITH_DEFER=OFF: no loom_defer() and no queue (defer_ring stays NULL) */
+#define loom__pt_defer_init(pt, len)	((void)(pt), (void)(len), 0)
+#define loom__pt_defer_destroy(pt)	((void)(pt))
+#define loom__pt_defer_run(pt)		((void)(pt))
+#endif
 
 /* ---- vhosts (vhost.c) ---- */
 void
@@ -252,6 +282,14 @@ int
 loom__dns_init(struct loom_context *ctx, const struct loom_context_info *info);
 void
 loom__dns_destroy(struct loom_context *ctx);
+
+/* ---- SSPC (lib/secure-streams/sspc, with LOOM_WITH_SS_VIA_PROXY) ---- */
+/* info.ss_proxy: this context's loom_ss_* go through the proxy at \p proxy */
+int
+loom__sspc_context_init(struct loom_context *ctx, const char *proxy);
+/* the context goes: its SSPC streams end (DESTROYING) */
+void
+loom__sspc_context_destroy(struct loom_context *ctx);
 
 /* ---- Secure Streams (lib/secure-streams, with LOOM_WITH_SS) ---- */
 int

@@ -38,7 +38,7 @@ loom_vhost_free(struct loom_vhost *vh)
 	loom__tls_vhost_destroy(vh);
 #endif
 	if (vh->unix_path) {
-#if defined(LOOM_PLAT_SOCKETS)
+#if defined(LOOM_PLAT_SOCKETS) && defined(LOOM_WITH_SERVER)	/* set by a listener */
 		loom__unlink_unix_path(vh->unix_path);
 #endif
 		loom_free(vh->unix_path);
@@ -111,6 +111,10 @@ loom_create_vhost(struct loom_context *ctx, const struct loom_vhost_info *info)
 		_loom_vhlog(LOOM_LL_ERR, vh, "no sockets on this platform "
 			    "(LOOM_PLAT=baremetal): use LOOM_VHOST_OPT_NO_LISTEN");
 		goto bail;
+#elif !defined(LOOM_WITH_SERVER)
+		_loom_vhlog(LOOM_LL_ERR, vh, "a client-only build (LOOM_WITH_SERVER=OFF) "
+			    "does not listen: use LOOM_VHOST_OPT_NO_LISTEN");
+		goto bail;
 #else
 		/* raw when asked; HTTP/1.1 otherwise (it upgrades to ws and h2c) */
 		if (info->options & (LOOM_VHOST_OPT_RAW | LOOM_VHOST_OPT_UDP))
@@ -148,7 +152,7 @@ loom_create_vhost(struct loom_context *ctx, const struct loom_vhost_info *info)
 		}
 	vh->protocols_inited = 1;
 
-#if defined(LOOM_PLAT_SOCKETS)
+#if defined(LOOM_PLAT_SOCKETS) && defined(LOOM_WITH_SERVER)
 	if (vh->accept_role && loom__listen_create(vh, info))
 		goto unlink;
 #endif
@@ -213,6 +217,7 @@ loom_vhost_name_to_protocol(const struct loom_vhost *vh, const char *name)
 	return NULL;
 }
 
+#if defined(LOOM_WITH_SERVER)
 static void
 loom_accept_retry_cb(struct loom_sul *sul)
 {
@@ -250,3 +255,4 @@ loom__listeners_pause(struct loom_pt *pt, int pause)
 	else
 		loom_sul_cancel(&pt->sul_accept_retry);
 }
+#endif

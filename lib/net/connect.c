@@ -621,6 +621,14 @@ connect_role(const struct loom_client_connect_info *i)
 #else
 		missing = "HTTP/1.1 (LOOM_WITH_H1=OFF)";
 #endif
+	} else if ((i->flags & LOOM_CONNECT_WS) && (i->flags & LOOM_CONNECT_WS_H2)) {
+#if defined(LOOM_WITH_H1) && defined(LOOM_WITH_H2) && defined(LOOM_WITH_WS)
+		/* an HTTP client request, an extended CONNECT on an h2 stream, that
+		 * becomes a ws conn on the 200 (lib/roles/ws/ws-h2.c) */
+		return &loom_role_ops_h1;
+#else
+		missing = "WebSocket over h2 (LOOM_WITH_H2, LOOM_WITH_WS)";
+#endif
 	} else if (i->flags & LOOM_CONNECT_WS) {
 #if defined(LOOM_WITH_WS)
 		return &loom_role_ops_ws;
@@ -646,9 +654,22 @@ loom_client_connect(const struct loom_client_connect_info *i)
 	struct loom_conn *conn;
 	struct loom_pt *pt;
 	int r, port = 0;
+#if defined(LOOM_WITH_H1) && defined(LOOM_WITH_H2) && defined(LOOM_WITH_WS)
+	struct loom_client_connect_info wi;
+#endif
 
 	if (!ctx || !i->address || i->tsi < 0 || (unsigned int)i->tsi >= ctx->count_threads)
 		return NULL;
+#if defined(LOOM_WITH_H1) && defined(LOOM_WITH_H2) && defined(LOOM_WITH_WS)
+	if ((i->flags & LOOM_CONNECT_WS) && !(i->flags & LOOM_CONNECT_WS_H2) && !i->proxy &&
+	    loom__h2_client_ws_joinable(&ctx->pt[i->tsi], i->vhost ? i->vhost : ctx->vhosts,
+					i)) {
+		/* a ws to a server we already speak h2 with rides on that connection */
+		wi = *i;
+		wi.flags |= LOOM_CONNECT_WS_H2;
+		i = &wi;
+	}
+#endif
 	if (!i->method && !i->mqtt && !(i->flags & (LOOM_CONNECT_RAW | LOOM_CONNECT_WS))) {
 		loom_log_err("client_connect: give an HTTP method or LOOM_CONNECT_RAW");
 		return NULL;

@@ -98,6 +98,10 @@ int
 loom__plat_fd_is_pollable(int fd);
 int
 loom__plat_fd_readable(int fd);				/* opened for reading */
+/* the uid and gid of the process at the other end of a connected Unix socket;
+ * -1 when the platform cannot tell (not a Unix socket, or no support) */
+int
+loom__plat_peer_cred(int fd, unsigned long *uid, unsigned long *gid);
 int
 loom__plat_sock_error(int fd);				/* SO_ERROR, 0 if none */
 int

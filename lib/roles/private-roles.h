@@ -52,6 +52,12 @@ struct loom_role_ops {
 	uint16_t close_cb[2];
 	/* free the role's per-thread state when a pt goes away; may be NULL */
 	void (*destroy_pt)(struct loom_pt *pt);
+	/* a child conn's bytes, framed by its own role, go out inside its parent's
+	 * framing (ws over an h2 stream: DATA frames); NULL = the conn has an fd */
+	int (*tx_encapsulated)(struct loom_conn *conn, const uint8_t *buf, size_t len);
+	/* call \p cb on each child conn (h2 streams); NULL = no children */
+	void (*foreach_child)(struct loom_conn *conn,
+			      void (*cb)(struct loom_conn *child, void *arg), void *arg);
 	/* connections of this role count against max_conns */
 	uint8_t counted;
 };
@@ -64,6 +70,11 @@ extern const struct loom_role_ops loom_role_ops_ws;
 extern const struct loom_role_ops loom_role_ops_mqtt;	/* lib/roles/mqtt */
 #if defined(LOOM_WITH_H2)
 extern const struct loom_role_ops loom_role_ops_h2;	/* lib/roles/h2 */
+/* a live h2 client connection to the server of \p i that allows the extended
+ * CONNECT, so a ws client may ride on it (lib/roles/h2/client-h2.c) */
+int
+loom__h2_client_ws_joinable(struct loom_pt *pt, const struct loom_vhost *vh,
+			    const struct loom_client_connect_info *i);
 #endif
 
 /* every role's destroy_pt for a pt that goes away */

@@ -44,6 +44,7 @@ struct ss_meta {
 
 struct loom_ss_handle {
 	struct loom_dll2 list;			/* on the context's streams */
+	struct loom_sspc *sspc;			/* served by the proxy: all else unused */
 	struct loom_context *ctx;
 	int tsi;
 	struct loom_ss_info info;
@@ -83,6 +84,7 @@ struct loom_ss_ctx {
 	struct loom_vhost *vh_client;		/* the bindings' protocols */
 	struct loom_dll2_owner streams;
 	struct ss_server *servers;		/* listeners of server stream types */
+	struct ss_tls_kept *tls_kept;		/* TLS infos h2 streams share */
 };
 
 /* ---- ss.c, for the bindings ---- */
@@ -112,6 +114,11 @@ loom__ss_meta(struct loom_ss_handle *h, const char *name, size_t nlen);
 /* fill a TLS client info for the stream type (trust store, insecure flag) */
 void
 loom__ss_tls_info(struct loom_ss_handle *h, struct loom_tls_client_info *tls);
+/* the same TLS info with \p alpn, kept by the context (until it ends) and the
+ * same pointer for equal ones: h2 requests share a connection only when their
+ * TLS infos are one; NULL when out of memory */
+const struct loom_tls_client_info *
+loom__ss_tls_info_kept(struct loom_ss_handle *h, const char *alpn);
 /* the stream of a conn of one of our protocols */
 struct loom_ss_handle *
 loom__ss_from_conn(struct loom_conn *conn);
@@ -150,6 +157,13 @@ loom__ss_stream_write(struct loom_ss_handle *h, struct loom_conn *conn,
 
 /* ---- the bindings ---- */
 extern const struct ss_proto_ops loom__ss_ops_h1;
+extern const struct ss_proto_ops loom__ss_ops_h2;
+/* ss-h1.c, for ss-h2.c: the HTTP client protocol, and a connect as h1 or h2 */
+extern const struct loom_protocol loom__ss_http_protocol;
+int
+loom__ss_http_connect(struct loom_ss_handle *h, int h2);
+int
+loom__ss_http_request_tx(struct loom_ss_handle *h);
 extern const struct ss_proto_ops loom__ss_ops_ws;
 extern const struct ss_proto_ops loom__ss_ops_raw;
 extern const struct ss_proto_ops loom__ss_ops_mqtt;

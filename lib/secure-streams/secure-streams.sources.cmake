@@ -10,6 +10,7 @@ if (LOOM_WITH_SS)
 	)
 	if (NOT DEFINED LOOM_WITH_H1 OR LOOM_WITH_H1)
 		list(APPEND _ss_srcs secure-streams/protocols/ss-h1.c
+			secure-streams/protocols/ss-h2.c
 			secure-streams/ss-server.c)
 		list(APPEND _ss_defs SS_WITH_H1)
 	endif()

@@ -6,6 +6,11 @@
  */
 #include "core/private-core.h"
 #include "secure-streams/private-ss.h"
+#if defined(LOOM_WITH_SS_VIA_PROXY)
+#include "secure-streams/sspc/private-sspc.h"
+/* a stream of a context made with info.ss_proxy: each API call goes to sspc.c */
+#define SSPC_OF(h)	((h)->sspc)
+#endif
 
 #include <stdio.h>
 
@@ -22,6 +27,10 @@ ops_for(enum loom_ss_protocol p)
 #if defined(SS_WITH_H1)
 	case LOOM_SS_PROTO_H1:
 		return &loom__ss_ops_h1;
+#if defined(LOOM_WITH_H2)
+	case LOOM_SS_PROTO_H2:
+		return &loom__ss_ops_h2;
+#endif
 #endif
 #if defined(SS_WITH_WS)
 	case LOOM_SS_PROTO_WS:
@@ -120,6 +129,12 @@ loom_ss_destroy(struct loom_ss_handle **handle)
 		return;
 	h = *handle;
 	*handle = NULL;
+#if defined(LOOM_WITH_SS_VIA_PROXY)
+	if (SSPC_OF(h)) {	/* it frees h when the stream ends */
+		loom__sspc_destroy(SSPC_OF(h));
+		return;
+	}
+#endif
 	if (h->in_cb || h->state == LOOM_SSS_DESTROYING)
 		ss_destroy_later(h);
 	else if (!h->destroy_pending)
@@ -257,6 +272,10 @@ ss_connect_soon(struct loom_ss_handle *h)
 int
 loom_ss_client_connect(struct loom_ss_handle *h)
 {
+#if defined(LOOM_WITH_SS_VIA_PROXY)
+	if (h && SSPC_OF(h))
+		return loom__sspc_client_connect(SSPC_OF(h));
+#endif
 	if (!h || h->server || !h->ops)
 		return LOOM_EINVAL;
 	h->retry_ctr = 0;
@@ -384,6 +403,10 @@ loom_ss_set_metadata(struct loom_ss_handle *h, const char *name, const void *val
 
 	if (!h || !name || (!value && len))
 		return LOOM_EINVAL;
+#if defined(LOOM_WITH_SS_VIA_PROXY)
+	if (SSPC_OF(h))
+		return loom__sspc_set_metadata(SSPC_OF(h), name, value, len);
+#endif
 	m = loom__ss_meta(h, name, strlen(name));
 	if (!m) {
 		m = loom_zalloc(sizeof(*m), "ss metadata");
@@ -418,6 +441,10 @@ loom_ss_get_metadata(struct loom_ss_handle *h, const char *name, const void **va
 
 	if (!h || !name)
 		return LOOM_EINVAL;
+#if defined(LOOM_WITH_SS_VIA_PROXY)
+	if (SSPC_OF(h))
+		return loom__sspc_get_metadata(SSPC_OF(h), name, value, len);
+#endif
 	m = loom__ss_meta(h, name, strlen(name));
 	if (!m || !m->set)
 		return LOOM_ENOTFOUND;
@@ -467,6 +494,34 @@ loom__ss_tls_info(struct loom_ss_handle *h, struct loom_tls_client_info *tls)
 	}
 	if (h->st->flags & LOOM_SSTF_TLS_INSECURE)
 		tls->options |= LOOM_TLS_CLI_OPT_INSECURE_NO_VERIFY;
+}
+
+struct ss_tls_kept {
+	struct ss_tls_kept *next;
+	struct loom_tls_client_info info;
+};
+
+const struct loom_tls_client_info *
+loom__ss_tls_info_kept(struct loom_ss_handle *h, const char *alpn)
+{
+	struct loom_ss_ctx *s = ssc(h->ctx);
+	struct loom_tls_client_info ti;
+	struct ss_tls_kept *k;
+
+	loom__ss_tls_info(h, &ti);
+	ti.alpn = alpn;	/* a literal: it outlives the context */
+	for (k = s->tls_kept; k; k = k->next)
+		if (k->info.ca_mem == ti.ca_mem && k->info.ca_mem_len == ti.ca_mem_len &&
+		    k->info.options == ti.options && k->info.alpn == ti.alpn)
+			return &k->info;
+	k = loom_zalloc(sizeof(*k), "ss tls info");
+	if (!k)
+		return NULL;
+	k->info = ti;
+	k->next = s->tls_kept;
+	s->tls_kept = k;
+
+	return &k->info;
 }
 
 struct loom_ss_handle *
@@ -528,6 +583,30 @@ ss_alloc(struct loom_context *ctx, int tsi, const struct loom_ss_info *info,
 	return h;
 }
 
+#if defined(LOOM_WITH_SS_VIA_PROXY)
+/* the context serves its streams through a proxy: h only carries the engine's */
+static int
+ss_create_sspc(struct loom_context *ctx, int tsi, const struct loom_ss_info *info,
+	       void *opaque, struct loom_ss_handle **handle)
+{
+	struct loom_ss_handle *h = loom_zalloc(sizeof(*h), "ss handle");
+	int r;
+
+	if (!h)
+		return LOOM_ENOMEM;
+	h->ctx = ctx;
+	h->tsi = tsi;
+	*handle = h;	/* the state callback of CREATING may use it already */
+	r = loom__sspc_create(ctx, tsi, info, opaque, h, 1, &h->sspc);
+	if (r) {
+		loom_free(h);
+		*handle = NULL;
+	}
+
+	return r;
+}
+#endif
+
 int
 loom_ss_create(struct loom_context *ctx, int tsi, const struct loom_ss_info *info,
 	       void *opaque, struct loom_ss_handle **handle)
@@ -540,6 +619,10 @@ loom_ss_create(struct loom_context *ctx, int tsi, const struct loom_ss_info *inf
 	if (!ctx || !info || !info->streamtype || !handle || tsi < 0 ||
 	    (unsigned int)tsi >= ctx->count_threads)
 		return LOOM_EINVAL;
+#if defined(LOOM_WITH_SS_VIA_PROXY)
+	if (loom__sspc_context_is_proxied(ctx))
+		return ss_create_sspc(ctx, tsi, info, opaque, handle);
+#endif
 	if (!ssc(ctx)) {
 		loom_log_err("ss: the context has no policy");
 		return LOOM_EINVAL;
@@ -618,6 +701,10 @@ loom_ss_request_tx(struct loom_ss_handle *h)
 {
 	if (!h || h->destroy_pending)
 		return LOOM_EINVAL;
+#if defined(LOOM_WITH_SS_VIA_PROXY)
+	if (SSPC_OF(h))
+		return loom__sspc_request_tx(SSPC_OF(h), 0, 0);
+#endif
 	h->tx_requested = 1;
 	if (h->conn && h->server)
 		return loom_callback_on_writable(h->conn) ? LOOM_ECLOSED : 0;
@@ -636,6 +723,10 @@ loom_ss_request_tx_len(struct loom_ss_handle *h, unsigned long len)
 {
 	if (!h)
 		return LOOM_EINVAL;
+#if defined(LOOM_WITH_SS_VIA_PROXY)
+	if (SSPC_OF(h))
+		return loom__sspc_request_tx(SSPC_OF(h), 1, len);
+#endif
 	h->tx_len = len;
 
 	return loom_ss_request_tx(h);
@@ -644,6 +735,10 @@ loom_ss_request_tx_len(struct loom_ss_handle *h, unsigned long len)
 void *
 loom_ss_to_user_object(struct loom_ss_handle *h)
 {
+#if defined(LOOM_WITH_SS_VIA_PROXY)
+	if (h && SSPC_OF(h))
+		return loom__sspc_user(SSPC_OF(h));
+#endif
 	return h ? h->user : NULL;
 }
 
@@ -692,6 +787,10 @@ loom__ss_context_init(struct loom_context *ctx, const struct loom_context_info *
 
 	if (!info->ss_policy_file && !info->ss_policy)
 		return 0;
+#if defined(LOOM_WITH_SS_VIA_PROXY)
+	if (info->ss_proxy)
+		return 0;	/* the proxy owns the policy (sspc.c) */
+#endif
 	s = loom_zalloc(sizeof(*s), "ss context");
 	if (!s)
 		return LOOM_ENOMEM;
@@ -745,6 +844,12 @@ loom__ss_context_free(struct loom_context *ctx)
 	loom__ss_servers_free(s);
 #endif
 	loom_ss_policy_unref(s->pol);
+	while (s->tls_kept) {
+		struct ss_tls_kept *k = s->tls_kept;
+
+		s->tls_kept = k->next;
+		loom_free(k);
+	}
 	loom_free(s);
 	ctx->ss = NULL;
 }

@@ -5,7 +5,9 @@
  * HTTP connection. The server must neither crash nor leak nor hang: each input's
  * connection ends (the harness closes its side) within a bounded number of loop
  * passes. The first input byte picks the server's answer to requests: a small body,
- * a 100 KB body written on WRITEABLE, or none (the stream stays open).
+ * a 100 KB body written on WRITEABLE, or none (the stream stays open). The vhost
+ * also serves a ws protocol, so extended CONNECTs (RFC 8441) open ws-over-h2
+ * streams whose messages are answered.
  */
 #include <loom.h>
 #include "core/private-core.h"
@@ -68,8 +70,28 @@ cb(struct loom_conn *conn, enum loom_callback_reason reason, void *user, void *i
 	}
 }
 
+/* ws over h2: each message piece is answered with a text message */
+static int
+cb_ws(struct loom_conn *conn, enum loom_callback_reason reason, void *user, void *in,
+      size_t len)
+{
+	static unsigned char buf[LOOM_PRE + 64];
+
+	switch (reason) {
+	case LOOM_CB_RECEIVE:
+		return loom_callback_on_writable(conn) < 0 ? -1 : 0;
+	case LOOM_CB_SERVER_WRITEABLE:
+		memset(buf + LOOM_PRE, 'w', 64);
+		return loom_write(conn, buf + LOOM_PRE, mode == 1 ? 64 : 3,
+				  LOOM_WRITE_TEXT) < 0 ? -1 : 0;
+	default:
+		return 0;
+	}
+}
+
 static const struct loom_protocol protocols[] = {
 	{ "http", cb, sizeof(struct pss), 0, 0, NULL, 0 },
+	{ "ws", cb_ws, 0, 0, 0, NULL, 0 },
 	LOOM_PROTOCOL_LIST_TERM
 };
 

@@ -52,6 +52,7 @@ rec(void *opaque, const struct loom_mux_ev *e)
 	case LOOM_MUX_PONG:
 	case LOOM_MUX_OPEN:
 	case LOOM_MUX_CREDIT:
+	case LOOM_MUX_NAK:
 		n = loom__mux_put_u32(f, sizeof(f), e->ch,
 				      (enum loom_mux_type)e->type, e->u32a);
 		break;
@@ -62,7 +63,7 @@ rec(void *opaque, const struct loom_mux_ev *e)
 		n = loom__mux_put_close(f, sizeof(f), e->ch, e->u32a);
 		break;
 	case LOOM_MUX_DATA:
-		check(e->len >= 1 && e->u32a <= 255);
+		check(e->len >= 1 && e->len <= LOOM_MUX_MAX_DATA);
 		n = loom__mux_put_data(f, sizeof(f), e->ch, e->u32a, e->buf, e->len);
 		break;
 	default:

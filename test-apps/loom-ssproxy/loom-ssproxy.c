@@ -4,13 +4,14 @@
  * connect to it and open streams by type name (READMEs/README.ss-serialization.md).
  *
  *   loom-ssproxy --policy FILE [--unix PATH|@name] [-p PORT] [--iface ADDR]
- *                [--allow STREAMTYPE]... [--mux TTY [--mux-ping MS]
- *                [--mux-miss N]] [-d LOGMASK]
+ *                [--allow STREAMTYPE]... [--allow-uid UID]... [--allow-gid GID]...
+ *                [--mux TTY [--mux-ping MS] [--mux-miss N]] [-d LOGMASK]
  *
  * With neither --unix nor -p it listens on the abstract Unix socket
  * "@loom-ssproxy" (with --mux, on a free TCP port of 127.0.0.1 instead). --mux
  * also serves SSPC streams multiplexed over a tty or pty (a UART to a device),
- * set raw; it prints "mux on TTY". It prints "listening on unix PATH" or "listening on PORT"
+ * set raw; it prints "mux on TTY". --allow-uid / --allow-gid serve only Unix socket
+ * clients of those users or groups (peer credentials); others are refused. It prints "listening on unix PATH" or "listening on PORT"
  * once it accepts clients and exits cleanly on SIGINT / SIGTERM.
  */
 #include <loom.h>
@@ -35,6 +36,7 @@ int
 main(int argc, char **argv)
 {
 	const char *allow[MAX_ALLOW + 1];
+	unsigned int uids[MAX_ALLOW], gids[MAX_ALLOW];
 	struct loom_ss_proxy_info pi;
 	struct loom_context_info info;
 	struct loom_vhost *vh;
@@ -53,6 +55,12 @@ main(int argc, char **argv)
 			pi.iface = argv[++n];
 		else if (!strcmp(argv[n], "--allow") && n + 1 < argc && na < MAX_ALLOW)
 			allow[na++] = argv[++n];
+		else if (!strcmp(argv[n], "--allow-uid") && n + 1 < argc &&
+			 pi.count_allowed_uids < MAX_ALLOW)
+			uids[pi.count_allowed_uids++] = (unsigned int)atoi(argv[++n]);
+		else if (!strcmp(argv[n], "--allow-gid") && n + 1 < argc &&
+			 pi.count_allowed_gids < MAX_ALLOW)
+			gids[pi.count_allowed_gids++] = (unsigned int)atoi(argv[++n]);
 		else if (!strcmp(argv[n], "--mux") && n + 1 < argc)
 			pi.mux_path = argv[++n];
 		else if (!strcmp(argv[n], "--mux-ping") && n + 1 < argc)
@@ -64,6 +72,7 @@ main(int argc, char **argv)
 		else {
 			fprintf(stderr, "usage: %s --policy FILE [--unix PATH|@name] "
 				"[-p PORT] [--iface ADDR] [--allow STREAMTYPE]... "
+				"[--allow-uid UID]... [--allow-gid GID]... "
 				"[--mux TTY [--mux-ping MS] [--mux-miss N]] "
 				"[-d LOGMASK]\n", argv[0]);
 			return 2;
@@ -79,6 +88,8 @@ main(int argc, char **argv)
 	allow[na] = NULL;
 	if (na)
 		pi.allowed_streamtypes = allow;
+	pi.allowed_uids = uids;
+	pi.allowed_gids = gids;
 
 	ctx = loom_create_context(&info);
 	if (!ctx)

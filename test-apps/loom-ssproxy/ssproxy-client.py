@@ -132,6 +132,7 @@ def small_credit():
 def refusals():
     assert refused("no-such-type") == (1, True), refused("no-such-type")
     assert refused("denied") == (2, True), refused("denied")
+    assert refused("srv") == (2, True), refused("srv")
     assert refused("hello", version=2) == (3, True), refused("hello", 2)
 
 

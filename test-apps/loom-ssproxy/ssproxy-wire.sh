@@ -1,8 +1,8 @@
 #!/bin/bash
 # ssproxy-wire.sh PROXY TEST_SERVER POLICY: loom-ssproxy on a free TCP port,
 # serving the hello-world policy (pointed at loom-test-server on a free port, plus
-# a stream type "denied" it does not allow), driven by ssproxy-client.py over the
-# serialization wire format.
+# a stream type "denied" it does not allow and a server stream type "srv" it
+# must refuse), driven by ssproxy-client.py over the serialization wire format.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../interop/ss/ss-common.sh"
@@ -18,9 +18,11 @@ p = json.load(open(sys.argv[1]))
 st = p["s"][0]["hello"]
 st["port"] = int(sys.argv[3])
 p["s"].append({"denied": dict(st)})
+# a server stream type, allowed: the proxy must still never listen for a client
+p["s"].append({"srv": {"server": True, "port": 0, "protocol": "h1"}})
 json.dump(p, open(sys.argv[2], "w"), indent=1)
 PY
-"$proxy" --policy "$tmp/policy.json" -p 0 --allow hello 2> "$tmp/px.log" &
+"$proxy" --policy "$tmp/policy.json" -p 0 --allow hello --allow srv 2> "$tmp/px.log" &
 px_pid=$!
 pport=
 for _ in $(seq 1 200); do
@@ -38,5 +40,7 @@ wait "$px_pid"
 prc=$?
 px_pid=
 [ $prc -eq 0 ] || { echo "FAIL: proxy exit status $prc"; tail -20 "$tmp/px.log"; rc=1; }
+grep -q "'srv' is a server stream type: not for SSPC" "$tmp/px.log" ||
+	{ echo "FAIL: no log line for the server stream type"; rc=1; }
 [ $rc -eq 0 ] || tail -30 "$tmp/px.log"
 exit $rc

@@ -37,12 +37,30 @@ struct server_opts {
 	int loglevel;
 	int tls_port;			/* HTTPS (with --cert/--key) */
 	const char *cert, *key;
+	unsigned int h2_max_streams;	/* SETTINGS_MAX_CONCURRENT_STREAMS, 0 = default */
 	int heap_stats;			/* count allocations; SIGUSR1 reports */
+	int no_ws_h2;			/* do not offer ws over h2 (RFC 8441) */
 };
 
 static struct loom_context *ctx;
 static struct server_opts opts = { 7681, -1, NULL, NULL, NULL, 0, 256 * 1024,
-				   64ull * 1024 * 1024, LOOM_LL_DEFAULT, 7682, NULL, NULL, 0 };
+				   64ull * 1024 * 1024, LOOM_LL_DEFAULT, 7682, NULL, NULL, 0, 0,
+				   0 };
+
+/* ws connections opened, by transport: printed at exit, for the tests */
+static unsigned long ws_count_h1, ws_count_h2;
+
+static void
+ws_count(struct loom_conn *conn)
+{
+#if defined(LOOM_WITH_H2)
+	if (loom_conn_is_h2_stream(conn)) {
+		ws_count_h2++;
+		return;
+	}
+#endif
+	ws_count_h1++;
+}
 
 /* POST /post: count the body, answer how much came */
 struct post_conn {
@@ -202,6 +220,9 @@ callback_ws_echo(struct loom_conn *conn, enum loom_callback_reason reason, void 
 	struct ws_msg *m;
 
 	switch (reason) {
+	case LOOM_CB_ESTABLISHED:
+		ws_count(conn);
+		break;
 	case LOOM_CB_RECEIVE:
 		if (ws_rx_piece(conn, &ec->rx, &ec->rx_len, &ec->rx_alloc, in, len, &m))
 			return -1;
@@ -278,6 +299,7 @@ callback_ws_mirror(struct loom_conn *conn, enum loom_callback_reason reason,
 
 	switch (reason) {
 	case LOOM_CB_ESTABLISHED:
+		ws_count(conn);
 		mc->next = mirror.head;	/* from now on */
 		break;
 	case LOOM_CB_RECEIVE:
@@ -365,6 +387,7 @@ callback_ws_increment(struct loom_conn *conn, enum loom_callback_reason reason,
 
 	switch (reason) {
 	case LOOM_CB_ESTABLISHED:
+		ws_count(conn);
 		ic->count = 0;
 		incr.vh = loom_get_vhost(conn);
 		incr.p = loom_get_protocol(conn);
@@ -627,8 +650,10 @@ usage(const char *argv0)
 		"  --tls-port P   HTTPS port when --cert/--key are given (default 7682)\n"
 		"  --cert FILE    PEM certificate (and chain) for HTTPS\n"
 		"  --key FILE     its PEM private key\n"
+		"  --h2-max-streams N  h2 streams open at once per connection (0 = 128)\n"
 		"  --heap-stats   count Loom's allocations (its allocator hook): kill -USR1\n"
-		"                 prints a \"heap now:\" line to stderr, exit \"heap at exit:\"\n",
+		"                 prints a \"heap now:\" line to stderr, exit \"heap at exit:\"\n"
+		"  --no-ws-over-h2  do not offer WebSocket over HTTP/2 (RFC 8441)\n",
 		argv0);
 }
 
@@ -643,6 +668,10 @@ parse_args(int argc, char **argv)
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(argv[0]);
 			exit(0);
+		}
+		if (!strcmp(a, "--no-ws-over-h2")) {
+			opts.no_ws_h2 = 1;
+			continue;
 		}
 		if (!strcmp(a, "--heap-stats")) {
 			opts.heap_stats = 1;
@@ -677,6 +706,8 @@ parse_args(int argc, char **argv)
 			opts.cert = v;
 		else if (!strcmp(a, "--key"))
 			opts.key = v;
+		else if (!strcmp(a, "--h2-max-streams"))
+			opts.h2_max_streams = (unsigned int)atoi(v);
 		else {
 			usage(argv[0]);
 			return -1;
@@ -692,6 +723,7 @@ main(int argc, char **argv)
 	struct loom_http_mount mounts[2];
 	struct loom_http_vhost_info hinfo;
 	struct loom_ws_vhost_info wsinfo;
+	struct loom_h2_vhost_info h2info;
 	struct loom_context_info info;
 	struct loom_vhost_info vinfo;
 	struct loom_vhost *vh;
@@ -710,6 +742,8 @@ main(int argc, char **argv)
 	if (!ctx)
 		return 1;
 
+	memset(&h2info, 0, sizeof(h2info));
+	h2info.max_concurrent_streams = opts.h2_max_streams;
 	memset(&mounts, 0, sizeof(mounts));
 	mounts[0].mountpoint = "/";
 	mounts[0].origin = site_root();
@@ -734,6 +768,9 @@ main(int argc, char **argv)
 	vinfo.protocols = http_protocols;
 	vinfo.http = &hinfo;
 	vinfo.ws = &wsinfo;
+	if (opts.no_ws_h2)
+		h2info.options = LOOM_H2_OPT_NO_WEBSOCKET;
+	vinfo.h2 = &h2info;
 	vh = loom_create_vhost(ctx, &vinfo);
 	if (!vh) {
 		loom_context_destroy(ctx);
@@ -768,6 +805,7 @@ main(int argc, char **argv)
 		vinfo.protocols = http_protocols;
 		vinfo.http = &hinfo;
 		vinfo.ws = &wsinfo;
+		vinfo.h2 = &h2info;
 		vinfo.tls = &tinfo;
 		vh = loom_create_vhost(ctx, &vinfo);
 		if (!vh) {
@@ -803,6 +841,8 @@ main(int argc, char **argv)
 	r = loom_run(ctx, 0);
 	loom_context_destroy(ctx);
 	mirror_free();
+	fprintf(stderr, "ws connections: %lu over HTTP/1.1, %lu over HTTP/2\n", ws_count_h1,
+		ws_count_h2);
 	if (opts.heap_stats) {
 		signal(SIGUSR1, SIG_IGN);
 		close(heap_pipe[1]);

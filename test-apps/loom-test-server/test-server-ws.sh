@@ -2,7 +2,8 @@
 # test-server-ws.sh SERVER [browser | browser-h2 CERTDIR]: loom-test-server's
 # WebSocket protocols (test-server-ws.py), or with "browser" the demo page in
 # headless Chromium (test-server-browser.py), with "browser-h2" the same over TLS
-# where the page comes by HTTP/2; then SIGTERM and a clean exit.
+# where the page comes by HTTP/2 and its WebSockets too (RFC 8441, counted by the
+# server); then SIGTERM and a clean exit.
 set -u
 server=$1
 mode=${2:-protocols}
@@ -44,4 +45,15 @@ rc=$?
 trap 'rm -f "$log"' EXIT
 [ $rc -eq 0 ] && echo "ok: clean exit on SIGTERM" || { echo "FAIL: exit $rc on SIGTERM"; fail=1; }
 grep -q "Sanitizer\|runtime error" "$log" && { grep -A20 "Sanitizer\|runtime error" "$log" | head -30; fail=1; }
+if [ "$mode" = browser-h2 ]; then
+	# the page's three WebSockets must have gone over h2 (RFC 8441), counted by
+	# the server as it exits
+	grep "^ws connections" "$log"
+	n=$(sed -n 's/^ws connections: .*, \([0-9]*\) over HTTP\/2$/\1/p' "$log")
+	if [ "${n:-0}" -ge 3 ]; then
+		echo "ok: the page's WebSockets went over HTTP/2 ($n)"
+	else
+		echo "FAIL: ${n:-no} WebSockets over HTTP/2 (3 expected)"; fail=1
+	fi
+fi
 exit $fail

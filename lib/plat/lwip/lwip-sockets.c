@@ -304,3 +304,13 @@ loom__plat_sockaddr_to_text(const struct loom_sockaddr *sa, char *buf, size_t le
 
 	return -1;
 }
+
+int
+loom__plat_peer_cred(int fd, unsigned long *uid, unsigned long *gid)
+{
+	(void)fd;
+	(void)uid;
+	(void)gid;
+
+	return -1;	/* lwIP has no Unix sockets */
+}

@@ -402,3 +402,36 @@ loom__plat_sockaddr_to_text(const struct loom_sockaddr *sa, char *buf, size_t le
 
 	return -1;
 }
+
+int
+loom__plat_peer_cred(int fd, unsigned long *uid, unsigned long *gid)
+{
+#if defined(__linux__) && defined(SO_PEERCRED)
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) || len != sizeof(uc))
+		return -1;
+	*uid = (unsigned long)uc.uid;
+	*gid = (unsigned long)uc.gid;
+
+	return 0;
+#elif defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || \
+      defined(__NetBSD__)
+	uid_t u;
+	gid_t g;
+
+	if (getpeereid(fd, &u, &g))
+		return -1;
+	*uid = (unsigned long)u;
+	*gid = (unsigned long)g;
+
+	return 0;
+#else
+	(void)fd;
+	(void)uid;
+	(void)gid;
+
+	return -1;
+#endif
+}

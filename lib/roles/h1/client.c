@@ -14,7 +14,8 @@
 static struct loom_h1 *
 conn_h1c(struct loom_conn *conn)
 {
-	if (!conn || conn->role != &loom_role_ops_h1 || !conn->role_data ||
+	/* an h2 client stream's role_data starts with its struct loom_h1 too */
+	if (!conn || !loom__conn_is_http(conn) || !conn->role_data ||
 	    !(conn->flags & LCF_CLIENT))
 		return NULL;
 
@@ -73,6 +74,8 @@ loom__h1_client_free(struct loom_h1 *h)
 	loom_free(c->path);
 	loom_free(c->host);
 	loom_free(c->address);
+	loom_free(c->ws_protocols);
+	loom_free(c->ws_origin);
 	loom_free(c);
 	h->cli = NULL;
 }
@@ -102,11 +105,16 @@ loom__h1_client_bind(struct loom_conn *conn, const struct loom_client_connect_in
 {
 	struct loom_h1 *h = loom_zalloc(sizeof(*h), "h1");
 	struct loom_h1_client *c;
+	const char *method = i->method;
 	char host[300];
 	const char *m;
 
 	if (!h)
 		return LOOM_ENOMEM;
+#if defined(LOOM_WITH_H2) && defined(LOOM_WITH_WS)
+	if ((i->flags & LOOM_CONNECT_WS) && (i->flags & LOOM_CONNECT_WS_H2))
+		method = "CONNECT";	/* extended CONNECT (RFC 8441) on an h2 stream */
+#endif
 	h->file_fd = -1;
 	conn->role_data = h;
 	c = loom_zalloc(sizeof(*c), "h1 client");
@@ -114,7 +122,7 @@ loom__h1_client_bind(struct loom_conn *conn, const struct loom_client_connect_in
 		return LOOM_ENOMEM;
 	h->cli = c;
 	c->body_len = -2;
-	for (m = i->method; *m; m++)
+	for (m = method; *m; m++)
 		if (!(loom__http_ctype[(uint8_t)*m] & LOOM_HTTP_C_TCHAR))
 			return LOOM_EINVAL;
 	if (i->host)
@@ -127,7 +135,7 @@ loom__h1_client_bind(struct loom_conn *conn, const struct loom_client_connect_in
 		snprintf(host, sizeof(host), "%s", i->address);
 	else
 		snprintf(host, sizeof(host), "%s:%d", i->address, i->port);
-	c->method = loom__strdup(i->method, "h1 method");
+	c->method = loom__strdup(method, "h1 method");
 	c->path = loom__strdup(i->path ? i->path : "/", "h1 path");
 	c->host = loom__strdup(host, "h1 host");
 	c->address = loom__strdup(i->address, "h1 address");
@@ -140,12 +148,31 @@ loom__h1_client_bind(struct loom_conn *conn, const struct loom_client_connect_in
 	c->vhost = conn->vhost;
 #if defined(LOOM_WITH_H2)
 	/* h2 when TLS offers it by ALPN, or by prior knowledge on a plain conn */
-	c->h2 = (uint8_t)(i->tls ? i->tls->alpn && h1c_alpn_has_h2(i->tls->alpn) :
-			  !!(i->flags & LOOM_CONNECT_H2_PRIOR_KNOWLEDGE));
+	if (i->tls ? i->tls->alpn && h1c_alpn_has_h2(i->tls->alpn) :
+		     !!(i->flags & LOOM_CONNECT_H2_PRIOR_KNOWLEDGE))
+		c->h2 = H1C_H2_DIRECT;
+	else if (!i->tls && (i->flags & LOOM_CONNECT_H2C_UPGRADE))
+		c->h2 = H1C_H2_UPGRADE;
 #endif
 	for (m = c->path; *m; m++)
 		if (!(loom__http_ctype[(uint8_t)*m] & LOOM_HTTP_C_TARGET))
 			return LOOM_EINVAL;	/* no spaces, CR or LF in the target */
+#if defined(LOOM_WITH_H2) && defined(LOOM_WITH_WS)
+	if (method != i->method) {
+		if (!i->tls)
+			c->h2 = H1C_H2_DIRECT;	/* h2c by prior knowledge */
+		if (c->h2 != H1C_H2_DIRECT || i->proxy) {
+			loom_clog_err(conn, "ws over h2: TLS must offer h2 by ALPN, and no proxy");
+			return LOOM_EINVAL;
+		}
+		c->ws_h2 = 1;
+		c->ws_max_message = i->ws_max_message;
+		if ((i->ws_protocol && !(c->ws_protocols = loom__strdup(i->ws_protocol,
+							"ws protocols"))) ||
+		    (i->ws_origin && !(c->ws_origin = loom__strdup(i->ws_origin, "ws origin"))))
+			return LOOM_ENOMEM;
+	}
+#endif
 
 	return h1c_queue_or_register(conn, c, i);
 }
@@ -221,6 +248,9 @@ loom__h1_client_restart(struct loom_conn *q)
 	ci.path = c->path;
 	ci.method = c->method;
 	ci.flags = c->flags;
+	ci.ws_protocol = c->ws_protocols;
+	ci.ws_origin = c->ws_origin;
+	ci.ws_max_message = c->ws_max_message;
 	ci.tls = c->tls;
 	ci.protocol = q->protocol ? q->protocol->name : NULL;
 	ci.opaque_user_data = q->opaque_user_data;
@@ -328,6 +358,30 @@ loom_http_client_body(struct loom_conn *conn, int64_t len)
 	return 0;
 }
 
+/* the WebSocket fields of an extended CONNECT (RFC 8441 5) */
+static int
+h1c_ws_h2_head(struct loom_h1_ah *ah, const struct loom_h1_client *c)
+{
+	if (req_append(ah, "Sec-WebSocket-Version: 13\r\n", 27))
+		return -1;
+	if (c->ws_protocols && (req_append(ah, "Sec-WebSocket-Protocol: ", 24) ||
+				req_append(ah, c->ws_protocols, strlen(c->ws_protocols)) ||
+				req_append(ah, "\r\n", 2)))
+		return -1;
+	if (c->ws_origin && (req_append(ah, "Origin: ", 8) ||
+			     req_append(ah, c->ws_origin, strlen(c->ws_origin)) ||
+			     req_append(ah, "\r\n", 2)))
+		return -1;
+#if defined(LOOM_WITH_WS)
+	if ((c->flags & LOOM_CONNECT_WS_DEFLATE) && loom_ws_deflate_available() &&
+	    req_append(ah, "Sec-WebSocket-Extensions: permessage-deflate; "
+		       "client_max_window_bits\r\n", 70))
+		return -1;
+#endif
+
+	return 0;
+}
+
 /* the transport is up: build and send the request head */
 int
 loom__h1_client_start(struct loom_conn *conn)
@@ -356,6 +410,8 @@ loom__h1_client_start(struct loom_conn *conn)
 					"\r\nAccept: */*\r\n")))
 		return -1;
 
+	if (c->ws_h2 && h1c_ws_h2_head(ah, c))
+		return -1;
 	c->in_append = 1;
 	n = loom__user_callback(conn, LOOM_CB_CLIENT_APPEND_HANDSHAKE_HEADER, NULL, 0);
 	c->in_append = 0;
@@ -368,6 +424,19 @@ loom__h1_client_start(struct loom_conn *conn)
 			return -1;
 	} else if (c->body_len == -1 && req_append(ah, "Transfer-Encoding: chunked\r\n", 28))
 		return -1;
+#if defined(LOOM_WITH_H2)
+	if (c->h2 == H1C_H2_UPGRADE && c->body_len == -2) {
+		/* RFC 7540 3.2: ask to go on as h2 (only a request without a body) */
+		static const char up[] = "Connection: Upgrade, HTTP2-Settings\r\n"
+					 "Upgrade: h2c\r\nHTTP2-Settings: ";
+		char set[128];
+
+		if (loom__h2_client_upgrade_settings(conn->vhost, set, sizeof(set)) < 0 ||
+		    req_append(ah, up, sizeof(up) - 1) || req_append(ah, set, strlen(set)) ||
+		    req_append(ah, "\r\n", 2))
+			return -1;
+	}
+#endif
 
 	/* the request is an outgoing message like a response: the same writer */
 	h->resp = H1R_STARTED;
@@ -376,6 +445,9 @@ loom__h1_client_start(struct loom_conn *conn)
 		h->flags |= H1F_CHUNKED_OUT;
 	h->state = H1S_CLIENT_SEND;
 	loom_set_timeout(conn, LOOM_TO_AWAITING_RX, (int)hv->head_to);
+	if (c->ws_h2)	/* the head alone: the stream stays open for the ws */
+		return loom__http_emit_body(conn, NULL, 0, 0) < 0 ? -1 :
+		       loom__h1_response_done(conn);
 	if (c->body_len == -2 || !c->body_len)
 		return loom__http_emit_body(conn, NULL, 0, 1) < 0 ? -1 :
 		       loom__h1_response_done(conn);
@@ -572,6 +644,12 @@ loom__h1_client_rx(struct loom_conn *conn, const uint8_t *buf, size_t len)
 				loom_clog_info(conn, "bad response head (%d)", -r);
 				return -1;
 			}
+#if defined(LOOM_WITH_H2)
+			if (r == LOOM_HP_DONE && h->ah->p.status == 101 &&
+			    h->cli->h2 == H1C_H2_UPGRADE)
+				/* h2c: the conn is an h2 stream now, h is gone */
+				return loom__h2_client_upgraded(conn, buf, len) ? -1 : 0;
+#endif
 			if (r == LOOM_HP_DONE && h1c_head_done(conn))
 				return -1;
 			break;

@@ -49,7 +49,9 @@ h1_destroy_role(struct loom_conn *conn)
 		loom__connect_destroy(conn);
 	if (!h)
 		return;
+#if defined(LOOM_WITH_SERVER)	/* a client conn never serves a file */
 	loom__http_file_close(h);
+#endif
 	loom_buflist_destroy_all_segments(&h->rx_pending);
 	loom__h1_client_free(h);
 	h1_free_ah(conn, h);
@@ -125,6 +127,7 @@ query:
 	return 0;
 }
 
+#if defined(LOOM_WITH_SERVER)	/* the server side (LOOM_WITH_SERVER=OFF: client-only) */
 static int
 h1_body_cb(void *user, const uint8_t *data, size_t len)
 {
@@ -145,6 +148,7 @@ h1_body_cb(void *user, const uint8_t *data, size_t len)
 	return loom__user_callback(conn, LOOM_CB_HTTP_BODY, (void *)(uintptr_t)data, len)
 		? -1 : 0;
 }
+#endif
 
 /* both halves of the exchange are over: the conn takes the next request or closes */
 static void
@@ -231,6 +235,7 @@ loom__h1_send_continue(struct loom_conn *conn)
 	return loom__issue_raw(conn, (const uint8_t *)cont, sizeof(cont) - 1) < 0 ? -1 : 0;
 }
 
+#if defined(LOOM_WITH_SERVER)
 static void
 h1_body_done(struct loom_conn *conn)
 {
@@ -405,6 +410,7 @@ h1_rx(struct loom_conn *conn, const uint8_t *buf, size_t len)
 
 	return 0;
 }
+#endif
 
 static int
 h1_handle_pollin(struct loom_pt *pt, struct loom_conn *conn)
@@ -435,6 +441,12 @@ h1_handle_pollin(struct loom_pt *pt, struct loom_conn *conn)
 		}
 		return LOOM_HP_OK;
 	}
+#if !defined(LOOM_WITH_SERVER)
+	/* a client-only build (LOOM_WITH_SERVER=OFF) accepts no conns: the server
+	 * side below, and the HTTP server it leads to, is left out */
+	loom__close_now(conn, LOOM_CLOSE_ABNORMAL, "no HTTP server in this build");
+	return LOOM_HP_CLOSED;
+#else
 	if (!n) {
 		/* between requests, or mid-request: nothing to answer any more */
 		if (h->state != H1S_DONE_RX || h->resp == H1R_DONE) {
@@ -477,8 +489,10 @@ h1_handle_pollin(struct loom_pt *pt, struct loom_conn *conn)
 	}
 
 	return LOOM_HP_OK;
+#endif
 }
 
+#if defined(LOOM_WITH_SERVER)
 /* parse held pipelined bytes, from the loop's pending pass */
 static int
 h1_replay(struct loom_conn *conn)
@@ -507,6 +521,7 @@ h1_replay(struct loom_conn *conn)
 
 	return LOOM_HP_OK;
 }
+#endif
 
 static int
 h1_perform_user_pollout(struct loom_conn *conn)
@@ -514,12 +529,14 @@ h1_perform_user_pollout(struct loom_conn *conn)
 	struct loom_h1 *h = conn->role_data;
 	int want = !!(conn->flags & LCF_WANT_WRITABLE);
 
+#if defined(LOOM_WITH_SERVER)	/* held pipelined requests: server side only */
 	if (h->flags & H1F_REPLAY) {
 		if (h1_replay(conn) == LOOM_HP_CLOSED)
 			return LOOM_HP_CLOSED;
 		if (conn->role != &loom_role_ops_h1)	/* upgraded */
 			return conn->role->perform_user_pollout(conn);
 	}
+#endif
 	if ((h->flags & H1F_FREE_AH) && h->state == H1S_IDLE) {
 		h->flags &= (uint16_t)~H1F_FREE_AH;
 		h1_free_ah(conn, h);
@@ -533,11 +550,13 @@ h1_perform_user_pollout(struct loom_conn *conn)
 		if (h->state == H1S_CLIENT_SEND && h->resp != H1R_DONE &&
 		    loom__user_callback(conn, LOOM_CB_CLIENT_HTTP_WRITEABLE, NULL, 0))
 			return loom__close(conn, LOOM_CLOSE_NORMAL, "writeable callback asked");
+#if defined(LOOM_WITH_SERVER)
 	} else if ((h->flags & H1F_FILE) && h->file_remaining) {
 		if (loom__http_serve_file_more(conn)) {
 			loom__close_now(conn, LOOM_CLOSE_ABNORMAL, "file read failed");
 			return LOOM_HP_CLOSED;
 		}
+#endif
 	} else if (h->resp != H1R_DONE &&
 		   loom__user_callback(conn, LOOM_CB_HTTP_WRITEABLE, NULL, 0))
 		return loom__close(conn, LOOM_CLOSE_NORMAL, "writeable callback asked");
@@ -558,6 +577,11 @@ h1_alpn_negotiated(struct loom_conn *conn, const char *alpn)
 #if defined(LOOM_WITH_H2)
 	if (loom__h2_client_wants(conn))
 		return loom__h2_client_take(conn);
+	if (((struct loom_h1 *)conn->role_data)->cli->ws_h2) {
+		/* an extended CONNECT means nothing over HTTP/1.1 */
+		loom_clog_info(conn, "ws over h2: the server did not choose h2 by ALPN");
+		return -1;
+	}
 #endif
 
 	return loom__h1_client_start(conn);

@@ -63,12 +63,31 @@ loom__h2_client_bind(struct loom_conn *conn, struct loom_h1_client *c)
 }
 
 int
+loom__h2_client_ws_joinable(struct loom_pt *pt, const struct loom_vhost *vh,
+			    const struct loom_client_connect_info *i)
+{
+	struct loom_h2_pt *hp = pt->h2_pt;
+	struct loom_dll2 *d;
+
+	for (d = hp ? hp->clients.head : NULL; d; d = d->next) {
+		struct loom_h2_client *k = loom_container_of(d, struct loom_h2_client, list);
+
+		if (k->vhost == vh && k->port == i->port && k->tls == i->tls &&
+		    !strcmp(k->address, i->address) && (!i->host || !strcmp(k->host, i->host)) &&
+		    h2cl_joinable(k) && (loom__h2c(k->conn)->flags & H2CF_PEER_EXT_CONNECT))
+			return 1;
+	}
+
+	return 0;
+}
+
+int
 loom__h2_client_wants(struct loom_conn *conn)
 {
 	struct loom_h1 *h = conn->role_data;
 
-	if (!h || !h->cli || !h->cli->h2)
-		return 0;
+	if (!h || !h->cli || h->cli->h2 != H1C_H2_DIRECT)
+		return 0;	/* an upgrade asks over HTTP/1.1 first */
 #if defined(LOOM_WITH_TLS)
 	if (conn->tls) {
 		const char *a = loom__tls_alpn(conn);
@@ -82,17 +101,17 @@ loom__h2_client_wants(struct loom_conn *conn)
 
 /*
  * Make the request \p q (an HTTP/1 client conn without a socket) a stream of \p
- * parent: its h1 state moves into the stream's, and the request goes out.
+ * parent: its h1 state moves into the stream's.
  */
-static int
-h2cl_stream_begin(struct loom_conn *parent, struct loom_conn *q)
+static struct loom_h2_stream *
+h2cl_stream_make(struct loom_conn *parent, struct loom_conn *q)
 {
 	struct loom_h2_conn *c = loom__h2c(parent);
 	struct loom_h1 *h = q->role_data;
 	struct loom_h2_stream *st = loom_zalloc(sizeof(*st), "h2 stream");
 
 	if (!st)
-		return -1;
+		return NULL;
 	st->h1 = *h;
 	loom_free(h);
 	st->conn = q;
@@ -110,11 +129,22 @@ h2cl_stream_begin(struct loom_conn *parent, struct loom_conn *q)
 	loom_dll2_add_tail(&st->list, &c->streams);
 	loom_set_timeout(parent, LOOM_TO_NONE, 0);
 
-	return loom__h1_client_start(q);
+	return st;
 }
 
-int
-loom__h2_client_take(struct loom_conn *conn)
+/* ... and its request goes out */
+static int
+h2cl_stream_begin(struct loom_conn *parent, struct loom_conn *q)
+{
+	return h2cl_stream_make(parent, q) ? loom__h1_client_start(q) : -1;
+}
+
+/*
+ * A new h2 connection conn takes \p conn's socket (and TLS session), speaks the
+ * preface, and gets the requests queued on \p conn; NULL on failure.
+ */
+static struct loom_conn *
+h2cl_conn_new(struct loom_conn *conn)
 {
 	struct loom_h1 *h = conn->role_data;
 	struct loom_h1_client *c = h->cli;
@@ -123,16 +153,16 @@ loom__h2_client_take(struct loom_conn *conn)
 	struct loom_conn *nc;
 
 	if (!hp)
-		return -1;
+		return NULL;
 	nc = loom__conn_create(conn->pt, conn->vhost, &loom_role_ops_h2, NULL, NULL);
 	if (!nc)
-		return -1;
+		return NULL;
 	nc->flags |= LCF_CLIENT | LCF_ESTABLISHED;
 	k = loom_zalloc(sizeof(*k), "h2 client");
 	if (!k || loom__conn_move_fd(conn, nc)) {
 		loom_free(k);
 		loom__close_now(nc, LOOM_CLOSE_ABNORMAL, "could not take the socket");
-		return -1;
+		return NULL;
 	}
 	k->conn = nc;
 	k->vhost = c->vhost;
@@ -145,7 +175,7 @@ loom__h2_client_take(struct loom_conn *conn)
 		loom_free(k->host);
 		loom_free(k);
 		loom__close_now(nc, LOOM_CLOSE_ABNORMAL, "h2 setup failed");
-		return -1;
+		return NULL;
 	}
 	loom__h2c(nc)->cli = k;
 	loom_dll2_add_tail(&k->list, &hp->clients);
@@ -160,7 +190,25 @@ loom__h2_client_take(struct loom_conn *conn)
 	if (k->pending.head)
 		loom__h2_want_pass(nc);
 
-	return h2cl_stream_begin(nc, conn);
+	return nc;
+}
+
+int
+loom__h2_client_take(struct loom_conn *conn)
+{
+	struct loom_h1_client *c = ((struct loom_h1 *)conn->role_data)->cli;
+	struct loom_conn *nc = h2cl_conn_new(conn);
+
+	if (nc && c->ws_h2) {
+		/* an extended CONNECT waits for the server's SETTINGS (RFC 8441 3):
+		 * the connection's writable pass starts it */
+		conn->flags &= ~LCF_ESTABLISHED;	/* not until the 200 */
+		loom_dll2_add_tail(&c->qlink, &loom__h2c(nc)->cli->pending);
+		loom__h2_want_pass(nc);
+		return 0;
+	}
+
+	return nc ? h2cl_stream_begin(nc, conn) : -1;
 }
 
 /* from the connection's writable pass: queued requests start while they may */
@@ -176,7 +224,15 @@ loom__h2_client_start_pending(struct loom_conn *conn)
 						struct loom_h1_client, qlink);
 		struct loom_conn *q = qc->conn;
 
+		if (qc->ws_h2 && !(c->flags & H2CF_SETTINGS_IN))
+			break;	/* the server's SETTINGS say whether it may go */
 		loom_dll2_remove(&qc->qlink);
+		if (qc->ws_h2 && !(c->flags & H2CF_PEER_EXT_CONNECT)) {
+			q->flags &= ~LCF_ESTABLISHED;	/* CLIENT_CONNECTION_ERROR */
+			loom__close_now(q, LOOM_CLOSE_ABNORMAL,
+					"ws over h2: the server does not offer it");
+			continue;
+		}
 		if (h2cl_stream_begin(conn, q))
 			loom__close_now(q, LOOM_CLOSE_ABNORMAL, "could not start the request");
 	}
@@ -220,9 +276,25 @@ h2cl_be32(const uint8_t *p)
 }
 
 /*
+ * The server did not process this request (GOAWAY above its last id, or
+ * REFUSED_STREAM): it is safe to send again, and goes out on a new conn (the
+ * user's conn changes, as on a redirect, and it counts as one against
+ * LOOM_HTTP_MAX_REDIRECTS, so a server that always refuses ends it).
+ */
+void
+loom__h2_client_refused(struct loom_conn *s, const char *why)
+{
+	struct loom_h2_stream *st = loom__h2s(s);
+
+	st->sflags |= H2SF_RESET;	/* the server forgot it already */
+	if (st->h1.cli->redirects >= LOOM_HTTP_MAX_REDIRECTS ||
+	    (st->h1.cli->redirects++, loom__h1_client_restart(s)))
+		loom__close_now(s, LOOM_CLOSE_ABNORMAL, why);
+}
+
+/*
  * GOAWAY: no new streams here. Streams above the server's last stream id were
- * not processed (RFC 9113 6.8), so they are safe to send again: each connects
- * anew (the user's conn changes, as on a redirect); the rest finish here.
+ * not processed (RFC 9113 6.8): each is sent again; the rest finish here.
  */
 int
 loom__h2_client_goaway(struct loom_conn *conn, int ev, const uint8_t *p, size_t len)
@@ -235,18 +307,16 @@ loom__h2_client_goaway(struct loom_conn *conn, int ev, const uint8_t *p, size_t 
 		return 0;	/* the debug data, or the pieces of a later one */
 	last = h2cl_be32(p) & 0x7fffffffu;
 	loom_clog_info(conn, "h2: GOAWAY %s, last stream %u",
-		       loom__h2_err_name(h2cl_be32(p + 4)), last);
+		       loom__h2_err_name(h2cl_be32(p + 4)), (unsigned int)last);
 	loom_dll2_remove(&c->cli->list);	/* no one joins any more */
 	for (d = c->streams.head; d; d = next) {
 		struct loom_h2_stream *st = loom_container_of(d, struct loom_h2_stream, list);
 
 		next = d->next;
-		if ((st->sid && st->sid <= last) || (st->sflags & H2SF_DONE))
-			continue;
-		st->sflags |= H2SF_RESET;	/* the server forgot it already */
-		if (loom__h1_client_restart(st->conn))
-			loom__close_now(st->conn, LOOM_CLOSE_ABNORMAL,
-					"refused by GOAWAY");
+		if ((st->sid && st->sid <= last) || (st->sflags & H2SF_DONE) ||
+		    st->conn->role != &loom_role_ops_h2s)
+			continue;	/* (a ws over h2 is closed by its own GOAWAY code) */
+		loom__h2_client_refused(st->conn, "refused by GOAWAY");
 		next = c->streams.head;	/* the list changed under us: start over */
 	}
 
@@ -325,6 +395,8 @@ loom__h2_client_headers_out(struct loom_conn *s, int end_stream)
 		return -1;
 	n += (size_t)k;
 	if (h2cl_field(c, f, sizeof(f), &n, ":method", 7, t, (size_t)(sp1 - t)) ||
+	    (st->h1.cli && st->h1.cli->ws_h2 &&
+	     h2cl_field(c, f, sizeof(f), &n, ":protocol", 9, "websocket", 9)) ||
 	    h2cl_field(c, f, sizeof(f), &n, ":scheme", 7, st->parent->tls ? "https" : "http",
 		       st->parent->tls ? 5 : 4) ||
 	    h2cl_field(c, f, sizeof(f), &n, ":authority", 10, auth, authl) ||
@@ -357,7 +429,7 @@ loom__h2_client_headers_out(struct loom_conn *s, int end_stream)
 	loom__h2_put_hdr(f, (uint32_t)(n - 9), LOOM_H2_F_HEADERS, LOOM_H2_FL_END_HEADERS |
 			 (end_stream ? LOOM_H2_FL_END_STREAM : 0), st->sid);
 	st->sflags |= H2SF_HEADERS_SENT;
-	loom_clog_debug(s, "h2: request on stream %u", st->sid);
+	loom_clog_debug(s, "h2: request on stream %u", (unsigned int)st->sid);
 
 	return loom__h2_out(st->parent, f, n);
 }
@@ -371,6 +443,20 @@ loom__h2_client_request_done(struct loom_conn *s)
 	h->resp = H1R_DONE;
 	if (h->state == H1S_CLIENT_SEND)
 		h->state = H1S_CLIENT_HEAD;
+}
+
+/*
+ * END_STREAM of the request went (maybe after DATA held by flow control, whose
+ * stall timeout replaced the stream's): the response must come in time
+ */
+void
+loom__h2_client_wait_response(struct loom_conn *s)
+{
+	const struct loom_http_vh *hv = loom__http_vh(s->vhost);
+	struct loom_h1 *h = &loom__h2s(s)->h1;
+
+	loom_set_timeout(s, LOOM_TO_AWAITING_RX, (int)(h->state == H1S_CLIENT_BODY ?
+						       hv->body_to : hv->head_to));
 }
 
 /* ---- the response ---- */
@@ -483,6 +569,10 @@ h2cl_head(struct loom_conn *s, struct h2cl_resp *r, int end_stream)
 		ah->p.request_was_head = was_head;
 		return 0;
 	}
+#if defined(LOOM_WITH_WS)
+	if (h->cli && h->cli->ws_h2)	/* our extended CONNECT's answer */
+		return loom__ws_h2_client_head(s, end_stream);
+#endif
 	h->state = H1S_CLIENT_BODY;
 	if (ah->p.body_kind == LOOM_HTTP_BODY_LENGTH) {
 		st->sflags |= H2SF_HAVE_CL;
@@ -611,6 +701,102 @@ loom__h2_client_remote_end(struct loom_conn *s)
 		loom__h2_send_rst(st->parent, st->sid, LOOM_H2_ERR_CANCEL);
 	}
 	loom__h2s_finish(s);
+
+	return 0;
+}
+
+struct loom_conn *
+loom_h2_network_conn(const struct loom_conn *conn)
+{
+	return loom_conn_is_h2_stream(conn) ? loom__h2s(conn)->parent : NULL;
+}
+
+/* ---- h2c by upgrade (RFC 7540 3.2) ---- */
+
+int
+loom__h2_client_upgrade_settings(const struct loom_vhost *vh, char *out, size_t max)
+{
+	static const char b64u[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				   "0123456789-_";
+	uint16_t ids[LOOM_H2_OUR_SETTINGS];
+	uint32_t vals[LOOM_H2_OUR_SETTINGS];
+	uint8_t p[6 * LOOM_H2_OUR_SETTINGS];
+	int k = loom__h2_our_settings(vh, 1, ids, vals), i;
+	size_t n = 0, o = 0, pl = 0;
+
+	for (i = 0; i < k; i++) {
+		p[pl++] = (uint8_t)(ids[i] >> 8);
+		p[pl++] = (uint8_t)ids[i];
+		p[pl++] = (uint8_t)(vals[i] >> 24);
+		p[pl++] = (uint8_t)(vals[i] >> 16);
+		p[pl++] = (uint8_t)(vals[i] >> 8);
+		p[pl++] = (uint8_t)vals[i];
+	}
+	/* base64url without padding (the token68 of HTTP2-Settings) */
+	if ((pl + 2) / 3 * 4 + 1 > max)
+		return -1;
+	for (n = 0; n < pl; n += 3) {
+		uint32_t v = (uint32_t)p[n] << 16;
+
+		if (n + 1 < pl)
+			v |= (uint32_t)p[n + 1] << 8;
+		if (n + 2 < pl)
+			v |= p[n + 2];
+		out[o++] = b64u[(v >> 18) & 63];
+		out[o++] = b64u[(v >> 12) & 63];
+		if (n + 1 < pl)
+			out[o++] = b64u[(v >> 6) & 63];
+		if (n + 2 < pl)
+			out[o++] = b64u[v & 63];
+	}
+	out[o] = '\0';
+
+	return (int)o;
+}
+
+/* does the Upgrade header the server answered with name h2c? */
+static int
+h2cl_upgrade_is_h2c(struct loom_conn *conn)
+{
+	char up[32];
+	int n = loom_hdr_copy(conn, up, sizeof(up), LOOM_HDR_UPGRADE);
+
+	return n == 3 && (up[0] | 0x20) == 'h' && up[1] == '2' && (up[2] | 0x20) == 'c';
+}
+
+int
+loom__h2_client_upgraded(struct loom_conn *conn, const uint8_t *rest, size_t len)
+{
+	struct loom_h1 *h = conn->role_data;
+	const struct loom_http_vh *hv = loom__http_vh(conn->vhost);
+	struct loom_h1_ah *ah = h->ah;
+	uint8_t was_head = ah->p.request_was_head;
+	struct loom_h2_stream *st;
+	struct loom_conn *nc;
+
+	if (!h2cl_upgrade_is_h2c(conn)) {
+		loom_clog_info(conn, "101 to something other than h2c");
+		return -1;
+	}
+	/* the response comes again, as h2 HEADERS on stream 1 */
+	loom__http_parser_init(&ah->p, LOOM_HTTP_PARSE_RESPONSE, ah->p.buf, ah->p.buf_len,
+			       ah->hdrs, &hv->lim);
+	ah->p.request_was_head = was_head;
+	h->cli->h2 = H1C_H2_DIRECT;
+	nc = h2cl_conn_new(conn);
+	if (!nc)
+		return -1;
+	st = h2cl_stream_make(nc, conn);
+	if (!st)
+		return -1;
+	/* the request went out as HTTP/1.1: it is stream 1, half-closed (local) */
+	st->sid = 1;
+	loom__h2c(nc)->next_sid = 3;
+	st->sflags |= H2SF_HEADERS_SENT | H2SF_LOCAL_ENDED;
+	st->h1.state = H1S_CLIENT_HEAD;
+	st->h1.resp = H1R_DONE;
+	loom_clog_info(nc, "h2: upgraded from HTTP/1.1 (h2c)");
+	loom__h2_client_feed(nc, rest, len);
 
 	return 0;
 }

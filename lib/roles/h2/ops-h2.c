@@ -244,15 +244,27 @@ loom__h2_count_reset(struct loom_conn *conn)
 	return 0;
 }
 
-static void
-h2_send_settings(struct loom_conn *conn)
+/*
+ * WebSocket over h2 (RFC 8441) is offered on a vhost that serves ws: one with ws
+ * settings or a protocol beside its first (HTTP) one, unless its options say no
+ */
+int
+loom__h2_ext_connect_on(const struct loom_vhost *vh)
 {
-	struct loom_h2_conn *c = loom__h2c(conn);
-	const struct loom_h2_vh *v = c->cfg;
-	uint16_t ids[6];
-	uint32_t vals[6];
-	uint8_t f[9 + 6 * 6 + 13];
-	size_t n;
+#if defined(LOOM_WITH_WS)
+	return vh && !(loom__h2_vh(vh)->options & LOOM_H2_OPT_NO_WEBSOCKET) &&
+	       (vh->ws_vh || vh->count_protocols > 1);
+#else
+	return 0;
+#endif
+}
+
+/* the SETTINGS we send (also as a client's HTTP2-Settings); returns the count */
+int
+loom__h2_our_settings(const struct loom_vhost *vh, int client, uint16_t *ids,
+		      uint32_t *vals)
+{
+	const struct loom_h2_vh *v = loom__h2_vh(vh);
 	int k = 0;
 
 	ids[k] = LOOM_H2_SET_MAX_CONCURRENT_STREAMS;
@@ -267,15 +279,33 @@ h2_send_settings(struct loom_conn *conn)
 	}
 	ids[k] = LOOM_H2_SET_MAX_HEADER_LIST_SIZE;
 	vals[k++] = v->max_header_list ? v->max_header_list :
-		    h2_header_list_default(conn->vhost);
+		    h2_header_list_default(vh);
 	if (v->hpack_table != LOOM_HPACK_DEFAULT_TABLE_SIZE) {
 		ids[k] = LOOM_H2_SET_HEADER_TABLE_SIZE;
 		vals[k++] = v->hpack_table;
 	}
-	if (c->flags & H2CF_CLIENT) {
+	if (client) {
 		ids[k] = LOOM_H2_SET_ENABLE_PUSH;
 		vals[k++] = 0;
+	} else if (loom__h2_ext_connect_on(vh)) {
+		ids[k] = LOOM_H2_SET_ENABLE_CONNECT_PROTOCOL;
+		vals[k++] = 1;
 	}
+
+	return k;
+}
+
+static void
+h2_send_settings(struct loom_conn *conn)
+{
+	struct loom_h2_conn *c = loom__h2c(conn);
+	const struct loom_h2_vh *v = c->cfg;
+	uint16_t ids[LOOM_H2_OUR_SETTINGS];
+	uint32_t vals[LOOM_H2_OUR_SETTINGS];
+	uint8_t f[9 + 6 * LOOM_H2_OUR_SETTINGS + 13];
+	size_t n;
+	int k = loom__h2_our_settings(conn->vhost, !!(c->flags & H2CF_CLIENT), ids, vals);
+
 	n = loom__h2_put_settings(f, sizeof(f), ids, vals, k);
 	/* the connection window is ours to widen at once */
 	if (v->init_window > LOOM_H2_DEFAULT_WINDOW)
@@ -342,6 +372,28 @@ h2_reap(struct loom_conn *conn)
 
 /* ---- frames in ---- */
 
+/*
+ * The peer goes away: its requests may finish, but a tunnel (ws over h2) would
+ * hold the connection for ever, so each starts its close (ws: 1001 going away)
+ */
+static void
+h2_goaway_tunnels(struct loom_h2_conn *c)
+{
+#if defined(LOOM_WITH_WS)
+	struct loom_dll2 *d, *next;
+
+	for (d = c->streams.head; d; d = next) {
+		struct loom_conn *s = loom_container_of(d, struct loom_h2_stream, list)->conn;
+
+		next = d->next;
+		if (s->role == &loom_role_ops_ws_h2)
+			loom__close(s, LOOM_CLOSE_GOINGAWAY, "peer sent GOAWAY");
+	}
+#else
+	(void)c;
+#endif
+}
+
 int
 loom__h2_sid_idle(const struct loom_h2_conn *c, uint32_t sid)
 {
@@ -397,6 +449,15 @@ h2_on_settings(struct loom_conn *conn, struct loom_h2_conn *c, int ev,
 			case LOOM_H2_SET_MAX_FRAME_SIZE:
 				c->peer_max_frame = v;
 				break;
+			case LOOM_H2_SET_ENABLE_CONNECT_PROTOCOL:
+				/* RFC 8441 3: once 1, it may not go back to 0 */
+				if (c->flags & H2CF_PEER_EXT_CONNECT && !v)
+					return loom__h2_conn_error(conn,
+						LOOM_H2_ERR_PROTOCOL_ERROR,
+						"ENABLE_CONNECT_PROTOCOL withdrawn");
+				if (v)
+					c->flags |= H2CF_PEER_EXT_CONNECT;
+				break;
 			default:
 				break;
 			}
@@ -407,6 +468,7 @@ h2_on_settings(struct loom_conn *conn, struct loom_h2_conn *c, int ev,
 		return 0;
 	n = loom__h2_put_settings_ack(f);
 	loom__h2_out(conn, f, n);
+	c->flags |= H2CF_SETTINGS_IN;
 	if (c->flags & H2CF_CLIENT)
 		loom__h2_want_pass(conn);	/* queued requests may fit now */
 	if (c->upgrade_ah) {
@@ -441,10 +503,13 @@ h2_on_data(struct loom_conn *conn, struct loom_h2_conn *c, int ev,
 						   "DATA beyond the connection window");
 		c->rx_window -= h->len;
 		c->rx_consumed += h->len;
+		c->flags &= (uint16_t)~H2CF_DATA_NO_STREAM;
 		s = loom__h2_find_stream(c, h->sid);
-		if (!s)
+		if (!s) {
 			/* closed: the bytes still count against the connection */
+			c->flags |= H2CF_DATA_NO_STREAM;
 			return 0;
+		}
 		st = loom__h2s(s);
 		if (st->sflags & (H2SF_REMOTE_ENDED | H2SF_RESET)) {
 			if (!(st->sflags & H2SF_RESET)) {
@@ -476,8 +541,9 @@ h2_on_data(struct loom_conn *conn, struct loom_h2_conn *c, int ev,
 	default:	/* END */
 		s = c->cur_data;
 		c->cur_data = NULL;
-		if (!s && !loom__h2_find_stream(c, h->sid))
-			/* closed (5.1): the peer should know */
+		if (!s && (c->flags & H2CF_DATA_NO_STREAM))
+			/* closed (5.1): the peer should know; not when the stream
+			 * ended while this frame was read (it was told then) */
 			loom__h2_send_rst(conn, h->sid, LOOM_H2_ERR_STREAM_CLOSED);
 		if (s) {
 			st = loom__h2s(s);
@@ -675,7 +741,11 @@ h2_frame_cb(void *opaque, int ev, const struct loom_h2_frame_hdr *h,
 						   "RST_STREAM on an idle stream");
 		s = loom__h2_find_stream(c, h->sid);
 		if (s) {
-			loom__h2s_peer_reset(s);
+			if (!c->cli || s->role != &loom_role_ops_h2s || len != 4 || p[0] ||
+			    p[1] || p[2] || p[3] != LOOM_H2_ERR_REFUSED_STREAM)
+				loom__h2s_peer_reset(s);
+			else	/* not processed: the client tries it again */
+				loom__h2_client_refused(s, "REFUSED_STREAM");
 			return loom__h2_count_reset(conn);
 		}
 		return 0;
@@ -684,8 +754,10 @@ h2_frame_cb(void *opaque, int ev, const struct loom_h2_frame_hdr *h,
 			return h2_on_window_update(conn, c, h, p);
 		return 0;
 	case LOOM_H2_F_GOAWAY:
-		if (ev == LOOM_H2R_HDR)
+		if (ev == LOOM_H2R_HDR && !(c->flags & H2CF_GOAWAY_RECV)) {
 			c->flags |= H2CF_GOAWAY_RECV;
+			h2_goaway_tunnels(c);
+		}
 		if (c->flags & H2CF_CLIENT)
 			return loom__h2_client_goaway(conn, ev, p, len);
 		return 0;
@@ -745,6 +817,8 @@ h2_conn_new(struct loom_conn *conn)
 
 static int
 h2_rx(struct loom_conn *conn, const uint8_t *buf, size_t len);
+static int
+h2_pass_end_x(struct loom_conn *conn, int may_close);
 
 /* as loom__h2_server_take(), \p seen preface bytes having come before \p in */
 static int
@@ -780,6 +854,20 @@ int
 loom__h2_server_take(struct loom_conn *conn, const uint8_t *in, size_t len)
 {
 	return h2_server_take_at(conn, 0, in, len);
+}
+
+/* client: bytes already read for the connection (after an h2c upgrade's 101) */
+int
+loom__h2_client_feed(struct loom_conn *conn, const uint8_t *buf, size_t len)
+{
+	struct loom_h2_conn *c = loom__h2c(conn);
+
+	c->in_pass++;
+	h2_cork_begin(conn);
+	if (len)
+		h2_rx(conn, buf, len);
+
+	return h2_pass_end_x(conn, 0);
 }
 
 int
@@ -1042,6 +1130,22 @@ h2_close_role(struct loom_pt *pt, struct loom_conn *conn)
 	}
 }
 
+/* each stream conn, for walks over every conn (loom_callback_on_writable_all_protocol) */
+static void
+h2_foreach_child(struct loom_conn *conn, void (*cb)(struct loom_conn *child, void *arg),
+		 void *arg)
+{
+	struct loom_h2_conn *c = loom__h2c(conn);
+	struct loom_dll2 *d, *next;
+
+	if (!c)
+		return;
+	for (d = c->streams.head; d; d = next) {
+		next = d->next;
+		cb(loom_container_of(d, struct loom_h2_stream, list)->conn, arg);
+	}
+}
+
 static void
 h2_destroy_role(struct loom_conn *conn)
 {
@@ -1067,6 +1171,7 @@ const struct loom_role_ops loom_role_ops_h2 = {
 	.close_role = h2_close_role,
 	.destroy_role = h2_destroy_role,
 	.destroy_pt = h2_destroy_pt,
+	.foreach_child = h2_foreach_child,
 	.adoption_cb = { 0, 0 },
 	.close_cb = { 0, 0 },
 	.counted = 1,
@@ -1075,6 +1180,10 @@ const struct loom_role_ops loom_role_ops_h2 = {
 int
 loom_conn_is_h2_stream(const struct loom_conn *conn)
 {
+#if defined(LOOM_WITH_WS)
+	if (conn && conn->role == &loom_role_ops_ws_h2)
+		return 1;	/* a WebSocket on an h2 stream */
+#endif
 	return conn && conn->role == &loom_role_ops_h2s;
 }
 

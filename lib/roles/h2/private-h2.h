@@ -50,6 +50,9 @@ struct loom_h2_vh {
 #define H2CF_HB_INPLACE		(1u << 5)	/* the header block was decoded in place */
 #define H2CF_CLIENT		(1u << 6)
 #define H2CF_LINGER		(1u << 7)	/* after GOAWAY: reading to discard */
+#define H2CF_DATA_NO_STREAM	(1u << 8)	/* the DATA being read is for no stream */
+#define H2CF_SETTINGS_IN	(1u << 9)	/* the peer's first SETTINGS were applied */
+#define H2CF_PEER_EXT_CONNECT	(1u << 10)	/* it allows the extended CONNECT */
 
 /* the HTTP/2 connection: the parent conn's role_data */
 struct loom_h2_conn {
@@ -122,7 +125,25 @@ extern const struct loom_role_ops loom_role_ops_h2;
 extern const struct loom_role_ops loom_role_ops_h2s;
 
 #define loom__h2c(conn) ((struct loom_h2_conn *)(conn)->role_data)
-#define loom__h2s(conn) ((struct loom_h2_stream *)(conn)->role_data)
+
+#if defined(LOOM_WITH_WS)
+/* ws over h2 (RFC 8441): the stream conn's role_data is its struct loom_ws, which
+ * points to the stream (lib/roles/ws/ws-h2.c) */
+extern const struct loom_role_ops loom_role_ops_ws_h2;
+struct loom_h2_stream *
+loom__ws_h2_stream(const struct loom_conn *conn);
+#endif
+
+/* a stream conn's h2 state, whichever role rides on the stream */
+static inline struct loom_h2_stream *
+loom__h2s(const struct loom_conn *conn)
+{
+#if defined(LOOM_WITH_WS)
+	if (conn->role == &loom_role_ops_ws_h2)
+		return loom__ws_h2_stream(conn);
+#endif
+	return (struct loom_h2_stream *)conn->role_data;
+}
 
 /* ops-h2.c */
 struct loom_h2_pt *
@@ -149,6 +170,14 @@ loom__h2_want_pass(struct loom_conn *parent);
 /* is \p sid a stream neither side has opened yet (RFC 9113 5.1 "idle")? */
 int
 loom__h2_sid_idle(const struct loom_h2_conn *c, uint32_t sid);
+/* the SETTINGS entries we send, at most LOOM_H2_OUR_SETTINGS; returns the count */
+#define LOOM_H2_OUR_SETTINGS	6
+int
+loom__h2_our_settings(const struct loom_vhost *vh, int client, uint16_t *ids,
+		      uint32_t *vals);
+/* client: bytes read for the connection before it was h2 (after a 101) */
+int
+loom__h2_client_feed(struct loom_conn *conn, const uint8_t *buf, size_t len);
 /* client: make \p conn (role h2, owning the socket) speak h2: preface, SETTINGS */
 int
 loom__h2_client_conn_init(struct loom_conn *conn);
@@ -160,6 +189,8 @@ int
 loom__h2_client_goaway(struct loom_conn *conn, int ev, const uint8_t *p, size_t len);
 void
 loom__h2_client_conn_closing(struct loom_conn *conn);
+void
+loom__h2_client_refused(struct loom_conn *s, const char *why);
 int
 loom__h2_client_headers_block(struct loom_conn *conn, uint32_t sid,
 			      const uint8_t *blk, size_t len, uint8_t flags, uint32_t err);
@@ -171,6 +202,8 @@ int
 loom__h2_client_remote_end(struct loom_conn *s);
 void
 loom__h2_client_request_done(struct loom_conn *s);
+void
+loom__h2_client_wait_response(struct loom_conn *s);
 void
 loom__h2_client_stream_gone(struct loom_conn *s);
 
@@ -196,6 +229,31 @@ int
 loom__h2s_credit(struct loom_conn *s);
 struct loom_conn *
 loom__h2_upgrade_stream(struct loom_conn *conn, struct loom_h1_ah *ah);
+int
+loom__h2s_data_out(struct loom_conn *s, const uint8_t *buf, size_t len, int final);
+int
+loom__h2_ext_connect_on(const struct loom_vhost *vh);
+void
+loom__h2s_close_role(struct loom_pt *pt, struct loom_conn *s);
+void
+loom__h2s_destroy(struct loom_conn *s, struct loom_h2_stream *st);
+
+#if defined(LOOM_WITH_WS)
+/* ws-h2.c: an extended CONNECT for "websocket" on stream \p s (its request in
+ * the h1 state); the conn becomes ws over h2 or is answered with an error */
+int
+loom__ws_h2_upgrade(struct loom_conn *s);
+/* DATA for the ws: nonzero when the stream conn is gone */
+int
+loom__ws_h2_rx(struct loom_conn *s, const uint8_t *buf, size_t len);
+/* the peer sent END_STREAM */
+int
+loom__ws_h2_remote_end(struct loom_conn *s);
+/* client: the response head to our extended CONNECT (parsed in the stream's h1
+ * state): the stream becomes a ws, or the conn fails */
+int
+loom__ws_h2_client_head(struct loom_conn *s, int end_stream);
+#endif
 void
 loom__h2s_finish(struct loom_conn *s);
 void

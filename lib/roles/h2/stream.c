@@ -295,6 +295,50 @@ h2s_dispatch(struct loom_conn *s)
 	return 0;
 }
 
+static int
+ci_is(const char *a, size_t al, const char *b)
+{
+	size_t i;
+
+	if (al != strlen(b))
+		return 0;
+	for (i = 0; i < al; i++)
+		if ((a[i] | 0x20) != b[i])
+			return 0;
+
+	return 1;
+}
+
+/*
+ * An extended CONNECT (RFC 8441 4): the stream becomes a tunnel for :protocol.
+ * "websocket" goes to the ws role; a protocol we do not speak gets 501, and a
+ * tunnel closed by END_STREAM before it opened gets 400.
+ */
+static int
+h2s_ext_connect(struct loom_conn *s, const struct h2_req *r, int end_stream)
+{
+	struct loom_h2_stream *st = loom__h2s(s);
+	unsigned int status = 501;
+
+	if (ci_is(r->pv[RQ_PROTOCOL], r->pl[RQ_PROTOCOL], "websocket")) {
+#if defined(LOOM_WITH_WS)
+		if (!end_stream) {
+			if (loom__ws_h2_upgrade(s) < 0 &&
+			    !(s->flags & (LCF_CLOSING | LCF_CLOSED_CB_DONE)))
+				loom__h2s_reset(s, LOOM_H2_ERR_INTERNAL_ERROR, "ws upgrade failed");
+			return 0;
+		}
+		status = 400;
+#endif
+	}
+	loom_clog_info(s, "h2: extended CONNECT refused (%u)", status);
+	st->h1.flags |= H1F_BODY_DONE;
+	if (loom__http_error(s, status))
+		loom__h2s_reset(s, LOOM_H2_ERR_CANCEL, "extended CONNECT refused");
+
+	return 0;
+}
+
 /* a new request: its head through the h1 parser, then the HTTP dispatch */
 static int
 h2s_request(struct loom_conn *conn, uint32_t sid, struct h2_req *r, int end_stream)
@@ -327,9 +371,13 @@ h2s_request(struct loom_conn *conn, uint32_t sid, struct h2_req *r, int end_stre
 		loom_set_timeout(s, LOOM_TO_AWAITING_RX, (int)hv->body_to);
 	}
 
-	/* "METHOD target HTTP/1.1\r\nhost: authority\r\n" + fields + "\r\n" */
-	pr = loom__http_parse(&h->ah->p, (const uint8_t *)r->pv[RQ_METHOD],
-			      r->pl[RQ_METHOD], &used);
+	/* "METHOD target HTTP/1.1\r\nhost: authority\r\n" + fields + "\r\n"; an
+	 * extended CONNECT (RFC 8441) opens a tunnel to :path, read like a GET */
+	if (r->pv[RQ_PROTOCOL])
+		pr = loom__http_parse(&h->ah->p, (const uint8_t *)"GET", 3, &used);
+	else
+		pr = loom__http_parse(&h->ah->p, (const uint8_t *)r->pv[RQ_METHOD],
+				      r->pl[RQ_METHOD], &used);
 	if (pr == LOOM_HP_MORE)
 		pr = loom__http_parse(&h->ah->p, (const uint8_t *)" ", 1, &used);
 	if (pr == LOOM_HP_MORE) {
@@ -380,6 +428,8 @@ h2s_request(struct loom_conn *conn, uint32_t sid, struct h2_req *r, int end_stre
 			loom__h2s_reset(s, LOOM_H2_ERR_PROTOCOL_ERROR, "bad path");
 		return 0;
 	}
+	if (r->pv[RQ_PROTOCOL])
+		return h2s_ext_connect(s, r, end_stream);
 
 	return h2s_dispatch(s);
 }
@@ -475,7 +525,9 @@ loom__h2_headers_block(struct loom_conn *conn, uint32_t sid, const uint8_t *blk,
 			loom__h2_send_rst(conn, sid, LOOM_H2_ERR_NO_ERROR);
 		return 0;
 	}
-	if (r.malformed || !req_complete(&r)) {
+	if (r.malformed || !req_complete(&r) ||
+	    /* :protocol without our SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441 3) */
+	    (r.pv[RQ_PROTOCOL] && !loom__h2_ext_connect_on(conn->vhost))) {
 		loom__h2_send_rst(conn, sid, LOOM_H2_ERR_PROTOCOL_ERROR);
 		return 0;
 	}
@@ -558,6 +610,10 @@ h2s_deliver(struct loom_conn *s, const uint8_t *buf, size_t len)
 	const struct loom_http_vh *hv = loom__http_vh(s->vhost);
 
 	st->rx_consumed += (uint32_t)len;
+#if defined(LOOM_WITH_WS)
+	if (s->role == &loom_role_ops_ws_h2)
+		return loom__ws_h2_rx(s, buf, len);
+#endif
 	if (s->flags & LCF_CLIENT)	/* a response body */
 		return loom__h2_client_deliver(s, buf, len);
 	h->body_seen += len;
@@ -587,6 +643,12 @@ loom__h2s_remote_end(struct loom_conn *s)
 	struct loom_h2_stream *st = loom__h2s(s);
 	struct loom_h1 *h = &st->h1;
 
+#if defined(LOOM_WITH_WS)
+	if (s->role == &loom_role_ops_ws_h2) {
+		st->sflags |= H2SF_REMOTE_ENDED;
+		return loom__ws_h2_remote_end(s);
+	}
+#endif
 	if ((st->sflags & H2SF_HAVE_CL) && st->rx_total != st->cl) {
 		loom__h2s_reset(s, LOOM_H2_ERR_PROTOCOL_ERROR, "body shorter than content-length");
 		return 1;
@@ -644,6 +706,8 @@ h2s_local_end(struct loom_conn *s)
 		/* the request is out: the stream ends with the response */
 		if (st->sflags & H2SF_REMOTE_ENDED)
 			loom__h2s_finish(s);
+		else
+			loom__h2_client_wait_response(s);
 		return;
 	}
 	if (!(st->sflags & H2SF_REMOTE_ENDED)) {
@@ -655,8 +719,8 @@ h2s_local_end(struct loom_conn *s)
 }
 
 /* DATA frames within the windows; what does not fit is held. 1 = END_STREAM sent */
-static int
-h2s_data_out(struct loom_conn *s, const uint8_t *buf, size_t len, int final)
+int
+loom__h2s_data_out(struct loom_conn *s, const uint8_t *buf, size_t len, int final)
 {
 	struct loom_h2_stream *st = loom__h2s(s);
 	struct loom_conn *parent = st->parent;
@@ -740,7 +804,9 @@ loom__h2s_send_pending(struct loom_conn *s)
 	}
 	if (st->tx_pending)
 		return 0;	/* still short of credit: the stall timeout runs */
-	loom_set_timeout(s, LOOM_TO_NONE, 0);
+	if (s->pending_timeout == LOOM_TO_USER)
+		/* the stall is over; another timeout (a ws close handshake) stays */
+		loom_set_timeout(s, LOOM_TO_NONE, 0);
 	if (final && !ended) {
 		loom__h2_put_hdr(fh, 0, LOOM_H2_F_DATA, LOOM_H2_FL_END_STREAM, st->sid);
 		loom__h2_out(parent, fh, 9);
@@ -856,7 +922,7 @@ loom__h2s_emit_body(struct loom_conn *s, const uint8_t *buf, size_t len, int fin
 	}
 	if (!len && !final)
 		return 0;
-	r = h2s_data_out(s, buf, len, final);
+	r = loom__h2s_data_out(s, buf, len, final);
 	if (r < 0)
 		return -1;
 	if (r == 1)
@@ -887,6 +953,12 @@ loom__h2s_user_pollout(struct loom_conn *s)
 	struct loom_h2_stream *st = loom__h2s(s);
 	struct loom_h1 *h = &st->h1;
 
+	if (s->role != &loom_role_ops_h2s) {
+		/* a role riding on the stream (ws over h2) takes its own turn; it
+		 * looks for the request the pass took off */
+		s->flags |= LCF_WANT_WRITABLE;
+		return s->role->perform_user_pollout(s);
+	}
 	if (s->flags & (LCF_CLOSING | LCF_CLOSED_CB_DONE))
 		return 0;
 	if ((h->flags & H1F_FILE) && h->file_remaining) {
@@ -923,8 +995,8 @@ h2s_tx_credit(struct loom_conn *s, int peer_to_us, int add)
 	return loom__h2s_credit(s);
 }
 
-static void
-h2s_close_role(struct loom_pt *pt, struct loom_conn *s)
+void
+loom__h2s_close_role(struct loom_pt *pt, struct loom_conn *s)
 {
 	struct loom_h2_stream *st = loom__h2s(s);
 	struct loom_h2_conn *c;
@@ -942,13 +1014,10 @@ h2s_close_role(struct loom_pt *pt, struct loom_conn *s)
 		loom__h2_client_stream_gone(s);
 }
 
-static void
-h2s_destroy_role(struct loom_conn *s)
+/* free a stream's h2 state (\p s: its conn, whatever role rides on it now) */
+void
+loom__h2s_destroy(struct loom_conn *s, struct loom_h2_stream *st)
 {
-	struct loom_h2_stream *st = loom__h2s(s);
-
-	if (!st)
-		return;
 	loom__http_file_close(&st->h1);
 	if (st->h1.cli)
 		loom__h1_client_free(&st->h1);
@@ -956,7 +1025,40 @@ h2s_destroy_role(struct loom_conn *s)
 	loom_buflist_destroy_all_segments(&st->tx_pending);
 	loom_buflist_destroy_all_segments(&st->rx_held);
 	loom_free(st);
+}
+
+static void
+h2s_destroy_role(struct loom_conn *s)
+{
+	struct loom_h2_stream *st = loom__h2s(s);
+
+	if (!st)
+		return;
+	loom__h2s_destroy(s, st);
 	s->role_data = NULL;
+}
+
+/*
+ * loom_write() on a stream: LOOM_WRITE_HTTP (or _RAW) is response body and
+ * LOOM_WRITE_HTTP_FINAL its last piece, as loom_http_write_body() takes them; it
+ * sends them as DATA itself, so nothing is left for the core to write.
+ */
+static int
+h2s_write_role_protocol(struct loom_conn *s, uint8_t **buf, size_t *len,
+			enum loom_write_protocol *wp)
+{
+	unsigned int kind = (unsigned int)*wp;
+	int r;
+
+	if (kind != LOOM_WRITE_HTTP && kind != LOOM_WRITE_HTTP_FINAL &&
+	    kind != LOOM_WRITE_RAW)
+		return LOOM_EINVAL;
+	r = loom_http_write_body(s, *buf, *len, kind == LOOM_WRITE_HTTP_FINAL);
+	if (r < 0)
+		return r;
+	*len = 0;
+
+	return 0;
 }
 
 static int
@@ -977,9 +1079,10 @@ const struct loom_role_ops loom_role_ops_h2s = {
 	.handle_pollin = h2s_handle_poll,
 	.handle_pollout = h2s_handle_poll,
 	.perform_user_pollout = h2s_perform_user_pollout,
+	.write_role_protocol = h2s_write_role_protocol,
 	.tx_credit = h2s_tx_credit,
 	.encapsulation_parent = h2s_encapsulation_parent,
-	.close_role = h2s_close_role,
+	.close_role = loom__h2s_close_role,
 	.destroy_role = h2s_destroy_role,
 	.adoption_cb = { 0, 0 },
 	.close_cb = { LOOM_CB_CLOSED_HTTP, LOOM_CB_CLOSED_CLIENT_HTTP },

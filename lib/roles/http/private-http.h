@@ -220,8 +220,16 @@ struct loom_h1_client {
 	unsigned int flags;		/* the connect info's LOOM_CONNECT_* */
 	uint8_t in_append;		/* inside APPEND_HANDSHAKE_HEADER */
 	uint8_t redirects;		/* redirects followed to get here */
-	uint8_t h2;			/* may go h2: ALPN offers it, or prior knowledge */
+	uint8_t h2;			/* may go h2: H1C_H2_* */
+	/* a WebSocket over h2 (RFC 8441, LOOM_CONNECT_WS_H2): what it asks for */
+	uint8_t ws_h2;
+	char *ws_protocols;		/* Sec-WebSocket-Protocol offered, or NULL */
+	char *ws_origin;
+	uint64_t ws_max_message;
 };
+
+#define H1C_H2_DIRECT	1	/* ALPN offers h2, or prior knowledge */
+#define H1C_H2_UPGRADE	2	/* asks for h2c with Upgrade */
 
 /* a queued request (or a refused h2 stream) connects again as a new conn */
 int
@@ -283,6 +291,13 @@ loom__h2_client_take(struct loom_conn *conn);
 /* should this established client conn speak h2? */
 int
 loom__h2_client_wants(struct loom_conn *conn);
+/* the HTTP2-Settings value of an h2c upgrade request into \p out (NUL ended) */
+int
+loom__h2_client_upgrade_settings(const struct loom_vhost *vh, char *out, size_t max);
+/* the server switched (101, Upgrade: h2c): the conn becomes stream 1 of a new h2
+ * connection, \p rest (bytes after the 101) its first input; -1 failed */
+int
+loom__h2_client_upgraded(struct loom_conn *conn, const uint8_t *rest, size_t len);
 #define loom__conn_is_http(c) ((c)->role == &loom_role_ops_h1 || loom__conn_is_h2s(c))
 #else
 #define loom__conn_is_http(c) ((c)->role == &loom_role_ops_h1)

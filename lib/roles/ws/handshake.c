@@ -11,11 +11,11 @@
 
 #include <stdio.h>
 
-static const char *
-hdr_val(const struct loom_h1_ah *ah, enum loom_hdr_token t, unsigned int n,
-	size_t *len)
+const char *
+loom__ws_hdr_val(const struct loom_h1_ah *ah, int token, unsigned int n, size_t *len)
 {
-	const struct loom_http_hdr *hd = loom__http_hdr(&ah->p, t, n);
+	const struct loom_http_hdr *hd = loom__http_hdr(&ah->p, (enum loom_hdr_token)token,
+							 n);
 
 	if (!hd)
 		return NULL;
@@ -83,8 +83,8 @@ loom__ws_list_has(const char *v, size_t vl, const char *tok)
 	return 0;
 }
 
-static int
-refuse(struct loom_conn *conn, unsigned int status, const char *why)
+int
+loom__ws_refuse(struct loom_conn *conn, unsigned int status, const char *why)
 {
 	struct loom_h1 *h = conn->role_data;
 	char body[128];
@@ -105,8 +105,8 @@ refuse(struct loom_conn *conn, unsigned int status, const char *why)
 }
 
 /* the subprotocol: the first the client offers that the vhost has */
-static const struct loom_protocol *
-choose_protocol(struct loom_conn *conn, const struct loom_h1_ah *ah, int *named)
+const struct loom_protocol *
+loom__ws_choose_protocol(struct loom_conn *conn, const struct loom_h1_ah *ah, int *named)
 {
 	const struct loom_ws_vh *w = loom__ws_vh(conn->vhost);
 	const struct loom_protocol *p;
@@ -116,7 +116,7 @@ choose_protocol(struct loom_conn *conn, const struct loom_h1_ah *ah, int *named)
 	char name[64];
 
 	*named = 0;
-	for (n = 0; (v = hdr_val(ah, LOOM_HDR_SEC_WEBSOCKET_PROTOCOL, n, &vl)); n++) {
+	for (n = 0; (v = loom__ws_hdr_val(ah, LOOM_HDR_SEC_WEBSOCKET_PROTOCOL, n, &vl)); n++) {
 		cur = v;
 		while (list_next(&cur, v + vl, &s, &l)) {
 			if (!l || l >= sizeof(name))
@@ -174,44 +174,44 @@ loom__ws_server_upgrade(struct loom_conn *conn)
 	uint8_t key[20];
 	int named, n;
 
-	v = hdr_val(ah, LOOM_HDR_UPGRADE, 0, &vl);
+	v = loom__ws_hdr_val(ah, LOOM_HDR_UPGRADE, 0, &vl);
 	if (!v || !loom__ws_list_has(v, vl, "websocket"))
 		return 1;	/* another protocol's upgrade (h2c): not ours */
 	if (ah->p.method != LOOM_HTTP_METHOD_GET || ah->p.version_minor < 1 ||
 	    ah->p.body_kind != LOOM_HTTP_BODY_NONE)
-		return refuse(conn, 400, "websocket needs GET, HTTP/1.1 and no body");
-	v = hdr_val(ah, LOOM_HDR_SEC_WEBSOCKET_VERSION, 0, &vl);
+		return loom__ws_refuse(conn, 400, "websocket needs GET, HTTP/1.1 and no body");
+	v = loom__ws_hdr_val(ah, LOOM_HDR_SEC_WEBSOCKET_VERSION, 0, &vl);
 	if (!v || vl != 2 || memcmp(v, "13", 2) || loom__http_hdr(&ah->p,
 			LOOM_HDR_SEC_WEBSOCKET_VERSION, 1))
-		return refuse(conn, 426, "Sec-WebSocket-Version must be 13");
-	v = hdr_val(ah, LOOM_HDR_SEC_WEBSOCKET_KEY, 0, &vl);
+		return loom__ws_refuse(conn, 426, "Sec-WebSocket-Version must be 13");
+	v = loom__ws_hdr_val(ah, LOOM_HDR_SEC_WEBSOCKET_KEY, 0, &vl);
 	if (!v || loom__http_hdr(&ah->p, LOOM_HDR_SEC_WEBSOCKET_KEY, 1) ||
 	    loom__ws_b64_decode(v, vl, key, sizeof(key)) != 16)
-		return refuse(conn, 400, "bad Sec-WebSocket-Key");
+		return loom__ws_refuse(conn, 400, "bad Sec-WebSocket-Key");
 	loom__ws_accept_for_key(v, vl, accept);
 	if (w->origin) {
-		v = hdr_val(ah, LOOM_HDR_ORIGIN, 0, &vl);
+		v = loom__ws_hdr_val(ah, LOOM_HDR_ORIGIN, 0, &vl);
 		if (!v || vl != strlen(w->origin) || memcmp(v, w->origin, vl))
-			return refuse(conn, 403, "origin not allowed");
+			return loom__ws_refuse(conn, 403, "origin not allowed");
 	}
 
-	p = choose_protocol(conn, ah, &named);
+	p = loom__ws_choose_protocol(conn, ah, &named);
 	if (!p || loom__conn_rebind_protocol(conn, p))
-		return refuse(conn, 500, "no protocol");
+		return loom__ws_refuse(conn, 500, "no protocol");
 	if (conn->user_space && !(conn->flags & LCF_USER_ALLOCED) &&
 	    p->per_session_data_size)
 		memset(conn->user_space, 0, p->per_session_data_size);
 	if (loom__user_callback(conn, LOOM_CB_FILTER_PROTOCOL_CONNECTION,
 				(void *)(uintptr_t)p->name, p->name ? strlen(p->name) : 0))
-		return refuse(conn, 403, "refused by the protocol");
+		return loom__ws_refuse(conn, 403, "refused by the protocol");
 
 	ext[0] = '\0';
 	memset(&pp, 0, sizeof(pp));
 	if (loom__ws_pmd_available() && !(w->options & LOOM_WS_OPT_NO_DEFLATE)) {
 		unsigned int k;
 
-		for (k = 0; !ext[0] && (v = hdr_val(ah, LOOM_HDR_SEC_WEBSOCKET_EXTENSIONS,
-						    k, &vl)); k++)
+		for (k = 0; !ext[0] && (v = loom__ws_hdr_val(ah,
+				LOOM_HDR_SEC_WEBSOCKET_EXTENSIONS, k, &vl)); k++)
 			loom__ws_pmd_negotiate(v, vl, ext, sizeof(ext), &pp);
 	}
 
@@ -241,7 +241,7 @@ loom__ws_server_upgrade(struct loom_conn *conn)
 		if (ws->pmd)
 			loom__ws_pmd_destroy(ws->pmd);
 		loom_free(ws);
-		return refuse(conn, 500, "response too long");
+		return loom__ws_refuse(conn, 500, "response too long");
 	}
 	memcpy(resp + o, "\r\n", 2);
 	o += 2;

@@ -67,7 +67,13 @@ ws_destroy_vhost(struct loom_vhost *vh)
 static struct loom_ws *
 conn_ws(const struct loom_conn *conn)
 {
-	if (!conn || conn->role != &loom_role_ops_ws)
+	if (!conn)
+		return NULL;
+#if defined(LOOM_WITH_H2)
+	if (conn->role == &loom_role_ops_ws_h2)
+		return conn->role_data;		/* ws over an h2 stream */
+#endif
+	if (conn->role != &loom_role_ops_ws)
 		return NULL;
 
 	return conn->role_data;
@@ -159,7 +165,8 @@ loom__ws_send_ctl(struct loom_conn *conn, unsigned int op, const uint8_t *pl,
 	int client = !!(conn->flags & LCF_CLIENT);
 	size_t hl;
 
-	if (len > LOOM_WS_MAX_CTL || conn->fd < 0 || (conn->flags & LCF_CLOSED_CB_DONE))
+	if (len > LOOM_WS_MAX_CTL || (conn->fd < 0 && !conn->role->tx_encapsulated) ||
+	    (conn->flags & LCF_CLOSED_CB_DONE))
 		return LOOM_EINVAL;
 	if (client)
 		loom__ws_mask_key(conn->role_data, mask);
@@ -556,11 +563,25 @@ ws_write_role_protocol(struct loom_conn *conn, uint8_t **buf, size_t *len,
 	struct loom_ws *ws = conn->role_data;
 	int client = !!(conn->flags & LCF_CLIENT), fin, rsv1 = 0;
 	unsigned int kind = (unsigned int)*wp & ~(unsigned int)LOOM_WRITE_NO_FIN, op;
-	uint8_t *p = *buf, hdr[LOOM_WS_MAX_HDR], mask[4];
+	uint8_t *p = *buf, mask[4];
 	size_t plen = *len, hl;
 
 	if (!ws || ws->state != WSS_OPEN)
 		return LOOM_ECLOSED;
+	if (!client && !ws->pmd && !ws->tx_in_msg && plen < 126 &&
+	    (*wp == LOOM_WRITE_TEXT || *wp == LOOM_WRITE_BINARY)) {
+		/* the common case: a server's whole small message, 2 header bytes */
+		p -= 2;
+		p[0] = (uint8_t)(0x80 | (*wp == LOOM_WRITE_TEXT ? LOOM_WSOP_TEXT :
+					   LOOM_WSOP_BINARY));
+		p[1] = (uint8_t)plen;
+		ws->tx_compress = 0;
+		*buf = p;
+		*len = plen + 2;
+		*wp = LOOM_WRITE_RAW;
+
+		return 0;
+	}
 	fin = !((unsigned int)*wp & LOOM_WRITE_NO_FIN);
 	switch (kind) {
 	case LOOM_WRITE_TEXT:
@@ -595,9 +616,10 @@ ws_write_role_protocol(struct loom_conn *conn, uint8_t **buf, size_t *len,
 		loom__ws_mask_key(ws, mask);
 		loom__ws_mask(p, plen, mask, 0);
 	}
-	hl = loom__ws_frame_header(hdr, op, fin, rsv1, plen, client ? mask : NULL);
+	/* the header straight into the headroom in front of the payload */
+	hl = 2 + (plen < 126 ? 0 : plen < 65536 ? 2 : 8) + (client ? 4 : 0);
 	p -= hl;
-	memcpy(p, hdr, hl);
+	loom__ws_frame_header(p, op, fin, rsv1, plen, client ? mask : NULL);
 	*buf = p;
 	*len = plen + hl;
 	*wp = LOOM_WRITE_RAW;
@@ -613,7 +635,7 @@ ws_close_via_role_protocol(struct loom_conn *conn, enum loom_close_status status
 	struct loom_ws *ws = conn->role_data;
 	unsigned int code;
 
-	if (!ws || ws->state != WSS_OPEN || conn->fd < 0 ||
+	if (!ws || ws->state != WSS_OPEN || (conn->fd < 0 && !conn->role->tx_encapsulated) ||
 	    (conn->flags & LCF_CLOSED_CB_DONE) || status == LOOM_CLOSE_NOSTATUS ||
 	    status == LOOM_CLOSE_ABNORMAL)
 		return 0;

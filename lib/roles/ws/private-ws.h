@@ -72,9 +72,11 @@ struct loom_ws_parser {
 	uint8_t msg_compressed;
 	uint8_t msg_first;
 	uint8_t ctl_len;
-	uint8_t ctl[LOOM_WS_MAX_CTL];
 	uint16_t error;		/* the close code once in error */
 	uint16_t pending_err;	/* found in the first bytes, given with the header */
+	/* last: only control frames use it, so a data frame's parse touches the
+	 * members above, a cache line or two, and not these 125 bytes */
+	uint8_t ctl[LOOM_WS_MAX_CTL];
 };
 
 /*
@@ -168,6 +170,7 @@ loom__ws_pmd_available(void);
 struct loom_conn;
 struct loom_pt;
 struct loom_ws_client;
+struct loom_h2_stream;
 
 /* per-vhost settings with the defaults filled in */
 struct loom_ws_vh {
@@ -187,16 +190,14 @@ enum {
 };
 
 struct loom_ws {
-	struct loom_ws_parser p;
+	/*
+	 * What each message reads or writes comes first, then the parser (its
+	 * hot members first): at 1000 busy conns every cache line a message
+	 * touches is a likely miss, so they are kept to two or three.
+	 */
 	struct loom_conn *conn;
-	struct loom_buflist *rx_pending;	/* bytes that came with the handshake */
 	struct loom_ws_pmd *pmd;
-	struct loom_ws_client *cli;		/* client handshake, until it is done */
-	struct loom_sul sul_ping;
-	struct loom_utf8 rx_utf8;		/* inflated text of the message */
-	uint64_t skip;				/* after a failure: bytes to the next frame */
 	uint64_t ev_remaining;
-	uint64_t max_msg;
 	uint8_t ev_binary, ev_first, ev_final;
 	uint8_t state;				/* WSS_* */
 	uint8_t tx_in_msg, tx_compress;
@@ -206,6 +207,14 @@ struct loom_ws {
 	uint8_t close_reason_len, peer_reason_len;
 	uint8_t rnd_used;
 	uint16_t close_code, peer_code;
+	struct loom_ws_parser p;
+	struct loom_buflist *rx_pending;	/* bytes that came with the handshake */
+	struct loom_ws_client *cli;		/* client handshake, until it is done */
+	struct loom_h2_stream *h2s;		/* ws over h2 (RFC 8441): the stream */
+	struct loom_sul sul_ping;
+	struct loom_utf8 rx_utf8;		/* inflated text of the message */
+	uint64_t skip;				/* after a failure: bytes to the next frame */
+	uint64_t max_msg;
 	/* the close reasons (up to 123 bytes), allocated only when there is one */
 	char *close_reason;
 	char *peer_reason;
@@ -217,6 +226,9 @@ struct loom_ws {
 #define LOOM_WS_RND	64
 
 extern const struct loom_role_ops loom_role_ops_ws;
+#if defined(LOOM_WITH_H2)
+extern const struct loom_role_ops loom_role_ops_ws_h2;	/* ws-h2.c */
+#endif
 
 const struct loom_ws_vh *
 loom__ws_vh(const struct loom_vhost *vh);
@@ -265,6 +277,15 @@ loom__ws_client_check_101(const struct loom_http_parser *p, const char *accept,
 /* server side (handshake.c): the h1 conn asks for "Upgrade: websocket" */
 int
 loom__ws_server_upgrade(struct loom_conn *conn);
+/* shared with ws over h2 (ws-h2.c): an HTTP refusal of the handshake, the
+ * subprotocol choice, and a request header's value */
+int
+loom__ws_refuse(struct loom_conn *conn, unsigned int status, const char *why);
+struct loom_h1_ah;
+const struct loom_protocol *
+loom__ws_choose_protocol(struct loom_conn *conn, const struct loom_h1_ah *ah, int *named);
+const char *
+loom__ws_hdr_val(const struct loom_h1_ah *ah, int token, unsigned int n, size_t *len);
 
 /* client side (client-ws.c) */
 int

@@ -142,16 +142,18 @@ ss_h1_cb(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
 	}
 }
 
-static const struct loom_protocol ss_h1_protocol = {
+const struct loom_protocol loom__ss_http_protocol = {
 	"ss-h1", ss_h1_cb, 0, 0, 0, NULL, 0
 };
+#define ss_h1_protocol loom__ss_http_protocol
 
-static int
-ss_h1_connect(struct loom_ss_handle *h)
+/* \p h2: ask for HTTP/2 (ALPN over TLS, prior knowledge over TCP), so streams
+ * to the same endpoint share one connection */
+int
+loom__ss_http_connect(struct loom_ss_handle *h, int h2)
 {
 	char addr[LOOM_SS_SUBST_MAX], path[LOOM_SS_SUBST_MAX];
 	struct loom_client_connect_info ci;
-	struct loom_tls_client_info tls;
 	struct loom_ss_ctx *s = h->ctx->ss;
 
 	path[0] = '/';
@@ -174,15 +176,24 @@ ss_h1_connect(struct loom_ss_handle *h)
 	if (h->st->flags & LOOM_SSTF_ALLOW_REDIRECTS)
 		ci.flags |= LOOM_CONNECT_FOLLOW_REDIRECTS;
 	if (h->st->flags & LOOM_SSTF_TLS) {
-		loom__ss_tls_info(h, &tls);
-		ci.tls = &tls;
-	}
+		/* kept by the context: the client holds the pointer (redirects) */
+		ci.tls = loom__ss_tls_info_kept(h, h2 ? "h2,http/1.1" : NULL);
+		if (!ci.tls)
+			return -1;
+	} else if (h2)
+		ci.flags |= LOOM_CONNECT_H2_PRIOR_KNOWLEDGE;
 
 	return loom_client_connect(&ci) ? 0 : -1;
 }
 
 static int
-ss_h1_request_tx(struct loom_ss_handle *h)
+ss_h1_connect(struct loom_ss_handle *h)
+{
+	return loom__ss_http_connect(h, 0);
+}
+
+int
+loom__ss_http_request_tx(struct loom_ss_handle *h)
 {
 	/* the body is asked for while the request goes out; after the response
 	 * head, a new tx is a new transaction on a new connection */
@@ -190,5 +201,5 @@ ss_h1_request_tx(struct loom_ss_handle *h)
 }
 
 const struct ss_proto_ops loom__ss_ops_h1 = {
-	"h1", &ss_h1_protocol, ss_h1_connect, ss_h1_request_tx
+	"h1", &ss_h1_protocol, ss_h1_connect, loom__ss_http_request_tx
 };

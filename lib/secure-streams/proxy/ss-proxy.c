@@ -37,6 +37,9 @@ struct px_cfg {
 	unsigned int max_backlog;
 	struct loom_context *ctx;
 	struct loom_mux_link *link;	/* serving mux channels too, or NULL */
+	unsigned int *uids, *gids;	/* peer credentials allowed, or NULL */
+	unsigned int count_uids, count_gids;
+	uint8_t check_cred;		/* Unix clients are checked */
 };
 
 /* a piece of the client's payload waiting for the real stream's tx */
@@ -80,6 +83,7 @@ struct px_conn {
 	uint8_t tx_pending;		/* the client asked for tx */
 	uint8_t close_after;		/* close once the output is flushed */
 	uint8_t gone;
+	uint8_t denied;			/* its peer credentials are not allowed */
 };
 
 static void
@@ -319,12 +323,21 @@ px_hello(struct px_conn *pc, const struct loom_sser_ev *e)
 	pc->hello_done = 1;
 	pc->rx_credit = e->u32b;
 	pc->frame_max = e->u32b < PX_FRAME_MAX ? e->u32b : PX_FRAME_MAX;
-	if (e->u32a != LOOM_SSER_VERSION)
+	if (pc->denied)
+		res = LOOM_SSER_R_DENIED;	/* told, then dropped */
+	else if (e->u32a != LOOM_SSER_VERSION)
 		res = LOOM_SSER_R_VERSION;
 	else if (!pc->frame_max)
 		res = LOOM_SSER_R_FAILED;	/* a client that takes nothing */
 	else if (!pol || !loom_ss_policy_stream_type(pol, e->str))
 		res = LOOM_SSER_R_NO_STREAMTYPE;
+	else if (loom_ss_policy_stream_type(pol, e->str)->flags & LOOM_SSTF_SERVER) {
+		/* a listener's streams start at the proxy, and the wire format
+		 * has no way to open one towards the client: never served */
+		loom_log_warn("ssproxy: '%s' is a server stream type: not for SSPC",
+			      e->str);
+		res = LOOM_SSER_R_DENIED;
+	}
 	else if (!px_allowed(cfg, e->str))
 		res = LOOM_SSER_R_DENIED;
 	if (res == LOOM_SSER_R_OK) {
@@ -458,12 +471,16 @@ px_event(void *opaque, const struct loom_sser_ev *e)
 	}
 }
 
-/* write the next piece of output, honouring the client's rx credit */
+/*
+ * write what is queued, honouring the client's rx credit: whole frames one after
+ * the other in one write where they fit, so frames the real stream made in one go
+ * (a state change and the metadata and states after it) reach the client together
+ */
 static int
 px_writeable(struct px_conn *pc)
 {
 	uint8_t buf[LOOM_PRE + PX_WRITE_CHUNK], *seg;
-	size_t n, sl, max = PX_WRITE_CHUNK;
+	size_t n = 0, k, sl, max = PX_WRITE_CHUNK;
 
 	if (pc->gone)
 		return -1;
@@ -472,27 +489,34 @@ px_writeable(struct px_conn *pc)
 		if (max > PX_WRITE_CHUNK)
 			max = PX_WRITE_CHUNK;
 	}
-	sl = loom_buflist_next_segment_len(&pc->out, &seg);
-	if (!sl)
-		return pc->close_after ? -1 : 0;
-	if (!max) {
-		px_want_write(pc);	/* the channel's credit comes back */
+	while (n < max) {
+		sl = loom_buflist_next_segment_len(&pc->out, &seg);
+		if (!sl)
+			break;
+		if (!pc->frame_left) {		/* at a frame's start */
+			if (seg[0] == LOOM_SSER_PAYLOAD) {
+				size_t pl = sl - LOOM_SSER_HDR - 1;
+
+				if (pl > pc->rx_credit)
+					break;	/* wait for CREDIT */
+				pc->rx_credit -= (uint32_t)pl;
+			}
+			pc->frame_left = sl;
+		}
+		k = loom_buflist_linear_use(&pc->out, buf + LOOM_PRE + n,
+					    pc->frame_left < max - n ? pc->frame_left :
+								       max - n);
+		pc->frame_left -= k;
+		pc->out_len -= k;
+		n += k;
+	}
+	if (!n) {
+		if (!pc->out)
+			return pc->close_after ? -1 : 0;
+		if (!max)
+			px_want_write(pc);	/* the channel's credit comes back */
 		return 0;
 	}
-	if (!pc->frame_left) {		/* at a frame's start */
-		if (seg[0] == LOOM_SSER_PAYLOAD) {
-			size_t pl = sl - LOOM_SSER_HDR - 1;
-
-			if (pl > pc->rx_credit)
-				return 0;	/* wait for CREDIT */
-			pc->rx_credit -= (uint32_t)pl;
-		}
-		pc->frame_left = sl;
-	}
-	n = loom_buflist_linear_use(&pc->out, buf + LOOM_PRE,
-				    pc->frame_left < max ? pc->frame_left : max);
-	pc->frame_left -= n;
-	pc->out_len -= n;
 	if (pc->conn && loom_write(pc->conn, buf + LOOM_PRE, n, LOOM_WRITE_RAW) < 0)
 		return -1;
 	if (pc->ch && loom__mux_ch_write(pc->ch, buf + LOOM_PRE, n))
@@ -511,6 +535,8 @@ px_cfg_free(struct px_cfg *cfg)
 	if (!cfg)
 		return;
 	loom__mux_link_destroy(cfg->link);
+	loom_free(cfg->uids);
+	loom_free(cfg->gids);
 	for (a = cfg->allowed; a && *a; a++)
 		loom_free(*a);
 	loom_free(cfg->allowed);
@@ -603,6 +629,40 @@ pxm_accept(struct loom_mux_link *l, struct loom_mux_ch *ch, void *user)
 }
 
 static int
+px_id_in(unsigned long id, const unsigned int *list, unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++)
+		if (list[i] == id)
+			return 1;
+
+	return 0;
+}
+
+/* a Unix socket client: may its uid or gid use the proxy? */
+static void
+px_check_cred(struct px_conn *pc, struct loom_conn *conn)
+{
+	const struct px_cfg *cfg = pc->cfg;
+	unsigned long uid, gid;
+
+	if (!cfg->check_cred)
+		return;
+	if (loom__plat_peer_cred(conn->fd, &uid, &gid)) {
+		loom_clog_warn(conn, "ssproxy: refused a client: no peer credentials");
+		pc->denied = 1;
+		return;
+	}
+	if (px_id_in(uid, cfg->uids, cfg->count_uids) ||
+	    px_id_in(gid, cfg->gids, cfg->count_gids))
+		return;
+	loom_clog_warn(conn, "ssproxy: refused a client: uid %lu gid %lu not allowed",
+		       uid, gid);
+	pc->denied = 1;
+}
+
+static int
 px_callback(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
 	    void *in, size_t len)
 {
@@ -621,6 +681,7 @@ px_callback(struct loom_conn *conn, enum loom_callback_reason reason, void *user
 		pc->conn = conn;
 		pc->cfg = loom_vhost_user(loom_get_vhost(conn));
 		loom__sser_dec_init(&pc->dec, LOOM_SSER_ROLE_PROXY);
+		px_check_cred(pc, conn);
 		/* a client that never says HELLO is dropped */
 		loom_set_timeout(conn, LOOM_TO_AWAITING_RX, 10);
 		break;
@@ -655,6 +716,23 @@ static const struct loom_protocol px_protocols[] = {
 	LOOM_PROTOCOL_LIST_TERM
 };
 
+static int
+px_copy_ids(unsigned int **out, unsigned int *count, const unsigned int *in,
+	    unsigned int n)
+{
+	if (!n)
+		return 0;
+	if (!in)
+		return -1;
+	*out = loom_malloc(n * sizeof(**out), "ssproxy ids");
+	if (!*out)
+		return -1;
+	memcpy(*out, in, n * sizeof(**out));
+	*count = n;
+
+	return 0;
+}
+
 struct loom_vhost *
 loom_ss_proxy_create(struct loom_context *ctx, const struct loom_ss_proxy_info *info)
 {
@@ -670,6 +748,17 @@ loom_ss_proxy_create(struct loom_context *ctx, const struct loom_ss_proxy_info *
 	cfg = loom_zalloc(sizeof(*cfg), "ssproxy");
 	if (!cfg)
 		return NULL;
+	if ((info->count_allowed_uids || info->count_allowed_gids) && !info->unix_path) {
+		loom_log_err("ssproxy: peer credentials are checked on Unix sockets only");
+		loom_free(cfg);
+		return NULL;
+	}
+	if (px_copy_ids(&cfg->uids, &cfg->count_uids, info->allowed_uids,
+			info->count_allowed_uids) ||
+	    px_copy_ids(&cfg->gids, &cfg->count_gids, info->allowed_gids,
+			info->count_allowed_gids))
+		goto bail;
+	cfg->check_cred = info->count_allowed_uids || info->count_allowed_gids;
 	cfg->tx_window = info->tx_window ? info->tx_window : PX_DEF_WINDOW;
 	cfg->max_backlog = info->max_backlog ? info->max_backlog : PX_DEF_BACKLOG;
 	cfg->ctx = ctx;

@@ -5,14 +5,17 @@
  * one channel per stream of the transport mux on a tty (a UART).
  *
  * In an SSPC-only build (LOOM_WITH_SS off) sspc-api.c gives the loom_ss_* API
- * on top of it; a full build can use it at run time the same way.
+ * on top of it; in a full build ss.c hands every loom_ss_* call to it when the
+ * context was created with info.ss_proxy (loom__sspc_context_is_proxied()).
+ * loom__sspc_context_init() / _destroy() are in lib/core/private-core.h.
  */
 #if !defined(LOOM_PRIVATE_SSPC_H)
 #define LOOM_PRIVATE_SSPC_H
 
 struct loom_sspc;
 
-/* the default proxy address; the environment's LOOM_SSPROXY overrides it:
+/* the default proxy address; the environment's LOOM_SSPROXY overrides it, and
+ * the context's info.ss_proxy overrides both:
  * "unix:@name", "unix:/path", "host:port", "mux:/dev/ttyX" or "mux:fd:N" (a
  * descriptor already open). Without sockets (LOOM_PLAT=baremetal) only the mux
  * exists, by default over the first stream the app added (loom_bm_stream_add) */
@@ -45,6 +48,9 @@ loom__sspc_get_metadata(struct loom_sspc *s, const char *name, const void **valu
 			size_t *len);
 void *
 loom__sspc_user(struct loom_sspc *s);
+/* the context was made with info.ss_proxy: its streams go through the proxy */
+int
+loom__sspc_context_is_proxied(struct loom_context *ctx);
 struct loom_context *
 loom__sspc_context(struct loom_sspc *s);
 

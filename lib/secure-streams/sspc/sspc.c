@@ -39,6 +39,7 @@ struct sspc_md {
 };
 
 struct loom_sspc {
+	struct loom_dll2 list;		/* on the context's SSPC streams */
 	struct loom_ss_info info;
 	struct loom_context *ctx;
 	struct loom_conn *conn;		/* socket transport: the link, or NULL */
@@ -79,8 +80,11 @@ struct loom_sspc {
 #define SCONN(s)	((struct loom_conn *)NULL)
 #endif
 
-/* what the "sspc" vhost holds for the context: the mux link, if one is used */
+/* what the "sspc" vhost holds for the context: its streams, the proxy address
+ * the context was created with (info.ss_proxy) and the mux link, if one is used */
 struct sspc_vh {
+	struct loom_dll2_owner streams;
+	char *proxy;			/* or NULL: $LOOM_SSPROXY or the default */
 	struct loom_mux_link *link;
 };
 
@@ -267,6 +271,10 @@ on_frame(void *opaque, const struct loom_sser_ev *e)
 		/* CREATING and DESTROYING are the user's own, told here */
 		if (e->u32a == LOOM_SSS_CREATING || e->u32a == LOOM_SSS_DESTROYING)
 			return 0;
+		/* the link's own CONNECTING was told already: the real stream's first
+		 * one is the same attempt, so the user sees what in-process gives */
+		if (e->u32a == LOOM_SSS_CONNECTING && s->state == LOOM_SSS_CONNECTING)
+			return 0;
 		user_result(s, user_state(s, (int)e->u32a, e->u32b));
 		return 0;
 
@@ -404,6 +412,8 @@ free_sspc(struct loom_sspc *s)
 		s->md = m->next;
 		loom_free(m);
 	}
+	loom_sul_cancel(&s->sul);
+	loom_dll2_remove(&s->list);
 	loom_buflist_destroy_all_segments(&s->out);
 	if (s->free_handle)
 		loom_free(s->user_handle);
@@ -571,21 +581,24 @@ sspc_callback(struct loom_conn *conn, enum loom_callback_reason reason, void *us
 		svh = in ? loom_vhost_user(in) : NULL;
 		if (svh) {
 			loom__mux_link_destroy(svh->link);
+			loom_free(svh->proxy);
 			loom_free(svh);
 		}
 		break;
 #if defined(LOOM_PLAT_SOCKETS)
 
 	case LOOM_CB_RAW_CONNECTED:
-		return sspc_connected(s);
+		return s ? sspc_connected(s) : -1;
 
 	case LOOM_CB_RAW_RX:
-		if (sspc_rx(s, in, len))
+		if (!s || sspc_rx(s, in, len))
 			return -1;
 		check_destroy_pending(s);
 		break;
 
 	case LOOM_CB_RAW_WRITEABLE:
+		if (!s)
+			return -1;
 		r = on_writeable(s);
 		check_destroy_pending(s);
 		return r;
@@ -665,7 +678,9 @@ static void
 sspc_link(struct loom_sul *sul)
 {
 	struct loom_sspc *s = loom_container_of(sul, struct loom_sspc, sul);
-	const char *a = getenv("LOOM_SSPROXY");
+	struct loom_vhost *vh = sspc_vhost(s->ctx);
+	struct sspc_vh *svh = vh ? loom_vhost_user(vh) : NULL;
+	const char *a = svh && svh->proxy ? svh->proxy : getenv("LOOM_SSPROXY");
 #if defined(LOOM_PLAT_SOCKETS)
 	struct loom_client_connect_info ci;
 	char host[128];
@@ -725,6 +740,7 @@ int
 loom__sspc_create(struct loom_context *ctx, int tsi, const struct loom_ss_info *info,
 		  void *opaque, void *user_handle, int free_handle, struct loom_sspc **out)
 {
+	struct loom_vhost *vh;
 	struct loom_sspc *s;
 	size_t ua = info->user_alloc;
 
@@ -734,6 +750,9 @@ loom__sspc_create(struct loom_context *ctx, int tsi, const struct loom_ss_info *
 	    (info->opaque_user_data_offset != info->handle_offset &&
 	     ua < info->opaque_user_data_offset + sizeof(void *)))
 		return LOOM_EINVAL;
+	vh = sspc_vhost(ctx);
+	if (!vh)
+		return LOOM_ENOMEM;
 	s = loom_zalloc(sizeof(*s), "sspc");
 	if (!s)
 		return LOOM_ENOMEM;
@@ -742,6 +761,7 @@ loom__sspc_create(struct loom_context *ctx, int tsi, const struct loom_ss_info *
 		loom_free(s);
 		return LOOM_ENOMEM;
 	}
+	loom_dll2_add_tail(&s->list, &((struct sspc_vh *)loom_vhost_user(vh))->streams);
 	s->info = *info;
 	s->user_handle = user_handle;
 	s->free_handle = (uint8_t)free_handle;
@@ -758,6 +778,63 @@ loom__sspc_create(struct loom_context *ctx, int tsi, const struct loom_ss_info *
 	loom_sul_schedule(ctx, tsi, &s->sul, sspc_link, 1);
 
 	return 0;
+}
+
+int
+loom__sspc_context_init(struct loom_context *ctx, const char *proxy)
+{
+	struct loom_vhost *vh = sspc_vhost(ctx);
+	struct sspc_vh *svh = vh ? loom_vhost_user(vh) : NULL;
+	size_t n = strlen(proxy) + 1;
+
+	if (!svh)
+		return LOOM_ENOMEM;
+	loom_free(svh->proxy);
+	svh->proxy = loom_malloc(n, "sspc proxy");
+	if (!svh->proxy)
+		return LOOM_ENOMEM;
+	memcpy(svh->proxy, proxy, n);
+	loom_log_info("sspc: Secure Streams through the proxy at %s", proxy);
+
+	return 0;
+}
+
+int
+loom__sspc_context_is_proxied(struct loom_context *ctx)
+{
+	struct loom_vhost *vh = loom_get_vhost_by_name(ctx, "sspc");
+
+	return vh && loom_vhost_user(vh) &&
+	       ((struct sspc_vh *)loom_vhost_user(vh))->proxy;
+}
+
+/* the context goes: every stream still open ends now, DESTROYING told first */
+void
+loom__sspc_context_destroy(struct loom_context *ctx)
+{
+	struct loom_vhost *vh = loom_get_vhost_by_name(ctx, "sspc");
+	struct sspc_vh *svh = vh ? loom_vhost_user(vh) : NULL;
+	struct loom_sspc *s;
+
+	while (svh && svh->streams.head) {
+		s = loom_container_of(svh->streams.head, struct loom_sspc, list);
+		s->destroying = 1;
+		loom_sul_cancel(&s->sul);
+		if (SCONN(s)) {	/* its close comes later: no stream to tell then */
+			struct loom_conn *c = SCONN(s);
+
+			c->user_space = NULL;
+			s->conn = NULL;
+			loom_close(c, LOOM_CLOSE_NORMAL);
+		}
+		if (s->ch) {
+			loom__mux_ch_close(s->ch);
+			s->ch = NULL;
+		}
+		if (s->state != LOOM_SSS_DESTROYING)
+			user_state(s, LOOM_SSS_DESTROYING, 0);
+		free_sspc(s);
+	}
 }
 
 void

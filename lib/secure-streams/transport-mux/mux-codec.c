@@ -48,7 +48,7 @@ hdr_ok(unsigned int ch, unsigned int type, size_t len, size_t max_body)
 	int link = type == LOOM_MUX_HELLO || type == LOOM_MUX_PING ||
 		   type == LOOM_MUX_PONG;
 
-	if (type < LOOM_MUX_HELLO || type > LOOM_MUX_CREDIT || len > max_body ||
+	if (type < LOOM_MUX_HELLO || type > LOOM_MUX_NAK || len > max_body ||
 	    (link != (ch == LOOM_MUX_LINK_CH)))
 		return 0;
 
@@ -60,8 +60,8 @@ hdr_ok(unsigned int ch, unsigned int type, size_t len, size_t max_body)
 	case LOOM_MUX_CLOSE:
 		return len == 1;
 	case LOOM_MUX_DATA:
-		return len >= 2;
-	default:		/* PING, PONG, OPEN, CREDIT */
+		return len > LOOM_MUX_DATA_HDR;
+	default:		/* PING, PONG, OPEN, CREDIT, NAK */
 		return len == 4;
 	}
 }
@@ -121,9 +121,9 @@ body_ok(const uint8_t *f, size_t len, struct loom_mux_ev *e)
 		e->u32a = b[0];
 		return e->u32a <= LOOM_MUX_R_PROTOCOL;
 	case LOOM_MUX_DATA:
-		e->u32a = b[0];
-		e->buf = b + 1;
-		e->len = len - 1;
+		e->u32a = loom__be32(b);
+		e->buf = b + LOOM_MUX_DATA_HDR;
+		e->len = len - LOOM_MUX_DATA_HDR;
 		return 1;
 	case LOOM_MUX_CREDIT:
 		e->u32a = loom__be32(b);
@@ -266,7 +266,7 @@ loom__mux_put_u32(uint8_t *out, size_t max, unsigned int ch,
 
 	if ((type == LOOM_MUX_CREDIT && !v) ||
 	    (type != LOOM_MUX_PING && type != LOOM_MUX_PONG &&
-	     type != LOOM_MUX_OPEN && type != LOOM_MUX_CREDIT))
+	     type != LOOM_MUX_OPEN && type != LOOM_MUX_CREDIT && type != LOOM_MUX_NAK))
 		return 0;
 	loom__put_be32(b, v);
 
@@ -299,15 +299,16 @@ loom__mux_put_close(uint8_t *out, size_t max, unsigned int ch, unsigned int reas
 }
 
 size_t
-loom__mux_put_data(uint8_t *out, size_t max, unsigned int ch, unsigned int seq,
+loom__mux_put_data(uint8_t *out, size_t max, unsigned int ch, uint32_t off,
 		   const uint8_t *data, size_t len)
 {
-	if (!len || len > LOOM_MUX_MAX_DATA || seq > 255 ||
-	    max < LOOM_MUX_OVERHEAD + 1 + len)
+	if (!len || len > LOOM_MUX_MAX_DATA ||
+	    max < LOOM_MUX_OVERHEAD + LOOM_MUX_DATA_HDR + len)
 		return 0;
-	/* the body in place: the sequence number, then the bytes */
-	memmove(out + LOOM_MUX_HDR + 1, data, len);
-	out[LOOM_MUX_HDR] = (uint8_t)seq;
+	/* the body in place: the offset, then the bytes */
+	memmove(out + LOOM_MUX_HDR + LOOM_MUX_DATA_HDR, data, len);
+	loom__put_be32(out + LOOM_MUX_HDR, off);
 
-	return loom__mux_put(out, max, ch, LOOM_MUX_DATA, out + LOOM_MUX_HDR, len + 1);
+	return loom__mux_put(out, max, ch, LOOM_MUX_DATA, out + LOOM_MUX_HDR,
+			     len + LOOM_MUX_DATA_HDR);
 }

@@ -6,7 +6,6 @@
 #include "core/private-core.h"
 #include "secure-streams/transport-mux/private-ss-mux-link.h"
 
-#include <stdlib.h>
 #include <string.h>
 #if defined(LOOM_PLAT_SOCKETS)
 #include <fcntl.h>
@@ -19,6 +18,7 @@
 #define ML_OUT_MAX	4096	/* pipe bytes held before channels are held back */
 #define ML_WRITE_CHUNK	4096
 #define ML_REOPEN_MS	500
+#define ML_TXB_MAX	16384	/* most unacknowledged bytes a channel keeps */
 
 enum { CH_FREE, CH_OPENING, CH_OPEN, CH_CLOSING };
 
@@ -27,18 +27,29 @@ struct loom_mux_ch {
 	const struct loom_mux_ch_ops *ops;
 	void *opaque;
 	/*
-	 * CREDIT carries the running total of DATA bytes the receiver has taken,
-	 * so a CREDIT the line loses is made good by the next one: what we may
-	 * send is tx_window + peer_taken - tx_sent (all mod 2^32)
+	 * Each way a channel is a byte stream; DATA carries the offset of its
+	 * first byte, CREDIT (and NAK) the running total the receiver has taken,
+	 * which is both its acknowledgement and its credit: what we may send is
+	 * the window + peer_taken - tx_sent (all mod 2^32). The bytes not yet
+	 * acknowledged stay in txb, a ring of a power-of-two size indexed by
+	 * offset, and are sent again from peer_taken when the receiver says it
+	 * saw a gap (NAK) or a keepalive interval passed with no progress: a line
+	 * that drops or corrupts frames loses no bytes of a channel.
 	 */
 	uint32_t tx_window, tx_sent, peer_taken;
-	uint32_t rx_left;		/* DATA bytes we still take */
+	uint32_t tick_taken, tick_sent;	/* peer_taken / tx_sent at the last tick */
+	uint32_t rtx_at, rtx_tick;	/* the last resend: from where, when */
 	uint32_t rx_taken;		/* DATA bytes we have taken, running */
 	uint32_t born;			/* ping_seq when it was opened / closed */
+	uint8_t *txb;			/* the unacknowledged bytes */
+	uint32_t txb_size;
 	uint8_t id;
-	uint8_t tx_seq, rx_seq;		/* DATA sequence numbers, each way */
 	uint8_t state;
 	uint8_t want_write;
+	uint8_t nak_sent;		/* a gap was told; cleared by progress */
+	uint8_t close_sent;		/* CLOSING: our CLOSE is out (else: after
+					 * what we sent is acknowledged) */
+	uint8_t rtx_done;		/* rtx_at / rtx_tick are set */
 };
 
 struct loom_mux_link {
@@ -55,6 +66,8 @@ struct loom_mux_link {
 	uint32_t session, peer_session;
 	uint32_t ping_seq, pong_seq, missed, rx_bytes;
 	uint32_t downs, ups;
+	uint32_t resends;		/* DATA frames sent again */
+	unsigned int count_ch;		/* channels in use (any state) */
 	unsigned int peer_max_body;
 	uint8_t up, have_peer, rr, next_id, in_destroy;
 };
@@ -62,11 +75,54 @@ struct loom_mux_link {
 static void
 ml_ping(struct loom_sul *sul);
 
-/* DATA bytes the peer takes now */
+/* DATA bytes the peer takes now (and we have room to keep until acked) */
 static uint32_t
 ch_credit(const struct loom_mux_ch *ch)
 {
-	return ch->tx_window + ch->peer_taken - ch->tx_sent;
+	uint32_t win = ch->tx_window < ch->txb_size ? ch->tx_window : ch->txb_size,
+		 unacked = ch->tx_sent - ch->peer_taken;
+
+	return win > unacked ? win - unacked : 0;
+}
+
+/* the ring for what we send: the peer's window, a power of two, bounded */
+static int
+ch_txb_alloc(struct loom_mux_ch *ch)
+{
+	uint32_t n = LOOM_MUX_MIN_BODY;
+
+	while (n < ML_TXB_MAX && n * 2 <= ch->tx_window)
+		n *= 2;
+	ch->txb = loom_malloc(n, "mux ch txb");
+	if (!ch->txb)
+		return -1;
+	ch->txb_size = n;
+
+	return 0;
+}
+
+/* the ring's bytes at stream offset \p off: copied in from \p in, or (in NULL)
+ * out to \p out */
+static void
+ch_txb_copy(struct loom_mux_ch *ch, uint32_t off, uint8_t *out, const uint8_t *in,
+	    size_t len)
+{
+	size_t k;
+
+	while (len) {
+		uint32_t i = off & (ch->txb_size - 1);
+
+		k = ch->txb_size - i < len ? ch->txb_size - i : len;
+		if (in) {
+			memcpy(ch->txb + i, in, k);
+			in += k;
+		} else {
+			memcpy(out, ch->txb + i, k);
+			out += k;
+		}
+		off += (uint32_t)k;
+		len -= k;
+	}
 }
 
 static int
@@ -103,9 +159,10 @@ ml_queue(struct loom_mux_link *l, const uint8_t *f, size_t n)
 
 	if (!n || !l->conn)
 		return;
-	/* keepalive must not wait behind DATA, nor must credit; the rest keeps
+	/* keepalive must not wait behind DATA, nor must credit or NAK; the rest keeps
 	 * its order with the channel's DATA (OPEN before, CLOSE after) */
-	pri = f[1] == LOOM_MUX_LINK_CH || f[2] == LOOM_MUX_CREDIT;
+	pri = f[1] == LOOM_MUX_LINK_CH || f[2] == LOOM_MUX_CREDIT ||
+	      f[2] == LOOM_MUX_NAK;
 	if (loom_buflist_append_segment(pri ? &l->pri : &l->out, f, n) < 0)
 		return;		/* lost like a dropped byte: keepalive recovers */
 	if (!pri)
@@ -142,8 +199,80 @@ ml_send_hello(struct loom_mux_link *l)
 static void
 ch_free(struct loom_mux_ch *ch)
 {
-	ch->link->ch[ch->id] = NULL;
+	struct loom_mux_link *l = ch->link;
+
+	l->ch[ch->id] = NULL;
+	l->count_ch--;
+	/* tests read this to see that no channel outlives its stream */
+	loom_log_info("mux: ch %u gone, %u in use, %u resends", (unsigned int)ch->id,
+		      l->count_ch, (unsigned int)l->resends);
+	loom_free(ch->txb);
 	loom_free(ch);
+}
+
+/* the largest DATA payload the peer takes in one frame */
+static size_t
+ml_data_max(const struct loom_mux_link *l)
+{
+	return (l->peer_max_body ? l->peer_max_body : LOOM_MUX_MIN_BODY) -
+	       LOOM_MUX_DATA_HDR;
+}
+
+/* queue DATA frames for the bytes from \p off to tx_sent (kept in the ring) */
+static void
+ch_send_from(struct loom_mux_ch *ch, uint32_t off)
+{
+	struct loom_mux_link *l = ch->link;
+	uint8_t f[LOOM_MUX_OVERHEAD + LOOM_MUX_MAX_BODY];
+	size_t k, mb = ml_data_max(l);
+
+	while (off != ch->tx_sent) {
+		k = ch->tx_sent - off < mb ? ch->tx_sent - off : mb;
+		ch_txb_copy(ch, off, f + LOOM_MUX_HDR + LOOM_MUX_DATA_HDR, NULL, k);
+		ml_queue(l, f, loom__mux_put_data(f, sizeof(f), ch->id, off,
+						  f + LOOM_MUX_HDR + LOOM_MUX_DATA_HDR,
+						  k));
+		off += (uint32_t)k;
+	}
+}
+
+/* what was not acknowledged goes again (go-back-N from peer_taken) */
+static void
+ch_resend(struct loom_mux_ch *ch)
+{
+	struct loom_mux_link *l = ch->link;
+
+	if (ch->tx_sent == ch->peer_taken)
+		return;
+	l->resends++;
+	ch->rtx_done = 1;
+	ch->rtx_at = ch->peer_taken;
+	ch->rtx_tick = l->ping_seq;
+	loom_log_debug("mux: ch %u: %u bytes again from %u", (unsigned int)ch->id,
+		       (unsigned int)(ch->tx_sent - ch->peer_taken),
+		       (unsigned int)ch->peer_taken);
+	ch_send_from(ch, ch->peer_taken);
+}
+
+/*
+ * The channel is broken (the peer broke its rules): the owner hears it closed
+ * now; the channel stays, CLOSING, until the peer acknowledges our CLOSE (sent
+ * again each tick) or we give up, so its id is not reused under the peer
+ */
+static void
+ch_abort(struct loom_mux_ch *ch, unsigned int reason)
+{
+	const struct loom_mux_ch_ops *ops = ch->ops;
+	struct loom_mux_link *l = ch->link;
+	void *opaque = ch->opaque;
+
+	ch->ops = NULL;
+	ch->state = CH_CLOSING;
+	ch->close_sent = 1;
+	ch->born = l->ping_seq;
+	ml_send_close(l, ch->id, reason);
+	if (ops && ops->closed)
+		ops->closed(ch, opaque, 0);
 }
 
 /* the channel goes: tell its owner (unless it closed it), free it */
@@ -245,6 +374,12 @@ ml_open_frame(struct loom_mux_link *l, const struct loom_mux_ev *e)
 	struct loom_mux_ch *ch = l->ch[e->ch];
 	uint8_t f[LOOM_MUX_OVERHEAD + 5];
 
+	if (ch && ch->state == CH_OPEN && !ch->rx_taken && l->info.accept) {
+		/* our OPEN_ACK was lost and the OPEN came again: the same one */
+		ml_queue(l, f, loom__mux_put_open_ack(f, sizeof(f), e->ch, LOOM_MUX_R_OK,
+						      l->info.rx_credit));
+		return;
+	}
 	if (ch)		/* the peer reuses it: ours is stale */
 		ch_gone(ch, 1);
 #if !defined(LOOM_WITH_SS)
@@ -267,9 +402,9 @@ ml_open_frame(struct loom_mux_link *l, const struct loom_mux_ev *e)
 	ch->id = e->ch;
 	ch->state = CH_OPEN;
 	ch->tx_window = e->u32a;
-	ch->rx_left = l->info.rx_credit;
 	l->ch[e->ch] = ch;
-	if (l->info.accept(l, ch, l->info.user)) {
+	l->count_ch++;
+	if (ch_txb_alloc(ch) || l->info.accept(l, ch, l->info.user)) {
 		ch_free(ch);
 		ml_queue(l, f, loom__mux_put_open_ack(f, sizeof(f), e->ch,
 						      LOOM_MUX_R_FAILED, 0));
@@ -281,6 +416,72 @@ ml_open_frame(struct loom_mux_link *l, const struct loom_mux_ev *e)
 	if (ch->want_write)
 		loom_callback_on_writable(l->conn);
 #endif
+}
+
+/* DATA on an open (or closing) channel: each byte taken once, in order */
+static void
+ml_data_frame(struct loom_mux_link *l, struct loom_mux_ch *ch,
+	      const struct loom_mux_ev *e)
+{
+	int32_t d = (int32_t)(e->u32a - ch->rx_taken);
+	const uint8_t *p = e->buf;
+	size_t n = e->len;
+	unsigned int id = ch->id;
+
+	if (d > 0) {
+		/* a gap: a frame before this one was lost; say so once */
+		if (!ch->nak_sent) {
+			ch->nak_sent = 1;
+			ml_send_u32(l, id, LOOM_MUX_NAK, ch->rx_taken);
+		}
+		return;
+	}
+	if ((uint32_t)-d >= n) {
+		/* all had before: our CREDIT was lost, or it came twice */
+		if (ch->rx_taken)
+			ml_send_u32(l, id, LOOM_MUX_CREDIT, ch->rx_taken);
+		return;
+	}
+	p += (uint32_t)-d;
+	n -= (uint32_t)-d;
+	if (n > l->info.rx_credit) {
+		loom_log_warn("mux: ch %u: DATA past its credit", id);
+		ch_abort(ch, LOOM_MUX_R_PROTOCOL);
+		return;
+	}
+	ch->nak_sent = 0;
+	ch->rx_taken += (uint32_t)n;
+	/* a closing channel's bytes are acknowledged and dropped */
+	if (ch->state == CH_OPEN && ch->ops && ch->ops->rx)
+		ch->ops->rx(ch, ch->opaque, p, n);
+	/* taken by the owner (whose own flow control holds it): credit back */
+	if (l->ch[id] == ch && ch->rx_taken)	/* 0 only at the 4 GiB wrap */
+		ml_send_u32(l, id, LOOM_MUX_CREDIT, ch->rx_taken);
+}
+
+/* CREDIT or NAK: what the peer has taken; after a NAK, what it lacks goes again */
+static void
+ml_credit_frame(struct loom_mux_link *l, struct loom_mux_ch *ch,
+		const struct loom_mux_ev *e)
+{
+	/* a newer total (or the same), up to what we sent */
+	if (e->u32a - ch->peer_taken > ch->tx_sent - ch->peer_taken) {
+		ch_abort(ch, LOOM_MUX_R_PROTOCOL);
+		return;
+	}
+	ch->peer_taken = e->u32a;
+	/* a NAK from where we already resent this tick is of that same gap */
+	if (e->type == LOOM_MUX_NAK &&
+	    !(ch->rtx_done && ch->rtx_at == ch->peer_taken &&
+	      ch->rtx_tick == l->ping_seq))
+		ch_resend(ch);
+	if (ch->state == CH_CLOSING && !ch->close_sent &&
+	    ch->tx_sent == ch->peer_taken) {
+		ch->close_sent = 1;	/* all it sent arrived: now the CLOSE */
+		ml_send_close(l, ch->id, LOOM_MUX_R_GONE);
+	}
+	if (ch->want_write && l->conn)
+		loom_callback_on_writable(l->conn);
 }
 
 static int
@@ -299,9 +500,12 @@ ml_frame(void *opaque, const struct loom_mux_ev *e)
 	}
 	ch = l->ch[e->ch];
 	if (!ch) {
-		/* a channel we do not have: say so, so the peer's owner learns */
+		/* a channel we do not have: say so, so the peer's owner learns
+		 * (a CLOSE is acknowledged: its sender may be waiting for that) */
 		if (e->type != LOOM_MUX_CLOSE)
 			ml_send_close(l, e->ch, LOOM_MUX_R_GONE);
+		else if (e->u32a != LOOM_MUX_R_OK)
+			ml_send_close(l, e->ch, LOOM_MUX_R_OK);
 		return 0;
 	}
 	switch (e->type) {
@@ -314,52 +518,31 @@ ml_frame(void *opaque, const struct loom_mux_ev *e)
 		}
 		ch->state = CH_OPEN;
 		ch->tx_window = e->u32b;
+		if (ch_txb_alloc(ch)) {
+			ch_abort(ch, LOOM_MUX_R_FAILED);
+			break;
+		}
 		if (ch->ops && ch->ops->opened)
 			ch->ops->opened(ch, ch->opaque);
 		break;
 	case LOOM_MUX_CLOSE:
-		if (ch->state != CH_CLOSING)
-			ml_send_close(l, e->ch, LOOM_MUX_R_OK);
+		if (e->u32a == LOOM_MUX_R_OK) {
+			/* "closed": the answer to our CLOSE */
+			if (ch->state == CH_CLOSING)
+				ch_gone(ch, 0);
+			break;
+		}
+		ml_send_close(l, e->ch, LOOM_MUX_R_OK);
 		ch_gone(ch, 0);
 		break;
 	case LOOM_MUX_DATA:
-		if (ch->state != CH_OPEN)
-			break;
-		if (e->u32a != ch->rx_seq || e->len > ch->rx_left) {
-			/*
-			 * a DATA frame was lost on the line (there is no resending:
-			 * the stream's bytes have a hole), or more than the credit we
-			 * gave: the channel is broken; its stream starts again
-			 */
-			loom_log_warn("mux: ch %u: %s", (unsigned int)e->ch,
-				      e->u32a != ch->rx_seq ? "DATA lost on the line" :
-							      "DATA past its credit");
-			ml_send_close(l, e->ch, LOOM_MUX_R_PROTOCOL);
-			ch_gone(ch, 0);
-			break;
-		}
-		ch->rx_seq++;
-		ch->rx_left -= (uint32_t)e->len;
-		if (ch->ops && ch->ops->rx)
-			ch->ops->rx(ch, ch->opaque, e->buf, e->len);
-		/* taken by the owner (whose own flow control holds it): credit back */
-		if (l->ch[e->ch] == ch && ch->state == CH_OPEN) {
-			ch->rx_left += (uint32_t)e->len;
-			ch->rx_taken += (uint32_t)e->len;
-			if (ch->rx_taken)	/* 0 only at the 4 GiB wrap: the next */
-				ml_send_u32(l, e->ch, LOOM_MUX_CREDIT, ch->rx_taken);
-		}
+		if (ch->state != CH_OPENING)	/* else the peer sends it again */
+			ml_data_frame(l, ch, e);
 		break;
 	case LOOM_MUX_CREDIT:
-		/* a serial line keeps order: a newer total, up to what we sent */
-		if (e->u32a - ch->peer_taken > ch->tx_sent - ch->peer_taken) {
-			ml_send_close(l, e->ch, LOOM_MUX_R_PROTOCOL);
-			ch_gone(ch, 0);
-			break;
-		}
-		ch->peer_taken = e->u32a;
-		if (ch->want_write && l->conn)
-			loom_callback_on_writable(l->conn);
+	case LOOM_MUX_NAK:
+		if (ch->state != CH_OPENING)
+			ml_credit_frame(l, ch, e);
 		break;
 	}
 
@@ -443,7 +626,11 @@ ml_open_fd(struct loom_mux_link *l)
 	if (!strncmp(l->path, "fd:", 3)) {
 		/* a descriptor the app opened (on LOOM_PLAT=baremetal, its UART's
 		 * loom_bm_stream_add()): kept open, so the link can take it again */
-		fd = atoi(l->path + 3);
+		const char *p = l->path + 3;
+
+		/* by hand: atoi() would bring strtol() and the ctype table along */
+		for (fd = 0; *p >= '0' && *p <= '9' && fd < 100000; p++)
+			fd = fd * 10 + (*p - '0');
 		loom__mux_dec_init(&l->dec, l->info.max_body);
 		return loom_adopt_descriptor(vh, LOOM_ADOPT_FILE | LOOM_ADOPT_NO_CLOSE, fd,
 					     "loom-mux", l) ? 0 : -1;
@@ -475,6 +662,40 @@ ml_open_fd(struct loom_mux_link *l)
 #endif
 }
 
+/*
+ * Each keepalive tick, per channel: an OPEN or CLOSE not answered goes again,
+ * until the channel is given up; bytes sent before the last tick and still not
+ * acknowledged go again (their frames or the CREDIT were lost)
+ */
+static void
+ml_tick_ch(struct loom_mux_link *l, struct loom_mux_ch *ch)
+{
+	int stalled = ch->tick_sent != ch->tick_taken &&
+		      ch->peer_taken == ch->tick_taken;
+
+	ch->tick_taken = ch->peer_taken;
+	ch->tick_sent = ch->tx_sent;
+	if ((ch->state == CH_OPENING || ch->state == CH_CLOSING) &&
+	    l->ping_seq - ch->born > 2 * l->info.miss_max) {
+		/* no answer for so long: give it up (a late frame of it is
+		 * answered by a CLOSE, which the peer's side takes as its end) */
+		if (ch->state == CH_OPENING)
+			ml_send_close(l, ch->id, LOOM_MUX_R_GONE);
+		ch_gone(ch, 0);
+		return;
+	}
+	if (ch->state == CH_OPENING) {
+		ml_send_u32(l, ch->id, LOOM_MUX_OPEN, l->info.rx_credit);
+		return;
+	}
+	if (stalled && !l->out)
+		ch_resend(ch);
+	if (ch->state == CH_CLOSING && (ch->close_sent || ch->tx_sent == ch->peer_taken)) {
+		ch->close_sent = 1;
+		ml_send_close(l, ch->id, LOOM_MUX_R_GONE);
+	}
+}
+
 static void
 ml_ping(struct loom_sul *sul)
 {
@@ -491,17 +712,9 @@ ml_ping(struct loom_sul *sul)
 	l->missed = l->ping_seq - l->pong_seq;
 	if (l->missed >= l->info.miss_max && l->up)
 		ml_down(l);
-	/* an OPEN or CLOSE whose answer the line lost: give the channel up */
-	for (id = 1; id <= LOOM_MUX_MAX_CH; id++) {
-		struct loom_mux_ch *ch = l->ch[id];
-
-		if (ch && (ch->state == CH_OPENING || ch->state == CH_CLOSING) &&
-		    l->ping_seq - ch->born > 2 * l->info.miss_max) {
-			if (ch->state == CH_OPENING)
-				ml_send_close(l, id, LOOM_MUX_R_GONE);
-			ch_gone(ch, 0);
-		}
-	}
+	for (id = 1; id <= LOOM_MUX_MAX_CH; id++)
+		if (l->ch[id])
+			ml_tick_ch(l, l->ch[id]);
 	/* quiet with part of a frame held: it may be a corrupt header's */
 	if (!l->rx_bytes && l->dec.got)
 		loom__mux_dec_idle(&l->dec, ml_frame, l);
@@ -659,8 +872,8 @@ loom__mux_ch_open(struct loom_mux_link *l, const struct loom_mux_ch_ops *ops,
 	ch->id = (uint8_t)id;
 	ch->state = CH_OPENING;
 	ch->born = l->ping_seq;
-	ch->rx_left = l->info.rx_credit;
 	l->ch[id] = ch;
+	l->count_ch++;
 	ml_send_u32(l, id, LOOM_MUX_OPEN, l->info.rx_credit);
 
 	return ch;
@@ -697,20 +910,14 @@ loom__mux_ch_write_max(const struct loom_mux_ch *ch)
 int
 loom__mux_ch_write(struct loom_mux_ch *ch, const uint8_t *buf, size_t len)
 {
-	struct loom_mux_link *l = ch->link;
-	uint8_t f[LOOM_MUX_OVERHEAD + LOOM_MUX_MAX_BODY];
-	size_t k, mb = (l->peer_max_body ? l->peer_max_body : LOOM_MUX_MIN_BODY) - 1;
+	uint32_t off = ch->tx_sent;
 
 	if (len > loom__mux_ch_write_max(ch))
 		return -1;
-	while (len) {
-		k = len < mb ? len : mb;
-		ml_queue(l, f, loom__mux_put_data(f, sizeof(f), ch->id, ch->tx_seq++,
-						  buf, k));
-		ch->tx_sent += (uint32_t)k;
-		buf += k;
-		len -= k;
-	}
+	/* kept until acknowledged, then sent */
+	ch_txb_copy(ch, off, NULL, buf, len);
+	ch->tx_sent += (uint32_t)len;
+	ch_send_from(ch, off);
 
 	return 0;
 }
@@ -727,7 +934,10 @@ loom__mux_ch_close(struct loom_mux_ch *ch)
 	}
 	ch->state = CH_CLOSING;
 	ch->born = ch->link->ping_seq;
-	ml_send_close(ch->link, ch->id, LOOM_MUX_R_GONE);
+	/* what we sent arrives first (it may still need sending again) */
+	ch->close_sent = ch->tx_sent == ch->peer_taken;
+	if (ch->close_sent)
+		ml_send_close(ch->link, ch->id, LOOM_MUX_R_GONE);
 }
 
 struct loom_mux_link *

@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #define LOOM_MUX_MARKER		0x7e
-#define LOOM_MUX_VERSION	1
+#define LOOM_MUX_VERSION	2	/* 2: DATA carries its byte offset; NAK */
 #define LOOM_MUX_HDR		6	/* marker, ch, type, len(2), hcrc */
 #define LOOM_MUX_TRAILER	2	/* crc16 */
 #define LOOM_MUX_OVERHEAD	(LOOM_MUX_HDR + LOOM_MUX_TRAILER)
@@ -38,9 +38,10 @@ enum loom_mux_type {
 	LOOM_MUX_PONG		= 0x03,	/* ch 0: u32 the PING's sequence */
 	LOOM_MUX_OPEN		= 0x04,	/* ch n: u32 rx credit the opener grants */
 	LOOM_MUX_OPEN_ACK	= 0x05,	/* ch n: u8 result, u32 rx credit */
-	LOOM_MUX_CLOSE		= 0x06,	/* ch n: u8 reason */
-	LOOM_MUX_DATA		= 0x07,	/* ch n: u8 sequence, 1.. bytes of the channel */
+	LOOM_MUX_CLOSE		= 0x06,	/* ch n: u8 reason (R_OK: "closed", an ack) */
+	LOOM_MUX_DATA		= 0x07,	/* ch n: u32 offset, 1.. bytes of the channel */
 	LOOM_MUX_CREDIT		= 0x08,	/* ch n: u32 DATA bytes taken in all (not 0) */
+	LOOM_MUX_NAK		= 0x09,	/* ch n: u32 bytes taken in all; a gap after */
 };
 
 /* OPEN_ACK results and CLOSE reasons */
@@ -65,9 +66,11 @@ struct loom_mux_ev {
  *        (len 4), also in .session
  * PING/PONG: u32a = sequence
  * OPEN: u32a = credit; OPEN_ACK: u32a = result, u32b = credit
- * CLOSE: u32a = reason; CREDIT: u32a = DATA bytes the sender has taken in all
- * DATA: u32a = the frame's sequence number (0, 1, ... 255, 0 ... per channel and
- *       direction, so a frame the line lost is noticed), buf/len = the bytes
+ * CLOSE: u32a = reason; CREDIT, NAK: u32a = DATA bytes the sender has taken in
+ *       all (the offset of the next byte it wants; mod 2^32)
+ * DATA: u32a = the offset of its first byte in the channel's byte stream (mod
+ *       2^32), so the receiver takes each byte once, in order, whatever the line
+ *       lost or the sender sent again; buf/len = the bytes
  */
 
 /* return 0 to go on, nonzero to stop loom__mux_feed() with LOOM_MUX_E_CB */
@@ -129,11 +132,12 @@ loom__mux_put_open_ack(uint8_t *out, size_t max, unsigned int ch,
 		       unsigned int result, uint32_t credit);
 size_t
 loom__mux_put_close(uint8_t *out, size_t max, unsigned int ch, unsigned int reason);
-/* DATA: \p len (1 .. LOOM_MUX_MAX_DATA) bytes, sequence number \p seq */
+/* DATA: \p len (1 .. LOOM_MUX_MAX_DATA) bytes at stream offset \p off */
 size_t
-loom__mux_put_data(uint8_t *out, size_t max, unsigned int ch, unsigned int seq,
+loom__mux_put_data(uint8_t *out, size_t max, unsigned int ch, uint32_t off,
 		   const uint8_t *data, size_t len);
-#define LOOM_MUX_MAX_DATA	(LOOM_MUX_MAX_BODY - 1)
+#define LOOM_MUX_DATA_HDR	4	/* the offset before the bytes */
+#define LOOM_MUX_MAX_DATA	(LOOM_MUX_MAX_BODY - LOOM_MUX_DATA_HDR)
 
 uint16_t
 loom__mux_crc16(uint16_t crc, const uint8_t *p, size_t len);

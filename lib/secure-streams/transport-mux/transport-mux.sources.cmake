@@ -4,6 +4,6 @@
 if (LOOM_WITH_SS OR LOOM_WITH_SSPC)
 	list(APPEND LOOM_SRCS secure-streams/transport-mux/mux-codec.c)
 endif()
-if (((LOOM_WITH_SS AND LOOM_WITH_SS_PROXY) AND LOOM_PLAT_SOCKETS) OR LOOM_WITH_SSPC)
+if (((LOOM_WITH_SS AND LOOM_WITH_SS_PROXY) AND LOOM_PLAT_SOCKETS) OR LOOM_WITH_SS_VIA_PROXY)
 	list(APPEND LOOM_SRCS secure-streams/transport-mux/mux-link.c)
 endif()

@@ -366,6 +366,27 @@ test_ipv6(struct loom_context *ctx, struct loom_vhost *cvh)
 	LT_CHECK(!strncmp(srv_last_peer, "[::1]:", 6));
 }
 
+/* (f) the connect flags are distinct bits: a flag sharing another's bit turned
+ * HTTP requests that follow redirects into WebSocket-over-h2 attempts */
+static void
+test_flag_bits(void)
+{
+	static const unsigned int flags[] = {
+		LOOM_CONNECT_RAW, LOOM_CONNECT_UDP, LOOM_CONNECT_WS,
+		LOOM_CONNECT_WS_DEFLATE, LOOM_CONNECT_FOLLOW_REDIRECTS,
+		LOOM_CONNECT_H2_PRIOR_KNOWLEDGE, LOOM_CONNECT_H2C_UPGRADE,
+		LOOM_CONNECT_WS_H2,
+	};
+	unsigned int seen = 0;
+	size_t n;
+
+	for (n = 0; n < sizeof(flags) / sizeof(flags[0]); n++) {
+		LT_CHECK(flags[n] && !(flags[n] & (flags[n] - 1)));
+		LT_CHECK_EQ(seen & flags[n], 0);
+		seen |= flags[n];
+	}
+}
+
 int
 main(void)
 {
@@ -380,6 +401,8 @@ main(void)
 	struct loom_context *ctx;
 	struct loom_vhost *vh, *cvh;
 	int fd, port;
+
+	test_flag_bits();
 
 	fd = mkstemp(hosts);
 	if (fd < 0) {

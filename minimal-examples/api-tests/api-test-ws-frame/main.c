@@ -485,9 +485,112 @@ test_pmd(void)
 	}
 }
 
+/*
+ * Whole small messages take the parser's one-step path when the frame is all
+ * in the input; a split input takes the general one. Both must agree, at the
+ * limits too, and the mask must come off right at every offset and length.
+ */
+static void
+test_small_frames(void)
+{
+	static struct res r, w;
+	uint8_t pl[130], want[130], b[64], m[4] = { 0x81, 0x7e, 0x00, 0xff };
+	size_t i, n = 0, tot = 0, len, ofs;
+
+	for (i = 0; i < sizeof(pl); i++)
+		pl[i] = (uint8_t)('A' + i % 50);
+	/* every size 0..125 and the first two-byte length, text and binary */
+	for (i = 0; i <= 126; i++) {
+		n += frame(stream + n, i & 1 ? LOOM_WSOP_BINARY : LOOM_WSOP_TEXT, 1, pl, i, 1);
+		tot += i;
+	}
+	run(1, 0, 0, 0, stream, n, 0, &w);
+	LT_CHECK_EQ(w.err, 0);
+	LT_CHECK_EQ(w.msgs, 127);
+	LT_CHECK_EQ(w.first_seen, 127);
+	LT_CHECK_EQ(w.data_len, tot);
+	check_splits(1, stream, n, &w, 0);
+
+	/* at the message and frame limits, whole and at every split */
+	n = frame(stream, LOOM_WSOP_TEXT, 1, pl, 100, 1);
+	run(1, 100, 0, 0, stream, n, 0, &r);
+	LT_CHECK_EQ(r.err, 0);
+	LT_CHECK_EQ(r.data_len, 100);
+	run(1, 0, 100, 0, stream, n, 0, &r);
+	LT_CHECK_EQ(r.err, 0);
+	n = frame(stream, LOOM_WSOP_BINARY, 1, pl, 101, 1);
+	expect_err(1, stream, n, 1009, "101 bytes over a 100-byte message limit");
+	run(1, 0, 100, 0, stream, n, 0, &r);
+	LT_CHECK_EQ(r.err, 1009);
+	run(1, 0, 100, 0, stream, n, 1, &r);
+	LT_CHECK_EQ(r.err, 1009);
+
+	/* bad UTF-8 in a small whole text frame: 1007, as the general path says */
+	n = frame(stream, LOOM_WSOP_TEXT, 1, "ok\xc3", 3, 1);
+	expect_err(1, stream, n, 1007, "text ending inside a character");
+	n = frame(stream, LOOM_WSOP_TEXT, 1, "\xff", 1, 1);
+	expect_err(1, stream, n, 1007, "0xff in text");
+	/* after it fails, the parser says the same about the rest of the frame */
+	{
+		struct loom_ws_parser p;
+		struct loom_ws_event ev;
+		size_t used;
+		int k;
+
+		n = frame(stream, LOOM_WSOP_TEXT, 1, "a\xc0\x80" "b", 4, 1);
+		loom__ws_parser_init(&p, 1, 0, 0);
+		k = loom__ws_parse(&p, stream, n, &used, &ev);
+		LT_CHECK_EQ(k, -1007);
+		LT_CHECK_EQ(used, 6);
+		LT_CHECK_EQ(p.remaining, 4);
+	}
+
+	/* a message split in fragments of small frames, a ping between them */
+	n = frame(stream, LOOM_WSOP_TEXT, 0, "ab", 2, 1);
+	n += frame(stream + n, LOOM_WSOP_PING, 1, "", 0, 1);
+	n += frame(stream + n, LOOM_WSOP_CONT, 1, "cd", 2, 1);
+	n += frame(stream + n, LOOM_WSOP_BINARY, 1, "ef", 2, 1);
+	run(1, 0, 0, 0, stream, n, 0, &r);
+	LT_CHECK_EQ(r.err, 0);
+	LT_CHECK_EQ(r.msgs, 2);
+	LT_CHECK_EQ(r.first_seen, 2);
+	LT_CHECK_EQ(r.pings, 1);
+	LT_CHECK(r.data_len == 6 && !memcmp(r.data, "abcdef", 6));
+	check_splits(1, stream, n, &r, 1);
+	/* a continuation with no message before it, and RSV1 without deflate */
+	n = frame(stream, LOOM_WSOP_CONT, 1, "x", 1, 1);
+	expect_err(1, stream, n, 1002, "continuation first");
+	n = frame(stream, LOOM_WSOP_TEXT, 1, "x", 1, 1);
+	stream[0] |= 0x40;
+	expect_err(1, stream, n, 1002, "RSV1 without the extension");
+	/* unmasked to a server, masked to a client */
+	n = frame(stream, LOOM_WSOP_TEXT, 1, "x", 1, 0);
+	expect_err(1, stream, n, 1002, "unmasked to a server");
+	n = frame(stream, LOOM_WSOP_TEXT, 1, "x", 1, 1);
+	expect_err(0, stream, n, 1002, "masked to a client");
+
+	/* the mask at every start offset, every length, any alignment */
+	for (ofs = 0; ofs < 4; ofs++)
+		for (len = 0; len <= 40; len++)
+			for (i = 0; i < 3; i++) {
+				size_t k;
+
+				for (k = 0; k < len; k++)
+					want[k] = (uint8_t)(pl[k] ^ m[(ofs + k) & 3]);
+				memcpy(b + i, pl, len);
+				loom__ws_mask(b + i, len, m, ofs);
+				if (memcmp(b + i, want, len)) {
+					LT_CHECK(0);
+					fprintf(stderr, "  mask ofs %zu len %zu at +%zu\n",
+						ofs, len, i);
+				}
+			}
+}
+
 int
 main(void)
 {
+	test_small_frames();
 	test_roundtrip();
 	test_errors();
 	test_utf8();

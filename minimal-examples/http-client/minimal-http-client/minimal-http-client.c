@@ -12,7 +12,8 @@
  * trusts a CA file instead of the system store, -k turns verification off.
  * --address connects to ADDR instead of the URL's host; the Host header, TLS SNI
  * and the certificate's name check still use the URL's host (as curl --resolve).
- * --http2 offers h2 by ALPN over https (HTTP/1.1 if the server does not take it);
+ * --http2 offers h2 by ALPN over https, and over http asks for it with
+ * "Upgrade: h2c" (HTTP/1.1 either way if the server does not take it);
  * --http2-prior-knowledge speaks h2 at once over http (as curl's options).
  */
 #include <loom.h>
@@ -81,7 +82,7 @@ main(int argc, char **argv)
 	struct loom_vhost_info vinfo;
 	struct loom_sul stall;
 	struct loom_url u;
-	int n, timeout = 10, follow = 0, pk = 0;
+	int n, timeout = 10, follow = 0, pk = 0, h2 = 0;
 	const char *address = NULL;
 	size_t last = 0;
 
@@ -98,8 +99,10 @@ main(int argc, char **argv)
 			follow = 1;
 		else if (!strcmp(argv[n], "--address") && n + 1 < argc)
 			address = argv[++n];
-		else if (!strcmp(argv[n], "--http2"))
+		else if (!strcmp(argv[n], "--http2")) {
 			tls.alpn = "h2,http/1.1";
+			h2 = 1;
+		}
 		else if (!strcmp(argv[n], "--http2-prior-knowledge"))
 			pk = 1;
 		else if (!strcmp(argv[n], "-k"))
@@ -128,7 +131,8 @@ main(int argc, char **argv)
 	ci.path = u.path;
 	ci.tls = u.tls ? &tls : NULL;
 	ci.flags = (follow ? LOOM_CONNECT_FOLLOW_REDIRECTS : 0) |
-		   (pk ? LOOM_CONNECT_H2_PRIOR_KNOWLEDGE : 0);
+		   (pk ? LOOM_CONNECT_H2_PRIOR_KNOWLEDGE : 0) |
+		   (h2 && !u.tls ? LOOM_CONNECT_H2C_UPGRADE : 0);
 	if (!ci.vhost || !loom_client_connect(&ci)) {
 		loom_context_destroy(context);
 		return 1;

@@ -9,6 +9,7 @@
 #include <loom.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct hello {
@@ -60,6 +61,9 @@ main(int argc, char **argv)
 
 	memset(&info, 0, sizeof(info));
 	info.ss_policy_file = argc > 1 ? argv[1] : "hello-world-policy.json";
+	/* LOOM_SSPROXY=unix:@loom-ssproxy (say): the streams go through loom-ssproxy,
+	 * which owns the policy, instead of being made in this process */
+	info.ss_proxy = getenv("LOOM_SSPROXY");
 	context = loom_create_context(&info);
 	if (!context)
 		return 1;

@@ -5,7 +5,10 @@
  *
  *   minimal-ws-client URL [--protocol NAME] [--deflate] [--timeout SECS]
  *                         [--linger MS] [--max-message BYTES] [--ca FILE] [-k]
- *                         [-d LOGMASK]
+ *                         [--h2] [-d LOGMASK]
+ *
+ * --h2: WebSocket over HTTP/2 (RFC 8441), h2c by prior knowledge for ws://, ALPN
+ * h2 for wss://; it fails if the server does not offer it.
  *
  * At the end of stdin, once as many messages came back as lines went out (or
  * --linger ms, default 1000, after the last line went), it closes with 1000 and
@@ -273,7 +276,7 @@ main(int argc, char **argv)
 	    (strcmp(u.scheme, "ws") && strcmp(u.scheme, "wss"))) {
 		fprintf(stderr, "usage: %s ws://host[:port]/path [--protocol NAME] "
 			"[--deflate] [--timeout S] [--max-message B] [--ca F] [-k] "
-			"[-d MASK]\n", argv[0]);
+			"[--h2] [-d MASK]\n", argv[0]);
 		return 1;
 	}
 	for (n = 2; n < argc; n++) {
@@ -285,6 +288,10 @@ main(int argc, char **argv)
 			tls.options |= LOOM_TLS_CLI_OPT_INSECURE_NO_VERIFY;
 		else if (!strcmp(argv[n], "--deflate"))
 			ci.flags |= LOOM_CONNECT_WS_DEFLATE;
+		else if (!strcmp(argv[n], "--h2")) {
+			ci.flags |= LOOM_CONNECT_WS_H2;
+			tls.alpn = "h2";
+		}
 		else if (!strcmp(argv[n], "--linger") && n + 1 < argc)
 			linger_ms = atoi(argv[++n]);
 		else if (!strcmp(argv[n], "--timeout") && n + 1 < argc)

@@ -16,11 +16,20 @@
 #include <string.h>
 
 #define MAX_QUEUED 32
+/*
+ * Small messages (most of them) go in blocks of SMALL_MSG bytes that are kept
+ * on a free list when sent, up to POOL_MAX of them for the whole server, so a
+ * busy echo does not call malloc() and free() per message. Larger ones are
+ * allocated to size.
+ */
+#define SMALL_MSG 256
+#define POOL_MAX 64
 
 struct msg {
 	struct msg *next;
 	size_t len;
 	int binary;
+	int small;		/* a pool block of SMALL_MSG payload bytes */
 	unsigned char buf[];	/* LOOM_PRE + len */
 };
 
@@ -33,6 +42,57 @@ struct pss {
 };
 
 static struct loom_context *context;
+/* one service thread: the pool needs no lock */
+static struct msg *pool;
+static unsigned int pool_count;
+
+static struct msg *
+msg_alloc(size_t len)
+{
+	struct msg *m;
+
+	if (len > SMALL_MSG) {
+		m = malloc(sizeof(*m) + LOOM_PRE + len);
+		if (m)
+			m->small = 0;
+		return m;
+	}
+	if (pool) {
+		m = pool;
+		pool = m->next;
+		pool_count--;
+		return m;
+	}
+	m = malloc(sizeof(*m) + LOOM_PRE + SMALL_MSG);
+	if (m)
+		m->small = 1;
+
+	return m;
+}
+
+static void
+msg_free(struct msg *m)
+{
+	if (m->small && pool_count < POOL_MAX) {
+		m->next = pool;
+		pool = m;
+		pool_count++;
+		return;
+	}
+	free(m);
+}
+
+static void
+pool_destroy(void)
+{
+	while (pool) {
+		struct msg *m = pool;
+
+		pool = m->next;
+		free(m);
+	}
+	pool_count = 0;
+}
 
 static void
 pss_free(struct pss *pss)
@@ -41,7 +101,7 @@ pss_free(struct pss *pss)
 		struct msg *m = pss->head;
 
 		pss->head = m->next;
-		free(m);
+		msg_free(m);
 	}
 	free(pss->rx);
 	memset(pss, 0, sizeof(*pss));
@@ -77,7 +137,7 @@ rx_piece(struct loom_conn *conn, struct pss *pss, const void *in, size_t len)
 	src = pss->rx;
 
 whole:
-	m = malloc(sizeof(*m) + LOOM_PRE + pss->rx_len);
+	m = msg_alloc(pss->rx_len);
 	if (!m)
 		return -1;
 	m->next = NULL;
@@ -132,7 +192,7 @@ callback_echo(struct loom_conn *conn, enum loom_callback_reason reason, void *us
 		pss->head = m->next;
 		if (!pss->head)
 			pss->tail = NULL;
-		free(m);
+		msg_free(m);
 		pss->queued--;
 		if (pss->rx_paused && pss->queued < MAX_QUEUED / 2) {
 			pss->rx_paused = 0;
@@ -210,6 +270,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, sigint_handler);
 	loom_run(context, 0);
 	loom_context_destroy(context);
+	pool_destroy();
 
 	return 0;
 }

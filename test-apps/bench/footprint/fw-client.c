@@ -4,10 +4,14 @@
  * the main loop. Built by run.sh for Cortex-M4F and riscv32 (-Os, gc-sections)
  * to measure the code Loom puts in a firmware. FW_WS: a WebSocket client (with
  * FW_TLS over TLS); FW_SSPC: one Secure Stream served by a proxy (the SSPC-only
- * library); else an HTTP/1.1 GET. Never run: lwIP and the C
- * library's system calls are left unresolved in the measurement link.
+ * library; on LOOM_PLAT=baremetal over the transport mux on a UART, the board's
+ * clock and UART being stand-ins here); else an HTTP/1.1 GET. Never run: lwIP
+ * and the C library's system calls are left unresolved in the measurement link.
  */
 #include <loom.h>
+#if defined(LOOM_PLAT_BAREMETAL)
+#include <loom/baremetal.h>
+#endif
 
 #include <string.h>
 
@@ -99,6 +103,54 @@ static const struct loom_protocol protocols[] = {
 #endif
 
 #if defined(FW_SSPC)
+#if defined(LOOM_PLAT_BAREMETAL)
+/* the board: a free-running counter and a UART's data and status registers */
+#define FW_REG(a)	(*(volatile uint32_t *)(a))
+
+static int64_t
+fw_now_us(void *opaque)
+{
+	(void)opaque;
+	return (int64_t)FW_REG(0x40000004u);
+}
+
+static int
+fw_uart_read(void *priv, uint8_t *buf, size_t len)
+{
+	size_t n = 0;
+
+	(void)priv;
+	while (n < len && (FW_REG(0x40004004u) & 2u))
+		buf[n++] = (uint8_t)FW_REG(0x40004000u);
+	return (int)n;
+}
+
+static int
+fw_uart_write(void *priv, const uint8_t *buf, size_t len)
+{
+	size_t n = 0;
+
+	(void)priv;
+	while (n < len && !(FW_REG(0x40004004u) & 1u))
+		FW_REG(0x40004000u) = buf[n++];
+	return (int)n;
+}
+
+static unsigned int
+fw_uart_ready(void *priv)
+{
+	uint32_t st = FW_REG(0x40004004u);
+
+	(void)priv;
+	return ((st & 2u) ? LOOM_BM_READABLE : 0u) | ((st & 1u) ? 0u : LOOM_BM_WRITABLE);
+}
+
+static const struct loom_bm_stream_ops fw_uart = {
+	fw_uart_read, fw_uart_write, fw_uart_ready, NULL
+};
+static const struct loom_plat_hooks fw_hooks = { fw_now_us, NULL, NULL, NULL };
+#endif
+
 int
 main(void)
 {
@@ -107,6 +159,11 @@ main(void)
 	struct loom_context *ctx;
 	struct loom_ss_handle *h = NULL;
 
+#if defined(LOOM_PLAT_BAREMETAL)
+	/* the UART is the first stream: the SSPC default proxy "mux:fd:1" */
+	if (loom_plat_set_hooks(&fw_hooks) || loom_bm_stream_add(&fw_uart, NULL) != 1)
+		return 1;
+#endif
 	memset(&info, 0, sizeof(info));
 	info.options = LOOM_CTX_OPT_NO_HOSTS_FILE;
 	ctx = loom_create_context(&info);

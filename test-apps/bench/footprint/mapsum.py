@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 # mapsum.py MAP [ARCHIVE]: the bytes a GNU ld link map says one archive's members
 # put in the image (sections kept after --gc-sections), as "text data bss", where
-# text counts .text* and .rodata*. Used by run.sh; ARCHIVE defaults to libloom.a.
+# text counts .text* and .rodata*. Used by run.sh; ARCHIVE (a part of the input
+# file's path: libloom.a, or .ltrans for the objects of an LTO link) defaults to
+# libloom.a.
 import re
 import sys
 

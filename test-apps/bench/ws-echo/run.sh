@@ -6,6 +6,8 @@
 #   loom     minimal-ws-server-echo, default event loop
 #   loom-uv  the same binary with LOOM_EVLIB=libuv (when the build has libuv)
 #   lws      Debian libwebsockets 4.1.6 (test-apps/bench/peers/lws-ws-peer.c)
+#   node     node's `ws` module (test-apps/bench/peers/ws-node-peer.js), npm-
+#            installed into BUILD_DIR/bench-node the first time
 #   floor    loom-bench-floor-ws-echo, a bare epoll ws echo (the floor)
 # Load: loom-bench-loadgen --ws pinned to CPU 1: every connection upgrades,
 # then keeps one binary message in flight (masked with a fresh key per frame,
@@ -34,9 +36,10 @@
 #   LWS_PEER      default BUILD_DIR/bin/loom-bench-lws-ws-peer, else compiled
 #                 from ../peers/lws-ws-peer.c into the temp dir
 #   FLOOR_SERVER  default BUILD_DIR/bin/loom-bench-floor-ws-echo
+#   NODE          default node (or nodejs) from PATH
 #   LOADGEN       default BUILD_DIR/bin/loom-bench-loadgen
-#   BENCH_SERVERS default "loom loom-uv lws floor" (loom-uv left out when the
-#                 build has no libuv)
+#   BENCH_SERVERS default "loom loom-uv lws node floor" (loom-uv left out when
+#                 the build has no libuv)
 #   BENCH_RUNS (5; 2 --quick), BENCH_SECONDS (2; 1 --quick), BENCH_CONNS
 #   ("1 100 1000"), BENCH_SIZES ("32 16384"), BENCH_IDLE_CONNS (10000),
 #   BENCH_SKIP ("cg rss": leave out those parts), BENCH_SERVER_CPU (0),
@@ -102,9 +105,9 @@ fi
 if [ -n "${BENCH_SERVERS:-}" ]; then
 	SLOTS=$BENCH_SERVERS
 elif [ "$HAVE_UV" = 1 ]; then
-	SLOTS="loom loom-uv lws floor"
+	SLOTS="loom loom-uv lws node floor"
 else
-	SLOTS="loom lws floor"
+	SLOTS="loom lws node floor"
 	bench_log "warning: $BUILD has no libuv shim: loom-uv left out"
 fi
 
@@ -149,12 +152,31 @@ case " $SLOTS " in
 	;;
 esac
 
+# node's ws module: npm-installed into the build tree once (issue [ws]); a
+# missing node or module fails the run, it is not left out
+NODE=${NODE:-$(command -v node || command -v nodejs || true)}
+NODE_WS_DIR=$(cd "$BUILD" && pwd)/bench-node
+case " $SLOTS " in
+*" node "*)
+	[ -n "$NODE" ] || bench_die "node not installed (contrib/deps.sh: nodejs npm)"
+	export NODE_PATH="$NODE_WS_DIR/node_modules"
+	if ! "$NODE" -e 'require("ws")' 2>/dev/null; then
+		mkdir -p "$NODE_WS_DIR" &&
+		timeout 120 npm install --silent --no-audit --no-fund \
+			--prefix "$NODE_WS_DIR" ws >/dev/null 2>&1 ||
+			bench_die "npm install ws into $NODE_WS_DIR failed"
+	fi
+	NODE_WS_VER=$("$NODE" -e 'console.log(require("ws/package.json").version)') ||
+		bench_die "node ws module not available"
+	;;
+esac
+
 declare -A PID PORT RES
 
 # start SLOT [CG_OUT]: start the server of SLOT pinned to SCPU, under
 # cachegrind when CG_OUT is given; sets BENCH_PID / BENCH_PORT.
 start() {
-	local s=$1 cg=${2:-} bin
+	local s=$1 cg=${2:-} bin args=""
 	# the environment, not an env(1) wrapper: valgrind must see the server
 	unset LOOM_EVLIB
 	case $s in
@@ -162,12 +184,15 @@ start() {
 	loom-uv) bin=$LOOM; export LOOM_EVLIB=libuv ;;
 	lws) bin=$LWS ;;
 	floor) bin=$FLOOR ;;
-	*) bench_die "unknown server '$s' (BENCH_SERVERS: loom loom-uv lws floor)" ;;
+	node) bin=$NODE; args=$HERE/../peers/ws-node-peer.js ;;
+	*) bench_die "unknown server '$s' (BENCH_SERVERS: loom loom-uv lws node floor)" ;;
 	esac
 	if [ -n "$cg" ]; then
-		bench_cachegrind_start "$SCPU" 60 "$cg" "$bin" -p 0
+		# shellcheck disable=SC2086
+		bench_cachegrind_start "$SCPU" 60 "$cg" "$bin" $args -p 0
 	else
-		bench_start_server "$SCPU" 10 "$bin" -p 0
+		# shellcheck disable=SC2086
+		bench_start_server "$SCPU" 10 "$bin" $args -p 0
 	fi
 	unset LOOM_EVLIB
 }
@@ -207,6 +232,7 @@ run_one() {
 START=$(date +%s)
 bench_log "ws-echo: loom=$LOOM"
 bench_log "         lws=${LWS:-none}"
+bench_log "         node=${NODE:-none} ws ${NODE_WS_VER:-none}"
 bench_log "         floor=$FLOOR"
 bench_log "servers: $SLOTS; CPU $SCPU, load on CPU $CCPU; $RUNS x ${SECS}s" \
 	"per server, size and connection count"
@@ -243,6 +269,8 @@ case " $SKIP " in *" cg "*) ;; *)
 bench_log "(c) cachegrind: $CG_CONNS connections, -n $CG_N1 and -n $CG_N2"
 for s in $SLOTS; do
 	[ "$s" = loom-uv ] && [ -z "${BENCH_CG_UV:-}" ] && continue
+	# a JIT's instruction count says little about a fixed workload
+	[ "$s" = node ] && continue
 	for z in $SIZES; do
 		for n in $CG_N1 $CG_N2; do
 			f="$BENCH_TMP/cg.$s.$z.$n"
@@ -344,12 +372,12 @@ hdr() {
 }
 
 echo
-echo "Loom ws echo vs libwebsockets $(pkg-config --modversion libwebsockets 2>/dev/null | tr -d -) and the epoll floor:" \
-	"${RUNS} x ${SECS}s interleaved runs, medians"
+echo "Loom ws echo vs libwebsockets $(pkg-config --modversion libwebsockets 2>/dev/null | tr -d -)," \
+	"node ws ${NODE_WS_VER:-n/a} and the epoll floor: ${RUNS} x ${SECS}s interleaved runs, medians"
 echo "date $(date -u +%Y-%m-%dT%H:%MZ) host $(uname -n) $(uname -r), $BENCH_CPUS CPUs," \
 	"server CPU $SCPU, load CPU $CCPU, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-hdr "figure" loom/lws loom/floor uv/loom
+hdr "figure" loom/lws loom/floor uv/loom loom/node
 LOWB=0
 for z in $SIZES; do
 	for c in $CONNS_LIST; do
@@ -360,8 +388,9 @@ for z in $SIZES; do
 		[ -n "$mark" ] && LOWB=1
 		printf '%-30s' "(a) msg/s ${z}B ${c}c$mark"
 		for s in $SLOTS; do printf " %${W}s" "$(bench_fmt "$(med "$s,$z,$c,rate")" 0)"; done
-		printf ' %10s %10s %10s\n' "$(ratio loom lws "$z" "$c" rate)" \
-			"$(ratio loom floor "$z" "$c" rate)" "$(ratio loom-uv loom "$z" "$c" rate)"
+		printf ' %10s %10s %10s %10s\n' "$(ratio loom lws "$z" "$c" rate)" \
+			"$(ratio loom floor "$z" "$c" rate)" "$(ratio loom-uv loom "$z" "$c" rate)" \
+			"$(ratio loom node "$z" "$c" rate)"
 		printf '%-30s' "    client CPU %"
 		for s in $SLOTS; do printf " %${W}s" "$(bench_fmt "$(med "$s,$z,$c,cpct")" 1)"; done
 		echo
@@ -371,8 +400,9 @@ for z in $SIZES; do
 	for c in $CONNS_LIST; do
 		printf '%-30s' "(b) server us/msg ${z}B ${c}c"
 		for s in $SLOTS; do printf " %${W}s" "$(bench_fmt "$(med "$s,$z,$c,us")" 2)"; done
-		printf ' %10s %10s %10s\n' "$(ratio loom lws "$z" "$c" us)" \
-			"$(ratio loom floor "$z" "$c" us)" "$(ratio loom-uv loom "$z" "$c" us)"
+		printf ' %10s %10s %10s %10s\n' "$(ratio loom lws "$z" "$c" us)" \
+			"$(ratio loom floor "$z" "$c" us)" "$(ratio loom-uv loom "$z" "$c" us)" \
+			"$(ratio loom node "$z" "$c" us)"
 	done
 done
 for z in $SIZES; do

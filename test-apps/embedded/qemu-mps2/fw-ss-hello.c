@@ -3,7 +3,9 @@
  * mps2-an386 whose only link is UART0, carrying the transport mux to loom-ssproxy
  * on the host (the proxy holds the policy and fetches the page). The stream type
  * "hello" is opened as minimal-ss-hello-world opens it; the payload is counted
- * and hashed (FNV-1a, 32 bits) and checked against what the command line says
+ * and hashed (FNV-1a, 32 bits), counting afresh at each message start (after a
+ * link loss the stream retries and the page comes again from its start),
+ * and checked against what the command line says
  * (QEMU's -semihosting-config ...,arg=LEN,arg=HASH). One result line goes out by
  * semihosting, and the exit code says it: 0 all matched, 1 wrong length or hash,
  * 2 the stream failed, 3 no result within the firmware's own time limit.
@@ -26,6 +28,7 @@ struct hello {
 static size_t got;
 static uint32_t fnv = 2166136261u;
 static int final_state, done;
+static unsigned int disconnects, starts;
 static char ctype[64];
 
 static void
@@ -42,7 +45,11 @@ hello_rx(void *userobj, const uint8_t *buf, size_t len, int flags)
 	size_t n;
 
 	(void)userobj;
-	(void)flags;
+	if (flags & LOOM_SS_FLAG_SOM) {	/* the response (again) from its start */
+		got = 0;
+		fnv = 2166136261u;
+		starts++;
+	}
 	for (n = 0; n < len; n++)
 		fnv = (fnv ^ buf[n]) * 16777619u;
 	got += len;
@@ -62,6 +69,9 @@ hello_state(void *userobj, void *h_src, int state, unsigned int ack)
 	snprintf(line, sizeof(line), "state %s (%u)\n", loom_ss_state_name(state), ack);
 	fw_puts(line);
 	switch (state) {
+	case LOOM_SSS_DISCONNECTED:
+		disconnects++;
+		break;
 	case LOOM_SSS_QOS_ACK_REMOTE:
 		if (!loom_ss_get_metadata(h->ss, "ctype", &ct, &ctlen)) {
 			if (ctlen >= sizeof(ctype))
@@ -132,8 +142,9 @@ main(void)
 	else
 		rc = got == want_len && fnv == (uint32_t)want_hash ? 0 : 1;
 	snprintf(line, sizeof(line), "result: %s, %lu bytes, fnv1a32 %08lx, ctype '%s', "
-		 "%lu ms: %s\n", done ? loom_ss_state_name(final_state) : "no result",
-		 (unsigned long)got, (unsigned long)fnv, ctype,
+		 "%u starts, %u disconnects, %lu ms: %s\n",
+		 done ? loom_ss_state_name(final_state) : "no result",
+		 (unsigned long)got, (unsigned long)fnv, ctype, starts, disconnects,
 		 (unsigned long)((fw_now_us() - t0) / 1000),
 		 rc == 0 ? "ok" : rc == 1 ? "MISMATCH" : rc == 2 ? "FAILED" : "TIMEOUT");
 	fw_puts(line);

@@ -33,7 +33,7 @@ if [ -z "$bin" ] || [ ! -x "$bin/loom-test-server" ] || [ ! -x "$bin/loom-ssprox
 	bin=$h/bin
 fi
 tmp=$(mktemp -d)
-srv_pid= px_pid= q_pid=
+srv_pid='' px_pid='' q_pid=''
 trap 'for p in $q_pid $px_pid $srv_pid; do kill $p 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"' EXIT
 
 # ---- the firmware ----
@@ -98,7 +98,7 @@ px_pid=$!
 
 wait $q_pid
 rc=$?
-q_pid=
+q_pid=''
 # QEMU writes the semihosting console to its stderr
 echo "--- firmware (semihosting):"
 grep -v 'char device redirected' "$tmp/qemu.err"
@@ -113,6 +113,15 @@ esac
 # the code and the line must agree, and the line must carry the host's figures
 if [ $rc -eq 0 ] && ! echo "$result" | grep -q ", $len bytes, fnv1a32 $hash, .*: ok$"; then
 	echo "FAIL: exit code 0 but the result line says otherwise: $result"; fail=1
+fi
+# stop the host side now: a sanitizer build reports leaks at exit
+kill $px_pid $srv_pid 2>/dev/null
+wait $px_pid $srv_pid 2>/dev/null
+px_pid='' srv_pid=''
+if grep -q "Sanitizer\|runtime error" "$tmp/px.log" "$tmp/srv.log"; then
+	echo "FAIL: sanitizer findings on the host side"
+	grep -h -A20 "Sanitizer\|runtime error" "$tmp/px.log" "$tmp/srv.log" | head -40
+	fail=1
 fi
 if [ $fail -ne 0 ]; then
 	echo "--- qemu stdout:"; tail -20 "$tmp/qemu.out"

@@ -181,6 +181,8 @@ node)
 	done
 	stop_server
 	for pmd in false true; do
+		# emptied here, not by the redirection (see start_peer)
+		: >"$TMP/node.port"
 		$NODE "$HERE/ws-node.js" server 0 "$pmd" >"$TMP/node.port" 2>"$TMP/node.err" &
 		NPID=$!
 		PIDS="$PIDS $NPID"
@@ -197,7 +199,7 @@ node)
 		r=$?
 		seq 1 2000 | cmp -s - "$TMP/out.txt" && [ $r = 0 ]
 		check "client against a node ws echo server (perMessageDeflate $pmd)" $? ||
-			{ echo "client exit $r:"; tail -5 "$TMP/client.err" "$TMP/node.err"; }
+			{ echo "client exit $r:"; tail -n 5 "$TMP/client.err" "$TMP/node.err"; }
 		kill $NPID 2>/dev/null; wait $NPID 2>/dev/null
 	done
 	;;

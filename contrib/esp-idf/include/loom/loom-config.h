@@ -34,6 +34,12 @@
 #define LOOM_WITH_DNS
 /* #undef LOOM_WITH_CLIENT_PROXY */
 
+/* listening sockets (LOOM_WITH_SERVER; OFF: client-only) */
+#define LOOM_WITH_SERVER
+/* allocations name their reason to the allocator hook (else "") */
+#define LOOM_WITH_ALLOC_REASONS
+/* loom_defer() and its queue per service thread */
+#define LOOM_WITH_DEFER
 /* the custom-loop adapter (info.custom_evlib, include/loom/evlib.h) */
 #define LOOM_WITH_CUSTOM_EVLIB
 /* event-lib shims in this build (info.event_lib names; README.event-libs.md) */
@@ -55,5 +61,10 @@
 /* #undef LOOM_WITH_H2 */
 /* Secure Streams (lib/secure-streams, include/loom/ss.h) */
 #define LOOM_WITH_SS
+/* the SSPC-only library: loom_ss_* always served by a proxy process */
+/* #undef LOOM_WITH_SSPC */
+/* loom_ss_* can be served by a proxy (info.ss_proxy; README.ss-serialization.md):
+ * the SSPC-only library, or a full one on a platform with sockets */
+#define LOOM_WITH_SS_VIA_PROXY
 
 #endif
