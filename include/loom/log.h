@@ -92,7 +92,7 @@ loom_conn_tag(const struct loom_conn *conn, char *buf, size_t len);
 #define _loom_clog_if(lvl, c, ...) \
 	do { if ((LOOM_LOG_BUILD_MASK & (lvl)) && (loom_log_mask() & (lvl))) \
 		_loom_clog(lvl, c, __VA_ARGS__); } while (0)
-/* a vhost's line: compiled out as the others are (logs.c checks the mask) */
+/** a vhost's line: compiled out as the others are (logs.c checks the mask) */
 #define _loom_vhlog(lvl, vh, ...) \
 	do { if (LOOM_LOG_BUILD_MASK & (lvl)) \
 		(_loom_vhlog)(lvl, vh, __VA_ARGS__); } while (0)
