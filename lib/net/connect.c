@@ -68,7 +68,12 @@ connect_fail(struct loom_conn *conn, const char *why)
 
 	if (cs && cs->starting) {
 		/* never call the user back from inside loom_client_connect() */
-		snprintf(cs->fail, sizeof(cs->fail), "%s", why);
+		size_t n = strlen(why);
+
+		if (n >= sizeof(cs->fail))
+			n = sizeof(cs->fail) - 1;	/* cut, as the reason is only logged */
+		memcpy(cs->fail, why, n);
+		cs->fail[n] = '\0';
 		loom_set_timeout_us(conn, LOOM_TO_CONNECT, 0);
 		return;
 	}

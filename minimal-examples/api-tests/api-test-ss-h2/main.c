@@ -232,7 +232,7 @@ main(void)
 		si.streamtype = types[i];
 		LT_CHECK_EQ(loom_ss_create(ctx, 0, &si, &t[i], &t[i].ss), 0);
 		if (i < 4) {
-			char v[8];
+			char v[16];
 
 			snprintf(v, sizeof(v), "%d", i);
 			LT_CHECK_EQ(loom_ss_set_metadata(t[i].ss, "n", v, strlen(v)), 0);
