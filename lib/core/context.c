@@ -144,11 +144,13 @@ loom_pt_close_conns(struct loom_pt *pt)
 		if (c && c != pt->pipe_conn && !(c->flags & LCF_LISTENER))
 			loom__close_now(c, LOOM_CLOSE_GOINGAWAY, "context destroyed");
 	}
+#if defined(LOOM_PLAT_SOCKETS)	/* else no client connects */
 	/* client conns whose every address failed at once have no fd yet */
 	while (pt->fdless.head)
 		loom__close_now(loom_container_of(pt->fdless.head, struct loom_conn,
 						  list_pending),
 				LOOM_CLOSE_GOINGAWAY, "context destroyed");
+#endif
 }
 
 static void
