@@ -208,6 +208,14 @@ void
 loom__h2_client_stream_gone(struct loom_conn *s);
 
 /* stream.c */
+/*
+ * loom__h2_field_as_h1() - append "name: value\r\n" to \p fields (H2_FIELDS bytes,
+ * \p flen used), the h1 text of a header block the h1 parser then reads.
+ * Returns 0, or -1 (nothing written) when the line would not fit.
+ */
+int
+loom__h2_field_as_h1(uint8_t *fields, size_t *flen, const char *name, size_t nl,
+		     const char *value, size_t vl);
 int
 loom__h2_headers_block(struct loom_conn *conn, uint32_t sid, const uint8_t *blk,
 		       size_t len, uint8_t flags, uint32_t err);

@@ -67,6 +67,28 @@ field_ok(const char *name, size_t nl, const char *value, size_t vl)
 	return 1;
 }
 
+/* one field as a line of h1 text, for the h1 parser (server and client heads) */
+int
+loom__h2_field_as_h1(uint8_t *fields, size_t *flen, const char *name, size_t nl,
+		     const char *value, size_t vl)
+{
+	size_t o = *flen;
+
+	if (o + nl + vl + 4 > H2_FIELDS)
+		return -1;
+	memcpy(fields + o, name, nl);
+	o += nl;
+	fields[o++] = ':';
+	fields[o++] = ' ';
+	memcpy(fields + o, value, vl);
+	o += vl;
+	fields[o++] = '\r';
+	fields[o++] = '\n';
+	*flen = o;
+
+	return 0;
+}
+
 static int
 req_field(void *opaque, const char *name, size_t nl, const char *value, size_t vl,
 	  unsigned int flags)
@@ -135,16 +157,8 @@ req_field(void *opaque, const char *name, size_t nl, const char *value, size_t v
 	}
 	if (r->trailers)
 		return 0;
-	if (r->flen + nl + vl + 4 > H2_FIELDS)
+	if (loom__h2_field_as_h1(r->hp->fields, &r->flen, name, nl, value, vl))
 		goto bad;
-	memcpy(r->hp->fields + r->flen, name, nl);
-	r->flen += nl;
-	r->hp->fields[r->flen++] = ':';
-	r->hp->fields[r->flen++] = ' ';
-	memcpy(r->hp->fields + r->flen, value, vl);
-	r->flen += vl;
-	r->hp->fields[r->flen++] = '\r';
-	r->hp->fields[r->flen++] = '\n';
 
 	return 0;
 bad:
