@@ -471,6 +471,21 @@ loom__h2_upgrade_stream(struct loom_conn *conn, struct loom_h1_ah *ah)
 	return s;
 }
 
+/* a header block we will not act on: decoded all the same, the table must follow */
+static int
+h2_hblock_drop(struct loom_conn *conn, const uint8_t *blk, size_t len)
+{
+	struct loom_h2_pt *hp = conn->pt->h2_pt;
+	int rd;
+
+	rd = loom__hpack_decode(&loom__h2c(conn)->dec, blk, len, hp->hscratch,
+				sizeof(hp->hscratch), ignore_field, NULL);
+	if (LOOM_HPACK_IS_CONN_ERROR(rd))
+		return loom__h2_conn_error(conn, LOOM_H2_ERR_COMPRESSION_ERROR, "HPACK");
+
+	return 0;
+}
+
 /* a complete header block on \p sid; nonzero when the connection must end */
 int
 loom__h2_headers_block(struct loom_conn *conn, uint32_t sid, const uint8_t *blk,
@@ -489,6 +504,11 @@ loom__h2_headers_block(struct loom_conn *conn, uint32_t sid, const uint8_t *blk,
 	if (!(sid & 1))
 		return loom__h2_conn_error(conn, LOOM_H2_ERR_PROTOCOL_ERROR,
 					   "even stream id from a client");
+	if (sid <= c->last_peer_sid && loom__h2_we_reset(c, sid)) {
+		/* reset by us: trailers (or more) the client sent before it knew;
+		 * decoded for the table's sake, then dropped (RFC 9113 5.1) */
+		return h2_hblock_drop(conn, blk, len);
+	}
 	if (sid <= c->last_peer_sid) {
 		s = loom__h2_find_stream(c, sid);
 		if (!s || (loom__h2s(s)->sflags & H2SF_REMOTE_ENDED))
@@ -500,11 +520,8 @@ loom__h2_headers_block(struct loom_conn *conn, uint32_t sid, const uint8_t *blk,
 	if (!s && (c->streams.count >= c->cfg->max_streams ||
 		   (c->flags & (H2CF_GOAWAY_SENT | H2CF_GOAWAY_RECV)))) {
 		/* over the limit: decode (the table must follow) and refuse */
-		rd = loom__hpack_decode(&c->dec, blk, len, hp->hscratch,
-					sizeof(hp->hscratch), ignore_field, NULL);
-		if (LOOM_HPACK_IS_CONN_ERROR(rd))
-			return loom__h2_conn_error(conn, LOOM_H2_ERR_COMPRESSION_ERROR,
-						   "HPACK");
+		if (h2_hblock_drop(conn, blk, len))
+			return 1;
 		if (!(c->flags & H2CF_GOAWAY_SENT))
 			c->last_peer_sid = sid;
 		loom__h2_send_rst(conn, sid, LOOM_H2_ERR_REFUSED_STREAM);
