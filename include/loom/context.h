@@ -92,6 +92,11 @@ struct loom_context_info {
 #define LOOM_VHOST_OPT_NO_LISTEN	(1u << 2) /**< no listen socket (client only) */
 #define LOOM_VHOST_OPT_IPV6_ONLY	(1u << 3) /**< an IPv6 listener refuses IPv4 */
 #define LOOM_VHOST_OPT_IPV4_ONLY	(1u << 4) /**< listen on IPv4 only (0.0.0.0) */
+/** accepted TCP conns keep Nagle's algorithm. By default each accepted TCP socket
+ *  gets TCP_NODELAY, so a small write (a ws frame, an h2 frame, a response head)
+ *  leaves at once instead of waiting for the ACK of the last one; Unix sockets
+ *  and outgoing (client) connections are never changed */
+#define LOOM_VHOST_OPT_NAGLE		(1u << 5)
 
 /**
  * struct loom_vhost_info - what loom_create_vhost() needs; zero it first

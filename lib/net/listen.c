@@ -188,6 +188,15 @@ loom__listen_create(struct loom_vhost *vh, const struct loom_vhost_info *info)
 	return 0;
 }
 
+/* an IP peer (TCP: accept is only for stream sockets), not a Unix socket's */
+static int
+peer_is_tcp(const struct loom_sockaddr *peer)
+{
+	int fam = ((const struct sockaddr *)peer->u.raw)->sa_family;
+
+	return peer->len >= sizeof(sa_family_t) && (fam == AF_INET || fam == AF_INET6);
+}
+
 int
 loom__listen_accept(struct loom_pt *pt, struct loom_conn *lconn)
 {
@@ -231,6 +240,10 @@ loom__listen_accept(struct loom_pt *pt, struct loom_conn *lconn)
 		}
 		if (vh->keepalive_secs)
 			loom__plat_set_keepalive(fd, vh->keepalive_secs);
+		if (!(vh->options & LOOM_VHOST_OPT_NAGLE) && peer_is_tcp(&peer) &&
+		    loom__plat_set_nodelay(fd))
+			loom_clog_info(lconn, "accept: TCP_NODELAY not set (errno %d)",
+				       errno);
 		if (loom__adopt_fd(pt, vh, vh->accept_role, vh->accept_protocol, fd,
 				   LCF_IS_SOCKET, NULL, &c))
 			loom__plat_close(fd);	/* adopt failed before owning it */

@@ -106,6 +106,10 @@ int
 loom__plat_sock_error(int fd);				/* SO_ERROR, 0 if none */
 int
 loom__plat_set_keepalive(int fd, unsigned int idle_secs);
+/* TCP_NODELAY on a TCP socket: Nagle's algorithm off (0, or -1 where it failed or
+ * the stack has no such option) */
+int
+loom__plat_set_nodelay(int fd);
 int
 loom__plat_errno_is_again(int err);
 #if defined(LOOM_WITH_FAULT_INJECTION)

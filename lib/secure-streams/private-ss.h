@@ -85,6 +85,7 @@ struct loom_ss_ctx {
 	struct loom_dll2_owner streams;
 	struct ss_server *servers;		/* listeners of server stream types */
 	struct ss_tls_kept *tls_kept;		/* TLS infos h2 streams share */
+	unsigned int policy_gen;		/* loom_ss_set_policy() calls */
 };
 
 /* ---- ss.c, for the bindings ---- */

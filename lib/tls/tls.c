@@ -88,6 +88,11 @@ loom_tls_client_ctx_free(struct loom_tls_client_ctx *cc)
 	loom_free((void *)cc->info.ciphers);
 	loom_free((void *)cc->info.ciphersuites);
 	loom_free((void *)cc->info.groups);
+	loom_free((void *)cc->info.ca_mem);
+	loom_free((void *)cc->info.cert_mem);
+	if (cc->info.key_mem)	/* a private key: not left in freed memory */
+		memset((void *)cc->info.key_mem, 0, cc->info.key_mem_len);
+	loom_free((void *)cc->info.key_mem);
 	loom_free(cc->session_host);
 	loom_free(cc);
 }
@@ -333,13 +338,35 @@ loom_tls_client_info_eq(const struct loom_tls_client_info *a,
 			const struct loom_tls_client_info *b)
 {
 #define SEQ(x) ((!a->x && !b->x) || (a->x && b->x && !strcmp(a->x, b->x)))
-	return a->options == b->options && SEQ(ca_path) && a->ca_mem == b->ca_mem &&
-	       a->ca_mem_len == b->ca_mem_len && SEQ(cert_path) && SEQ(key_path) &&
-	       a->cert_mem == b->cert_mem && a->cert_mem_len == b->cert_mem_len &&
-	       a->key_mem == b->key_mem && a->key_mem_len == b->key_mem_len &&
+/* PEM in memory by content: the caller's buffer may be freed and its address
+ * reused for other PEM (a Secure Streams policy replaced) */
+#define MEQ(x) ((!a->x && !b->x) || (a->x && b->x && a->x##_len == b->x##_len && \
+		 !memcmp(a->x, b->x, a->x##_len)))
+	return a->options == b->options && SEQ(ca_path) && MEQ(ca_mem) &&
+	       SEQ(cert_path) && SEQ(key_path) && MEQ(cert_mem) && MEQ(key_mem) &&
 	       SEQ(alpn) && SEQ(ciphers) && SEQ(ciphersuites) && SEQ(groups) &&
 	       a->min_version == b->min_version;
+#undef MEQ
 #undef SEQ
+}
+
+/* an owned copy of \p len bytes of PEM at \p src (NULL stays NULL) */
+static int
+loom_tls_dup_mem(const uint8_t **dst, const uint8_t *src, size_t len)
+{
+	uint8_t *p;
+
+	*dst = NULL;
+	if (!src)
+		return 0;
+	p = loom_malloc(len ? len : 1, "tls pem");
+	if (!p)
+		return -1;
+	if (len)
+		memcpy(p, src, len);
+	*dst = p;
+
+	return 0;
 }
 
 /* the shared client context for \p ti: found, or made and kept until destroy */
@@ -364,7 +391,11 @@ loom_tls_client_ctx_get(struct loom_tls_context *tctx,
 	cc->info.ca_path = cc->info.cert_path = cc->info.key_path = NULL;
 	cc->info.alpn = cc->info.ciphers = cc->info.ciphersuites = NULL;
 	cc->info.groups = NULL;
-	if (loom_tls_dup((char **)&cc->info.ca_path, ti->ca_path) ||
+	cc->info.ca_mem = cc->info.cert_mem = cc->info.key_mem = NULL;
+	if (loom_tls_dup_mem(&cc->info.ca_mem, ti->ca_mem, ti->ca_mem_len) ||
+	    loom_tls_dup_mem(&cc->info.cert_mem, ti->cert_mem, ti->cert_mem_len) ||
+	    loom_tls_dup_mem(&cc->info.key_mem, ti->key_mem, ti->key_mem_len) ||
+	    loom_tls_dup((char **)&cc->info.ca_path, ti->ca_path) ||
 	    loom_tls_dup((char **)&cc->info.cert_path, ti->cert_path) ||
 	    loom_tls_dup((char **)&cc->info.key_path, ti->key_path) ||
 	    loom_tls_dup((char **)&cc->info.alpn, ti->alpn) ||

@@ -194,6 +194,19 @@ loom__plat_set_keepalive(int fd, unsigned int idle_secs)
 }
 
 int
+loom__plat_set_nodelay(int fd)
+{
+#if LWIP_TCP && defined(TCP_NODELAY)
+	int one = 1;
+
+	return lwip_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ? -1 : 0;
+#else
+	(void)fd;
+	return -1;
+#endif
+}
+
+int
 loom__plat_errno_is_again(int err)
 {
 	return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;

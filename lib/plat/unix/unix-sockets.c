@@ -281,6 +281,14 @@ loom__plat_set_keepalive(int fd, unsigned int idle_secs)
 }
 
 int
+loom__plat_set_nodelay(int fd)
+{
+	int one = 1;
+
+	return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ? -1 : 0;
+}
+
+int
 loom__plat_errno_is_again(int err)
 {
 	return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;

@@ -506,16 +506,8 @@ h2cl_resp_field(void *opaque, const char *name, size_t nl, const char *value,
 	if ((nl == 10 && !memcmp(name, "connection", 10)) ||
 	    (nl == 17 && !memcmp(name, "transfer-encoding", 17)))
 		goto bad;	/* connection-specific fields (RFC 9113 8.2.2) */
-	if (r->flen + nl + vl + 4 > H2_FIELDS)
+	if (loom__h2_field_as_h1(r->hp->fields, &r->flen, name, nl, value, vl))
 		goto bad;
-	memcpy(r->hp->fields + r->flen, name, nl);
-	r->flen += nl;
-	r->hp->fields[r->flen++] = ':';
-	r->hp->fields[r->flen++] = ' ';
-	memcpy(r->hp->fields + r->flen, value, vl);
-	r->flen += vl;
-	r->hp->fields[r->flen++] = '\r';
-	r->hp->fields[r->flen++] = '\n';
 
 	return 0;
 bad:

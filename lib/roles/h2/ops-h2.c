@@ -197,9 +197,27 @@ loom__h2_conn_error(struct loom_conn *conn, uint32_t code, const char *why)
 void
 loom__h2_send_rst(struct loom_conn *conn, uint32_t sid, uint32_t code)
 {
+	struct loom_h2_conn *c = loom__h2c(conn);
 	uint8_t f[13];
 
 	loom__h2_out(conn, f, loom__h2_put_rst(f, sid, code));
+	/* the peer may have frames for it in flight: remember it a while */
+	if (sid && !loom__h2_we_reset(c, sid)) {
+		c->reset_sids[c->reset_next] = sid;
+		c->reset_next = (c->reset_next + 1) % H2_RESET_MEMORY;
+	}
+}
+
+int
+loom__h2_we_reset(const struct loom_h2_conn *c, uint32_t sid)
+{
+	unsigned int n;
+
+	for (n = 0; n < H2_RESET_MEMORY; n++)
+		if (c->reset_sids[n] == sid)
+			return 1;
+
+	return 0;
 }
 
 void
@@ -506,8 +524,11 @@ h2_on_data(struct loom_conn *conn, struct loom_h2_conn *c, int ev,
 		c->flags &= (uint16_t)~H2CF_DATA_NO_STREAM;
 		s = loom__h2_find_stream(c, h->sid);
 		if (!s) {
-			/* closed: the bytes still count against the connection */
-			c->flags |= H2CF_DATA_NO_STREAM;
+			/* closed: the bytes still count against the connection (given
+			 * back at the END); one we reset may still get frames sent
+			 * before the peer saw it, dropped without a word (5.1) */
+			if (!loom__h2_we_reset(c, h->sid))
+				c->flags |= H2CF_DATA_NO_STREAM;
 			return 0;
 		}
 		st = loom__h2s(s);
@@ -541,10 +562,15 @@ h2_on_data(struct loom_conn *conn, struct loom_h2_conn *c, int ev,
 	default:	/* END */
 		s = c->cur_data;
 		c->cur_data = NULL;
-		if (!s && (c->flags & H2CF_DATA_NO_STREAM))
+		if (!s && (c->flags & H2CF_DATA_NO_STREAM)) {
 			/* closed (5.1): the peer should know; not when the stream
-			 * ended while this frame was read (it was told then) */
-			loom__h2_send_rst(conn, h->sid, LOOM_H2_ERR_STREAM_CLOSED);
+			 * ended while this frame was read (it was told then). Not
+			 * remembered as one we reset: each such frame is answered */
+			uint8_t f[13];
+
+			loom__h2_out(conn, f, loom__h2_put_rst(f, h->sid,
+						LOOM_H2_ERR_STREAM_CLOSED));
+		}
 		if (s) {
 			st = loom__h2s(s);
 			if (h->flags & LOOM_H2_FL_END_STREAM) {

@@ -15,6 +15,9 @@
 #define H2_FIELDS		(16 * 1024)	/* request fields as h1 text */
 #define H2_PSEUDO		(8 * 1024)	/* request pseudo-header values */
 #define H2_OUT_HIGH		(256 * 1024)	/* held output that stops reading */
+/* streams we sent RST_STREAM on, remembered so the frames the peer sent before it
+ * saw the reset are dropped quietly (RFC 9113 5.1, 5.4.2, 6.4): the last this many */
+#define H2_RESET_MEMORY		32
 
 struct loom_h2_pt {
 	struct loom_conn *cork_owner;		/* whose output cork[] holds */
@@ -82,6 +85,8 @@ struct loom_h2_conn {
 	uint32_t resets;			/* in this reset window */
 	loom_usec_t reset_window_start;
 	uint32_t acks_pending;			/* ACKs written while output was held */
+	uint32_t reset_sids[H2_RESET_MEMORY];	/* ring: streams we reset lately */
+	uint32_t reset_next;			/* the ring's next slot */
 	uint32_t in_pass;			/* inside our pollin / pollout */
 	struct loom_dll2 *rr;			/* round robin: where the next pass starts */
 	struct loom_h2_client *cli;		/* client side: client-h2.c's state */
@@ -156,6 +161,9 @@ int
 loom__h2_conn_error(struct loom_conn *conn, uint32_t code, const char *why);
 void
 loom__h2_send_rst(struct loom_conn *conn, uint32_t sid, uint32_t code);
+/* was \p sid one of the last H2_RESET_MEMORY streams we sent RST_STREAM on */
+int
+loom__h2_we_reset(const struct loom_h2_conn *c, uint32_t sid);
 void
 loom__h2_send_window_update(struct loom_conn *conn, uint32_t sid, uint32_t incr);
 int
@@ -208,6 +216,14 @@ void
 loom__h2_client_stream_gone(struct loom_conn *s);
 
 /* stream.c */
+/*
+ * loom__h2_field_as_h1() - append "name: value\r\n" to \p fields (H2_FIELDS bytes,
+ * \p flen used), the h1 text of a header block the h1 parser then reads.
+ * Returns 0, or -1 (nothing written) when the line would not fit.
+ */
+int
+loom__h2_field_as_h1(uint8_t *fields, size_t *flen, const char *name, size_t nl,
+		     const char *value, size_t vl);
 int
 loom__h2_headers_block(struct loom_conn *conn, uint32_t sid, const uint8_t *blk,
 		       size_t len, uint8_t flags, uint32_t err);

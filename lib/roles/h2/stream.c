@@ -67,6 +67,28 @@ field_ok(const char *name, size_t nl, const char *value, size_t vl)
 	return 1;
 }
 
+/* one field as a line of h1 text, for the h1 parser (server and client heads) */
+int
+loom__h2_field_as_h1(uint8_t *fields, size_t *flen, const char *name, size_t nl,
+		     const char *value, size_t vl)
+{
+	size_t o = *flen;
+
+	if (o + nl + vl + 4 > H2_FIELDS)
+		return -1;
+	memcpy(fields + o, name, nl);
+	o += nl;
+	fields[o++] = ':';
+	fields[o++] = ' ';
+	memcpy(fields + o, value, vl);
+	o += vl;
+	fields[o++] = '\r';
+	fields[o++] = '\n';
+	*flen = o;
+
+	return 0;
+}
+
 static int
 req_field(void *opaque, const char *name, size_t nl, const char *value, size_t vl,
 	  unsigned int flags)
@@ -135,16 +157,8 @@ req_field(void *opaque, const char *name, size_t nl, const char *value, size_t v
 	}
 	if (r->trailers)
 		return 0;
-	if (r->flen + nl + vl + 4 > H2_FIELDS)
+	if (loom__h2_field_as_h1(r->hp->fields, &r->flen, name, nl, value, vl))
 		goto bad;
-	memcpy(r->hp->fields + r->flen, name, nl);
-	r->flen += nl;
-	r->hp->fields[r->flen++] = ':';
-	r->hp->fields[r->flen++] = ' ';
-	memcpy(r->hp->fields + r->flen, value, vl);
-	r->flen += vl;
-	r->hp->fields[r->flen++] = '\r';
-	r->hp->fields[r->flen++] = '\n';
 
 	return 0;
 bad:
@@ -457,6 +471,21 @@ loom__h2_upgrade_stream(struct loom_conn *conn, struct loom_h1_ah *ah)
 	return s;
 }
 
+/* a header block we will not act on: decoded all the same, the table must follow */
+static int
+h2_hblock_drop(struct loom_conn *conn, const uint8_t *blk, size_t len)
+{
+	struct loom_h2_pt *hp = conn->pt->h2_pt;
+	int rd;
+
+	rd = loom__hpack_decode(&loom__h2c(conn)->dec, blk, len, hp->hscratch,
+				sizeof(hp->hscratch), ignore_field, NULL);
+	if (LOOM_HPACK_IS_CONN_ERROR(rd))
+		return loom__h2_conn_error(conn, LOOM_H2_ERR_COMPRESSION_ERROR, "HPACK");
+
+	return 0;
+}
+
 /* a complete header block on \p sid; nonzero when the connection must end */
 int
 loom__h2_headers_block(struct loom_conn *conn, uint32_t sid, const uint8_t *blk,
@@ -475,6 +504,11 @@ loom__h2_headers_block(struct loom_conn *conn, uint32_t sid, const uint8_t *blk,
 	if (!(sid & 1))
 		return loom__h2_conn_error(conn, LOOM_H2_ERR_PROTOCOL_ERROR,
 					   "even stream id from a client");
+	if (sid <= c->last_peer_sid && loom__h2_we_reset(c, sid)) {
+		/* reset by us: trailers (or more) the client sent before it knew;
+		 * decoded for the table's sake, then dropped (RFC 9113 5.1) */
+		return h2_hblock_drop(conn, blk, len);
+	}
 	if (sid <= c->last_peer_sid) {
 		s = loom__h2_find_stream(c, sid);
 		if (!s || (loom__h2s(s)->sflags & H2SF_REMOTE_ENDED))
@@ -486,11 +520,8 @@ loom__h2_headers_block(struct loom_conn *conn, uint32_t sid, const uint8_t *blk,
 	if (!s && (c->streams.count >= c->cfg->max_streams ||
 		   (c->flags & (H2CF_GOAWAY_SENT | H2CF_GOAWAY_RECV)))) {
 		/* over the limit: decode (the table must follow) and refuse */
-		rd = loom__hpack_decode(&c->dec, blk, len, hp->hscratch,
-					sizeof(hp->hscratch), ignore_field, NULL);
-		if (LOOM_HPACK_IS_CONN_ERROR(rd))
-			return loom__h2_conn_error(conn, LOOM_H2_ERR_COMPRESSION_ERROR,
-						   "HPACK");
+		if (h2_hblock_drop(conn, blk, len))
+			return 1;
 		if (!(c->flags & H2CF_GOAWAY_SENT))
 			c->last_peer_sid = sid;
 		loom__h2_send_rst(conn, sid, LOOM_H2_ERR_REFUSED_STREAM);

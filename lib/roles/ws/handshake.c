@@ -159,43 +159,45 @@ switch_role(struct loom_conn *conn, struct loom_ws *ws)
 	}
 }
 
+/* RFC 6455 4.2.1 item 6 (and RFC 8441 5): one Sec-WebSocket-Version, 13 */
 int
-loom__ws_server_upgrade(struct loom_conn *conn)
+loom__ws_version_ok(const struct loom_h1_ah *ah)
 {
-	struct loom_h1 *h = conn->role_data;
-	struct loom_h1_ah *ah = h->ah;
+	const char *v;
+	size_t vl;
+
+	v = loom__ws_hdr_val(ah, LOOM_HDR_SEC_WEBSOCKET_VERSION, 0, &vl);
+
+	return v && vl == 2 && !memcmp(v, "13", 2) &&
+	       !loom__http_hdr(&ah->p, LOOM_HDR_SEC_WEBSOCKET_VERSION, 1);
+}
+
+/*
+ * what an h1 upgrade and an h2 extended CONNECT decide alike, after the version:
+ * the origin, the subprotocol (bound, then filtered by the user), permessage-deflate
+ */
+int
+loom__ws_server_accept(struct loom_conn *conn, const struct loom_h1_ah *ah,
+		       struct loom_ws_accept *a)
+{
 	const struct loom_ws_vh *w = loom__ws_vh(conn->vhost);
 	const struct loom_protocol *p;
 	struct loom_ws_pmd_params pp;
 	struct loom_ws *ws;
 	const char *v;
-	size_t vl, o;
-	char accept[29], ext[128], resp[512];
-	uint8_t key[20];
-	int named, n;
+	size_t vl;
 
-	v = loom__ws_hdr_val(ah, LOOM_HDR_UPGRADE, 0, &vl);
-	if (!v || !loom__ws_list_has(v, vl, "websocket"))
-		return 1;	/* another protocol's upgrade (h2c): not ours */
-	if (ah->p.method != LOOM_HTTP_METHOD_GET || ah->p.version_minor < 1 ||
-	    ah->p.body_kind != LOOM_HTTP_BODY_NONE)
-		return loom__ws_refuse(conn, 400, "websocket needs GET, HTTP/1.1 and no body");
-	v = loom__ws_hdr_val(ah, LOOM_HDR_SEC_WEBSOCKET_VERSION, 0, &vl);
-	if (!v || vl != 2 || memcmp(v, "13", 2) || loom__http_hdr(&ah->p,
-			LOOM_HDR_SEC_WEBSOCKET_VERSION, 1))
-		return loom__ws_refuse(conn, 426, "Sec-WebSocket-Version must be 13");
-	v = loom__ws_hdr_val(ah, LOOM_HDR_SEC_WEBSOCKET_KEY, 0, &vl);
-	if (!v || loom__http_hdr(&ah->p, LOOM_HDR_SEC_WEBSOCKET_KEY, 1) ||
-	    loom__ws_b64_decode(v, vl, key, sizeof(key)) != 16)
-		return loom__ws_refuse(conn, 400, "bad Sec-WebSocket-Key");
-	loom__ws_accept_for_key(v, vl, accept);
+	a->ws = NULL;
+	a->p = NULL;
+	a->named = 0;
+	a->ext[0] = '\0';
 	if (w->origin) {
 		v = loom__ws_hdr_val(ah, LOOM_HDR_ORIGIN, 0, &vl);
 		if (!v || vl != strlen(w->origin) || memcmp(v, w->origin, vl))
 			return loom__ws_refuse(conn, 403, "origin not allowed");
 	}
 
-	p = loom__ws_choose_protocol(conn, ah, &named);
+	p = loom__ws_choose_protocol(conn, ah, &a->named);
 	if (!p || loom__conn_rebind_protocol(conn, p))
 		return loom__ws_refuse(conn, 500, "no protocol");
 	if (conn->user_space && !(conn->flags & LCF_USER_ALLOCED) &&
@@ -205,20 +207,19 @@ loom__ws_server_upgrade(struct loom_conn *conn)
 				(void *)(uintptr_t)p->name, p->name ? strlen(p->name) : 0))
 		return loom__ws_refuse(conn, 403, "refused by the protocol");
 
-	ext[0] = '\0';
 	memset(&pp, 0, sizeof(pp));
 	if (loom__ws_pmd_available() && !(w->options & LOOM_WS_OPT_NO_DEFLATE)) {
 		unsigned int k;
 
-		for (k = 0; !ext[0] && (v = loom__ws_hdr_val(ah,
+		for (k = 0; !a->ext[0] && (v = loom__ws_hdr_val(ah,
 				LOOM_HDR_SEC_WEBSOCKET_EXTENSIONS, k, &vl)); k++)
-			loom__ws_pmd_negotiate(v, vl, ext, sizeof(ext), &pp);
+			loom__ws_pmd_negotiate(v, vl, a->ext, sizeof(a->ext), &pp);
 	}
 
 	ws = loom__ws_create(conn, 1, w->max_msg);
 	if (!ws)
 		return -1;
-	if (ext[0]) {
+	if (a->ext[0]) {
 		ws->pmd = loom__ws_pmd_create(&pp, 1);
 		if (!ws->pmd) {
 			loom_free(ws);
@@ -226,17 +227,56 @@ loom__ws_server_upgrade(struct loom_conn *conn)
 		}
 		ws->p.allow_rsv1 = 1;
 	}
+	a->ws = ws;
+	a->p = p;
+
+	return 0;
+}
+
+int
+loom__ws_server_upgrade(struct loom_conn *conn)
+{
+	struct loom_h1 *h = conn->role_data;
+	struct loom_h1_ah *ah = h->ah;
+	struct loom_ws_accept a;
+	const struct loom_protocol *p;
+	struct loom_ws *ws;
+	const char *v;
+	size_t vl, o;
+	char accept[29], resp[512];
+	uint8_t key[20];
+	int n, r;
+
+	v = loom__ws_hdr_val(ah, LOOM_HDR_UPGRADE, 0, &vl);
+	if (!v || !loom__ws_list_has(v, vl, "websocket"))
+		return 1;	/* another protocol's upgrade (h2c): not ours */
+	if (ah->p.method != LOOM_HTTP_METHOD_GET || ah->p.version_minor < 1 ||
+	    ah->p.body_kind != LOOM_HTTP_BODY_NONE)
+		return loom__ws_refuse(conn, 400, "websocket needs GET, HTTP/1.1 and no body");
+	if (!loom__ws_version_ok(ah))
+		return loom__ws_refuse(conn, 426, LOOM__WS_VERSION_WHY);
+	v = loom__ws_hdr_val(ah, LOOM_HDR_SEC_WEBSOCKET_KEY, 0, &vl);
+	if (!v || loom__http_hdr(&ah->p, LOOM_HDR_SEC_WEBSOCKET_KEY, 1) ||
+	    loom__ws_b64_decode(v, vl, key, sizeof(key)) != 16)
+		return loom__ws_refuse(conn, 400, "bad Sec-WebSocket-Key");
+	loom__ws_accept_for_key(v, vl, accept);
+
+	r = loom__ws_server_accept(conn, ah, &a);
+	if (!a.ws)
+		return r;
+	ws = a.ws;
+	p = a.p;
 
 	n = snprintf(resp, sizeof(resp), "HTTP/1.1 101 Switching Protocols\r\n"
 		     "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 		     "Sec-WebSocket-Accept: %s\r\n", accept);
 	o = (size_t)n;
-	if (named && p->name)
+	if (a.named && p->name)
 		o += (size_t)snprintf(resp + o, sizeof(resp) - o,
 				      "Sec-WebSocket-Protocol: %s\r\n", p->name);
-	if (ext[0] && o < sizeof(resp))
+	if (a.ext[0] && o < sizeof(resp))
 		o += (size_t)snprintf(resp + o, sizeof(resp) - o,
-				      "Sec-WebSocket-Extensions: %s\r\n", ext);
+				      "Sec-WebSocket-Extensions: %s\r\n", a.ext);
 	if (o + 2 >= sizeof(resp)) {
 		if (ws->pmd)
 			loom__ws_pmd_destroy(ws->pmd);

@@ -286,6 +286,29 @@ const struct loom_protocol *
 loom__ws_choose_protocol(struct loom_conn *conn, const struct loom_h1_ah *ah, int *named);
 const char *
 loom__ws_hdr_val(const struct loom_h1_ah *ah, int token, unsigned int n, size_t *len);
+/* the server's answer to an opening handshake, h1 upgrade or h2 CONNECT alike */
+struct loom_ws_accept {
+	struct loom_ws *ws;			/* made: the caller owns it */
+	const struct loom_protocol *p;		/* the protocol the conn is bound to */
+	int named;				/* p was asked for by name: echo it */
+	char ext[128];				/* Sec-WebSocket-Extensions to answer */
+};
+
+#define LOOM__WS_VERSION_WHY	"Sec-WebSocket-Version must be 13"
+
+/* one Sec-WebSocket-Version and it is 13 (RFC 6455 4.2.1, RFC 8441 5) */
+int
+loom__ws_version_ok(const struct loom_h1_ah *ah);
+/*
+ * loom__ws_server_accept() - the checks and choices both opening handshakes share,
+ * after the version: the vhost's origin, the subprotocol (bound to \p conn, then
+ * LOOM_CB_FILTER_PROTOCOL_CONNECTION), permessage-deflate; then the server ws with
+ * its deflate context. a->ws is the new ws on success; when a->ws is NULL the caller
+ * returns the result as is (0: a refusal was answered, -1: out of memory).
+ */
+int
+loom__ws_server_accept(struct loom_conn *conn, const struct loom_h1_ah *ah,
+		       struct loom_ws_accept *a);
 
 /* client side (client-ws.c) */
 int

@@ -62,57 +62,20 @@ loom__ws_h2_upgrade(struct loom_conn *s)
 {
 	struct loom_h2_stream *st = loom__h2s(s);
 	struct loom_h1_ah *ah = st->h1.ah;
-	const struct loom_ws_vh *w = loom__ws_vh(s->vhost);
+	struct loom_ws_accept a;
 	const struct loom_protocol *p;
-	struct loom_ws_pmd_params pp;
 	struct loom_ws *ws;
-	const char *v;
-	char ext[128];
-	size_t vl;
-	int named;
+	int r;
 
-	v = loom__ws_hdr_val(ah, LOOM_HDR_SEC_WEBSOCKET_VERSION, 0, &vl);
-	if (!v || vl != 2 || memcmp(v, "13", 2) ||
-	    loom__http_hdr(&ah->p, LOOM_HDR_SEC_WEBSOCKET_VERSION, 1))
-		return loom__ws_refuse(s, 426, "sec-websocket-version must be 13");
-	if (w->origin) {
-		v = loom__ws_hdr_val(ah, LOOM_HDR_ORIGIN, 0, &vl);
-		if (!v || vl != strlen(w->origin) || memcmp(v, w->origin, vl))
-			return loom__ws_refuse(s, 403, "origin not allowed");
-	}
-
-	p = loom__ws_choose_protocol(s, ah, &named);
-	if (!p || loom__conn_rebind_protocol(s, p))
-		return loom__ws_refuse(s, 500, "no protocol");
-	if (s->user_space && !(s->flags & LCF_USER_ALLOCED) && p->per_session_data_size)
-		memset(s->user_space, 0, p->per_session_data_size);
-	if (loom__user_callback(s, LOOM_CB_FILTER_PROTOCOL_CONNECTION,
-				(void *)(uintptr_t)p->name, p->name ? strlen(p->name) : 0))
-		return loom__ws_refuse(s, 403, "refused by the protocol");
-
-	ext[0] = '\0';
-	memset(&pp, 0, sizeof(pp));
-	if (loom__ws_pmd_available() && !(w->options & LOOM_WS_OPT_NO_DEFLATE)) {
-		unsigned int k;
-
-		for (k = 0; !ext[0] && (v = loom__ws_hdr_val(ah,
-				LOOM_HDR_SEC_WEBSOCKET_EXTENSIONS, k, &vl)); k++)
-			loom__ws_pmd_negotiate(v, vl, ext, sizeof(ext), &pp);
-	}
-
-	ws = loom__ws_create(s, 1, w->max_msg);
-	if (!ws)
-		return -1;
+	if (!loom__ws_version_ok(ah))
+		return loom__ws_refuse(s, 426, LOOM__WS_VERSION_WHY);
+	r = loom__ws_server_accept(s, ah, &a);
+	if (!a.ws)
+		return r;
+	ws = a.ws;
+	p = a.p;
 	ws->h2s = st;
-	if (ext[0]) {
-		ws->pmd = loom__ws_pmd_create(&pp, 1);
-		if (!ws->pmd) {
-			loom_free(ws);
-			return -1;
-		}
-		ws->p.allow_rsv1 = 1;
-	}
-	if (ws_h2_respond(st, named ? p->name : NULL, ext)) {
+	if (ws_h2_respond(st, a.named ? p->name : NULL, a.ext)) {
 		if (ws->pmd)
 			loom__ws_pmd_destroy(ws->pmd);
 		loom_free(ws);

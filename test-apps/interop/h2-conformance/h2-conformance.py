@@ -649,6 +649,88 @@ def _(c):
     c.expect_alive()
 
 
+def reset_by_server(c, sid):
+    """a POST whose body is still to come, malformed (an upper-case field name,
+    8.2.1) so the server resets the stream at once: PROTOCOL_ERROR"""
+    c.send_frame(HEADERS, END_HEADERS, sid,
+                 c.block(c.req_headers("POST", extra=[("content-length", "100")])) +
+                 lit("X-Upper", "1"))
+    c.expect_stream_error(sid, PROTOCOL_ERROR)
+
+
+def send_dropped_data(c, sid, total):
+    """DATA on sid (which the server reset) worth total bytes, within the
+    connection window: each WINDOW_UPDATE on stream 0 gives credit back; a
+    RST_STREAM or GOAWAY fails, so does a window never given back"""
+    win = c.server_settings.get(S_INITIAL_WINDOW_SIZE, 65535)
+    credit = max(win, 65535)
+    chunk = min(c.max_frame(), 16384)
+    sent = 0
+    while sent < total:
+        n = min(chunk, total - sent)
+        if credit >= n:
+            c.send_frame(DATA, 0, sid, b"d" * n)
+            credit -= n
+            sent += n
+            continue
+        try:
+            t, fl, s, p, _ = c.read_frame()
+        except socket.timeout:
+            raise Fail("the connection window was not given back after %d bytes of "
+                       "DATA on reset stream %d" % (sent, sid))
+        except Closed as e:
+            raise Fail("%s during DATA on reset stream %d" % (e, sid))
+        if t == GOAWAY or (t == RST_STREAM and s == sid):
+            raise Fail("%s: DATA on a stream the server reset must be dropped "
+                       "quietly (5.1)" % c._describe(t, fl, s, p))
+        if t == WINDOW_UPDATE and s == 0 and len(p) == 4:
+            credit += struct.unpack(">I", p)[0] & 0x7fffffff
+
+
+@case("5.1/15", "closed (the server reset it): DATA in flight is dropped, "
+      "the connection window still given back")
+def _(c):
+    c.handshake()
+    reset_by_server(c, 1)
+    # twice the connection window: it must be replenished by the dropped DATA
+    send_dropped_data(c, 1, 2 * max(c.server_settings.get(S_INITIAL_WINDOW_SIZE,
+                                                          65535), 65535) + 1)
+    c.expect_alive("DATA on a stream the server reset to be ignored")
+    c.get(3)
+    c.expect_response(3)
+
+
+@case("5.1/16", "closed (the server reset it): trailers in flight are decoded "
+      "and dropped")
+def _(c):
+    c.handshake()
+    reset_by_server(c, 1)
+    c.send_frame(DATA, 0, 1, b"x" * 10)
+    # indexed into the dynamic table: the next request needs the server in step
+    c.send_headers(1, [("x-trailer", "a-value-to-index")])
+    c.expect_alive("trailers on a stream the server reset to be ignored")
+    c.get(3)
+    c.send_headers(5, c.req_headers(extra=[("x-trailer", "a-value-to-index")]))
+    c.expect_response(3)
+    c.expect_response(5)
+
+
+@case("5.1/17", "closed long ago (the server reset it, then --reset-memory "
+      "more): DATA: STREAM_CLOSED")
+def _(c):
+    n = c.args.reset_memory
+    if not n:
+        raise NotApplicable("needs --reset-memory N, the server's own bound")
+    c.handshake()
+    for k in range(n + 1):
+        reset_by_server(c, 1 + 2 * k)
+    # stream 3 is still remembered (the edge), stream 1 has fallen out
+    c.send_frame(DATA, 0, 3, b"x")
+    c.expect_alive("DATA on the last remembered reset stream to be ignored")
+    c.send_frame(DATA, 0, 1, b"x")
+    c.expect_stream_error(1, STREAM_CLOSED)
+
+
 # ---- 5.1.1 stream identifiers
 @case("5.1.1/1", "an even stream id from the client: PROTOCOL_ERROR")
 def _(c):
@@ -1541,6 +1623,9 @@ def main():
                     help="a resource that reads a POST body before answering "
                          "(default: --path)")
     ap.add_argument("--timeout", type=float, default=3.0)
+    ap.add_argument("--reset-memory", type=int, default=0,
+                    help="how many streams it reset the server remembers (RFC 9113 "
+                    "5.1 grace); enables the case at that bound")
     ap.add_argument("-k", dest="filter", default=None,
                     help="run only cases whose id or text contains this")
     ap.add_argument("-v", action="store_true", help="print the frames of failed cases")

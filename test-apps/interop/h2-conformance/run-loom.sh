@@ -23,8 +23,9 @@ for _ in $(seq 1 100); do
 	sleep 0.05
 done
 [ -n "$port" ] || { echo "FAIL: server did not start"; cat "$tmp/server.log"; exit 1; }
+# --reset-memory: H2_RESET_MEMORY in lib/roles/h2/private-h2.h
 timeout 600 /usr/bin/python3 "$here/h2-conformance.py" -v --path /index.html \
-	--post-path /post "$port"
+	--post-path /post --reset-memory 32 "$port"
 rc=$?
 kill -0 "$pid" 2>/dev/null || { echo "FAIL: the server died"; tail -20 "$tmp/server.log"; exit 1; }
 # it must exit cleanly on SIGTERM, with nothing from the sanitizers (ASan builds)

@@ -92,23 +92,106 @@ def act(sock, conn, sid, path):
     return b""
 
 
+class ClientFrames:
+    """what the client sends, read beside h2 (which keeps some of it to itself):
+    RST_STREAMs and the connection's WINDOW_UPDATE credit"""
+    def __init__(self):
+        self.buf = b""
+        self.preface = 24
+        self.rst = []           # (sid, code)
+        self.wu0 = 0
+
+    def feed(self, data):
+        self.buf += data
+        if self.preface:
+            k = min(self.preface, len(self.buf))
+            self.buf = self.buf[k:]
+            self.preface -= k
+        while len(self.buf) >= 9:
+            n = int.from_bytes(self.buf[:3], "big")
+            if len(self.buf) < 9 + n:
+                break
+            t = self.buf[3]
+            sid = int.from_bytes(self.buf[5:9], "big") & 0x7fffffff
+            p = self.buf[9:9 + n]
+            self.buf = self.buf[9 + n:]
+            if t == RST and n == 4:
+                self.rst.append((sid, struct.unpack(">I", p)[0]))
+            elif t == WINUPD and sid == 0 and n == 4:
+                self.wu0 += struct.unpack(">I", p)[0] & 0x7fffffff
+
+
+def late_data(conn, st, ev):
+    """/late-data, asked twice at once: the first stream gets a window overflow,
+    so the client resets it (FLOW_CONTROL_ERROR); then a connection window of
+    DATA on it, as if sent before the reset was seen. The client must drop it
+    without a RST_STREAM (RFC 9113 5.1) and give the window back; the second
+    stream's answer says whether it did: 200 "ok", else 500."""
+    raw = b""
+    if isinstance(ev, h2.events.RequestReceived):
+        if "a" not in st:
+            st["a"] = ev.stream_id
+            conn.send_headers(ev.stream_id, [(":status", "200")])
+            raw = frame(WINUPD, 0, ev.stream_id, struct.pack(">I", 0x7fffffff))
+            conn.ping(b"late-dt1")
+        else:
+            st["b"] = ev.stream_id
+    elif isinstance(ev, h2.events.PingAckReceived) and ev.ping_data == b"late-dt1":
+        win = max(conn.remote_settings.initial_window_size, 65535)
+        st["win"] = win
+        st["wu0"] = st["scan"].wu0
+        while win:
+            n = min(win, 16384)
+            raw += frame(DATA, 0, st["a"], b"l" * n)
+            win -= n
+        conn.ping(b"late-dt2")
+    elif isinstance(ev, h2.events.PingAckReceived) and ev.ping_data == b"late-dt2":
+        conn.ping(b"late-dt3")     # the window may be given back after the ACK
+        st["wait"] = True
+    elif isinstance(ev, h2.events.PingAckReceived) and ev.ping_data == b"late-dt3":
+        if st.pop("wait", None):
+            late_data_answer(conn, st)
+    return raw
+
+
+def late_data_answer(conn, st):
+    bad = [c for sid, c in st["scan"].rst if sid == st["a"] and c == 5]
+    given = st["scan"].wu0 - st["wu0"]
+    print("late-data: RST_STREAM(STREAM_CLOSED) %d, window given back %d of %d" %
+          (len(bad), given, st["win"]), file=sys.stderr, flush=True)
+    if not bad and given >= st["win"] // 2:
+        respond(conn, st["b"])
+    else:
+        conn.send_headers(st["b"], [(":status", "500")], end_stream=True)
+
+
 def serve(sock):
     cfg = h2.config.H2Configuration(client_side=False, header_encoding="utf-8")
     conn = h2.connection.H2Connection(config=cfg)
     conn.initiate_connection()
+    st = {"scan": ClientFrames()}
     try:
         sock.sendall(conn.data_to_send())
         while True:
             data = sock.recv(65536)
             if not data:
                 break
+            st["scan"].feed(data)
             try:
                 events = conn.receive_data(data)
             except Exception:
                 break
             raw = b""
+            if st.get("wait") and st["scan"].wu0 - st["wu0"] >= st["win"] // 2:
+                del st["wait"]
+                late_data_answer(conn, st)
             for ev in events:
-                if isinstance(ev, h2.events.RequestReceived):
+                if isinstance(ev, h2.events.RequestReceived) and \
+                        dict(ev.headers).get(":path") == "/late-data":
+                    raw += late_data(conn, st, ev)
+                elif isinstance(ev, h2.events.PingAckReceived) and "a" in st:
+                    raw += late_data(conn, st, ev)
+                elif isinstance(ev, h2.events.RequestReceived):
                     path = dict(ev.headers).get(":path", "/")
                     raw += act(sock, conn, ev.stream_id, path)
                 elif isinstance(ev, h2.events.DataReceived):

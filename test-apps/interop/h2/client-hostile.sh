@@ -74,4 +74,17 @@ if [ "$r" = 1 ] && [ "$(grep -c 'status 200, 2 bytes' "$tmp/out")" = 3 ] &&
 else
 	echo "FAIL: one stream reset among four (exit $r)"; cat "$tmp/out" "$tmp/err"; fail=1
 fi
+
+# the client reset one stream; the DATA the server sent before it knew is dropped
+# quietly and its connection window given back (RFC 9113 5.1, 6.9)
+timeout 20 "$bin/minimal-http-client-multi" "http://127.0.0.1:$port/late-data" -n 2 \
+	>"$tmp/out" 2>"$tmp/err"
+r=$?
+if [ "$r" = 1 ] && [ "$(grep -c 'status 200, 2 bytes' "$tmp/out")" = 1 ] &&
+   grep -q "(incomplete)" "$tmp/out" && clean_stderr "$tmp/err"; then
+	echo "ok: DATA on a stream the client reset was dropped, the window given back"
+else
+	echo "FAIL: DATA on a stream the client reset (exit $r)"; cat "$tmp/out" "$tmp/err"
+	grep late-data "$tmp/server.log"; fail=1
+fi
 exit $fail
