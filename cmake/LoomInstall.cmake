@@ -42,6 +42,14 @@ endif()
 if (LOOM_WITH_TSAN)
 	list(APPEND LOOM_CONSUMER_LINK_FLAGS -fsanitize=thread)
 endif()
+# a libloom compiled with gcov instrumentation (--coverage, -fprofile-arcs, as
+# contrib/coverage.sh builds it) calls __gcov_* from its objects: a program that
+# links the static library must link libgcov too
+string(TOUPPER "${CMAKE_BUILD_TYPE}" _loom_bt)
+if ("${CMAKE_C_FLAGS} ${CMAKE_C_FLAGS_${_loom_bt}}" MATCHES "(^| )(--coverage|-fprofile-arcs)( |$)")
+	list(APPEND LOOM_CONSUMER_LINK_FLAGS --coverage)
+endif()
+unset(_loom_bt)
 
 # --- loom.pc: the prefix is found from the .pc file's own place (${pcfiledir})
 if (IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")

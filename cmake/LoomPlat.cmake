@@ -6,7 +6,8 @@
 #   LOOM_PLAT=lwip       lwIP's socket API (lwip_socket ... lwip_poll), no files
 #   LOOM_PLAT=baremetal  no OS, no sockets: the app supplies time, randomness and
 #                        byte streams (a UART ...) and drives the service loop;
-#                        only the raw-file/pipe transports exist there
+#                        only the raw-file transport exists there (the
+#                        loop reads its wake flag itself: no pipe conn)
 if (CMAKE_SYSTEM_NAME STREQUAL "Generic")
 	set(_loom_plat_default baremetal)
 else()

@@ -25,6 +25,11 @@ enum loom_fault_io {
  *
  * Returns 0 to go on with the call (for *len bytes), or a positive errno (EAGAIN,
  * ECONNRESET, EPIPE ...) that the call then fails with, without touching the socket.
+ * EPROTO on a send under an mbedTLS session stands for a fatal error of the TLS
+ * library itself: the backend's send callback gives mbedTLS
+ * MBEDTLS_ERR_SSL_INTERNAL_ERROR, which the mbedtls_ssl_write() in progress
+ * returns. (With OpenSSL, fail its allocations through loom_set_allocator() to
+ * make SSL_write() end in SSL_ERROR_SSL.)
  */
 typedef int (*loom_fault_io_fn)(void *opaque, enum loom_fault_io op, int fd,
 				size_t *len);

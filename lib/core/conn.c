@@ -56,6 +56,9 @@ loom__conn_insert_fd(struct loom_conn *conn, int fd, unsigned int ev)
 	conn->fd = fd;
 	conn->ev = (uint8_t)ev;
 	pt->fds[fd] = conn;
+#if defined(LOOM_ALL_POLLABLE)
+	r = loom__plat_fd_is_pollable(fd) ? pt->ctx->evlib->sock_accept(conn) : -1;
+#else
 	r = loom__plat_fd_is_pollable(fd) ? pt->ctx->evlib->sock_accept(conn) : 1;
 	if (r == 1) {
 		/* a regular file or a device the loop cannot wait on: always ready */
@@ -63,6 +66,7 @@ loom__conn_insert_fd(struct loom_conn *conn, int fd, unsigned int ev)
 		loom_dll2_add_tail(&conn->list_pending, &pt->always_ready);
 		return 0;
 	}
+#endif
 	if (r) {
 		pt->fds[fd] = NULL;
 		conn->fd = -1;

@@ -17,7 +17,9 @@ static int
 loom_pt_create(struct loom_context *ctx, struct loom_pt *pt, unsigned int tsi,
 	       const struct loom_context_info *info)
 {
+#if !defined(LOOM_PLAT_BAREMETAL)
 	struct loom_conn *pc;
+#endif
 
 	pt->ctx = ctx;
 	pt->tsi = (uint8_t)tsi;
@@ -40,6 +42,8 @@ loom_pt_create(struct loom_context *ctx, struct loom_pt *pt, unsigned int tsi,
 		loom_log_err("pt %u: cannot create the wakeup pipe (errno %d)", tsi, errno);
 		return LOOM_ESOCKET;
 	}
+#if !defined(LOOM_PLAT_BAREMETAL)
+	/* on bare metal the loop looks at the wake flag itself (bm-loop.c) */
 	pc = loom__conn_create(pt, NULL, &loom_role_ops_pipe, NULL, NULL);
 	if (!pc)
 		return LOOM_ENOMEM;
@@ -49,6 +53,7 @@ loom_pt_create(struct loom_context *ctx, struct loom_pt *pt, unsigned int tsi,
 		return LOOM_ESOCKET;
 	}
 	pt->pipe_conn = pc;
+#endif
 
 	return 0;
 }
@@ -139,11 +144,13 @@ loom_pt_close_conns(struct loom_pt *pt)
 		if (c && c != pt->pipe_conn && !(c->flags & LCF_LISTENER))
 			loom__close_now(c, LOOM_CLOSE_GOINGAWAY, "context destroyed");
 	}
+#if defined(LOOM_PLAT_SOCKETS)	/* else no client connects */
 	/* client conns whose every address failed at once have no fd yet */
 	while (pt->fdless.head)
 		loom__close_now(loom_container_of(pt->fdless.head, struct loom_conn,
 						  list_pending),
 				LOOM_CLOSE_GOINGAWAY, "context destroyed");
+#endif
 }
 
 static void

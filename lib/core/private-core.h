@@ -50,18 +50,28 @@ struct loom_pt;
 #define LCF_HUP_PARKED		(1u << 19) /* hung up while paused: out of the poll set */
 #if !defined(LOOM_PLAT_SOCKETS)
 /* no sockets (LOOM_PLAT=baremetal): no conn is ever a socket, a listener or a
- * client connecting, so these flags are 0 and the core's paths for them compile
- * away */
+ * client (loom_client_connect() needs sockets), so these flags are 0 and the
+ * core's paths for them compile away */
+#undef LCF_CLIENT
 #undef LCF_UDP
 #undef LCF_IS_SOCKET
 #undef LCF_UDP_HAVE_PEER
 #undef LCF_CONNECTING
 #undef LCF_LISTENER
+#define LCF_CLIENT		0u
 #define LCF_UDP			0u
 #define LCF_IS_SOCKET		0u
 #define LCF_UDP_HAVE_PEER	0u
 #define LCF_CONNECTING		0u
 #define LCF_LISTENER		0u
+#endif
+#if defined(LOOM_PLAT_BAREMETAL) && !defined(LOOM_WITH_CUSTOM_EVLIB)
+/* the bare-metal loop watches every conn (each is one of the app's streams, and
+ * nothing else can be adopted there): no conn is ever "always ready", so the
+ * flag is 0 and the always-ready paths compile away */
+#define LOOM_ALL_POLLABLE
+#undef LCF_NOT_POLLABLE
+#define LCF_NOT_POLLABLE	0u
 #endif
 
 /* event interest (conn->ev and loom__io() flags) */
@@ -114,7 +124,7 @@ struct loom_pt {
 	unsigned int serv_buf_size;
 	void *evlib_pt;				/* event-lib private state */
 	uint8_t evlib_guest;			/* in a loop the app runs (foreign/custom) */
-	struct loom_conn *pipe_conn;		/* the wakeup pipe */
+	struct loom_conn *pipe_conn;		/* the wakeup pipe (none on baremetal) */
 	struct loom_plat_wake wake;		/* platform wake handles */
 	struct loom_plat_mutex defer_lock;	/* protects the defer ring */
 	struct loom_defer_item *defer_ring;
@@ -262,6 +272,12 @@ loom__pt_defer_run(struct loom_pt *pt);
 #define loom__pt_defer_destroy(pt)	((void)(pt))
 #define loom__pt_defer_run(pt)		((void)(pt))
 #endif
+/* the wakeup was signalled: drain it, run the deferred functions, and after
+ * loom_cancel_service() tell every protocol (service.c). The pipe role calls it
+ * for its conn; on LOOM_PLAT_BAREMETAL, which has no pipe conn (one thread, and
+ * the wakeup is a flag an interrupt sets), the loop does when it sees the flag */
+void
+loom__pt_wake_service(struct loom_pt *pt);
 
 /* ---- vhosts (vhost.c) ---- */
 void

@@ -79,6 +79,7 @@ loom_service_pending_writable(struct loom_pt *pt)
 	}
 }
 
+#if !defined(LOOM_ALL_POLLABLE)
 /* regular files cannot be polled: they are ready whenever they have interest */
 static void
 loom_service_always_ready(struct loom_pt *pt)
@@ -97,6 +98,7 @@ loom_service_always_ready(struct loom_pt *pt)
 			loom__service_conn(pt, conn, rev);
 	}
 }
+#endif
 
 static int
 loom_pt_has_ready_work(const struct loom_pt *pt)
@@ -109,6 +111,7 @@ loom_pt_has_ready_work(const struct loom_pt *pt)
 	if (pt->tls_rx_pending.count && loom__tls_rx_pending_ready(pt))
 		return 1;
 #endif
+#if !defined(LOOM_ALL_POLLABLE)
 	for (d = pt->always_ready.head; d; d = d->next) {
 		const struct loom_conn *c = loom_container_of(d, struct loom_conn,
 							      list_pending);
@@ -116,6 +119,9 @@ loom_pt_has_ready_work(const struct loom_pt *pt)
 		if (c->ev & (LOOM_EV_READ | LOOM_EV_WRITE))
 			return 1;
 	}
+#else
+	(void)d;
+#endif
 
 	return 0;
 }
@@ -124,6 +130,20 @@ loom_pt_has_ready_work(const struct loom_pt *pt)
  * Run due suls and say how long the event lib may sleep: no longer than the next
  * sul, and not at all when work is ready without the kernel's help.
  */
+/*
+ * a wait in ms for \p us >= 0 ahead, rounded up, at most an hour (a sul weeks
+ * away must not overflow the wait into "forever"); the division is 32-bit: a
+ * 32-bit device would otherwise bring libgcc's 64-bit division along for it
+ */
+static int
+loom__usec_to_wait_ms(loom_usec_t us)
+{
+	if (us >= (loom_usec_t)3600 * 1000 * 1000)
+		return 3600 * 1000;
+
+	return (int)(((uint32_t)us + 999u) / 1000u);
+}
+
 int
 loom__pt_wait_ms(struct loom_pt *pt, int timeout_ms)
 {
@@ -134,13 +154,10 @@ loom__pt_wait_ms(struct loom_pt *pt, int timeout_ms)
 	if (loom_pt_has_ready_work(pt) || loom__atomic_load(&pt->ctx->stopping))
 		return 0;
 	if (next >= 0) {
-		loom_usec_t ms = (next + 999) / 1000;
+		int ms = loom__usec_to_wait_ms(next);
 
-		/* a sul weeks away must not overflow the wait into "forever" */
-		if (ms > 3600 * 1000)
-			ms = 3600 * 1000;
 		if (timeout_ms < 0 || ms < timeout_ms)
-			timeout_ms = (int)ms;
+			timeout_ms = ms;
 	}
 
 	return timeout_ms;
@@ -157,9 +174,8 @@ loom__pt_guest_wait_ms(struct loom_pt *pt)
 		return 0;
 	if (next < 0)
 		return -1;
-	next = (next + 999) / 1000;
 
-	return next > 3600 * 1000 ? 3600 * 1000 : (int)next;
+	return loom__usec_to_wait_ms(next);
 }
 
 /* after the event lib dispatched what the kernel reported */
@@ -171,8 +187,10 @@ loom__pt_after_wait(struct loom_pt *pt)
 	if (pt->tls_rx_pending.count)
 		loom__tls_service_rx_pending(pt);
 #endif
+#if !defined(LOOM_ALL_POLLABLE)
 	if (pt->always_ready.count)
 		loom_service_always_ready(pt);
+#endif
 	if (pt->sul_owner.head)
 		loom__sul_service(pt, loom__plat_now_us());
 }
@@ -215,6 +233,24 @@ loom_run(struct loom_context *ctx, int tsi)
 	}
 
 	return 0;
+}
+
+void
+loom__pt_wake_service(struct loom_pt *pt)
+{
+	struct loom_vhost *vh;
+	unsigned int n;
+
+	loom__plat_wake_drain(&pt->wake);
+	loom__pt_defer_run(pt);
+	if (!loom__atomic_load(&pt->cancel_pending))
+		return;
+	loom__atomic_store(&pt->cancel_pending, 0);
+	for (vh = pt->ctx->vhosts; vh; vh = vh->next)
+		for (n = 0; n < vh->count_protocols; n++)
+			if (vh->protocols[n].callback)
+				vh->protocols[n].callback(NULL,
+					LOOM_CB_EVENT_WAIT_CANCELLED, NULL, vh, 0);
 }
 
 void

@@ -4,8 +4,9 @@
  * streams of one context, driven by the app's own loop with the app's clock.
  * Checks: bytes cross in order through small rings (writes that the stream takes
  * only in part, held output), the echo side sees the link hang up and closes, a
- * conn timeout fires on the app's clock, the stream table's limit, and a context
- * refuses to start without a clock.
+ * conn timeout fires on the app's clock, loom_cancel_service() wakes the loop
+ * and reaches the protocols, the stream table's limit, and a context refuses to
+ * start without a clock.
  */
 #include <loom.h>
 #include <loom/baremetal.h>
@@ -122,7 +123,7 @@ host_idle(void *opaque, int timeout_ms)
 /* the sender: writes a counting pattern in chunks, checks what comes back */
 static uint8_t txbuf[LOOM_PRE + 512];
 static size_t sent, echoed, mismatches;
-static int a_closed, b_closed, timeouts;
+static int a_closed, b_closed, timeouts, cancels;
 
 static uint8_t
 pat(size_t i)
@@ -204,6 +205,8 @@ cb_idle(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
 		loom_set_timeout(conn, LOOM_TO_USER, 1);
 	if (reason == LOOM_CB_RAW_CLOSE_FILE)
 		timeouts++;
+	if (reason == LOOM_CB_EVENT_WAIT_CANCELLED)
+		cancels++;
 
 	return 0;
 }
@@ -299,6 +302,18 @@ main(void)
 	LT_CHECK(host_now_us(NULL) - t0 >= 1000000);
 	LT_CHECK(idles > 0);
 	printf("bm-streams-test: %zu bytes each way, %d idle calls\n", echoed, idles);
+
+	/* loom_cancel_service() (an interrupt may call it): the loop sees the
+	 * wake flag (no pipe conn here), each protocol hears it once, and the
+	 * service call does not wait out its timeout */
+	LT_CHECK_EQ(cancels, 0);
+	loom_cancel_service(ctx);
+	t0 = host_now_us(NULL);
+	loom_service(ctx, 5000);
+	LT_CHECK_EQ(cancels, 1);
+	LT_CHECK(host_now_us(NULL) - t0 < 2000000);
+	loom_service(ctx, 10);
+	LT_CHECK_EQ(cancels, 1);
 
 	/* the table's limit: every slot, then one too many; closed ones free theirs */
 	for (n = 0; n < LOOM_BM_MAX_STREAMS; n++) {

@@ -1,7 +1,8 @@
 /*
  * bm-loop.c: the default loop of the bare-metal platform: each pass asks every
- * watched stream's ready() (and the wakeup flag) what it can do and services the
- * conns that can; with nothing ready it offers the app's idle hook the wait.
+ * watched stream's ready() what it can do and services the conns that can, and
+ * looks at the wakeup flag (no pipe conn here); with nothing ready it offers the
+ * app's idle hook the wait.
  */
 #include "core/private-core.h"
 #include "event-libs/private-event-libs.h"
@@ -91,8 +92,6 @@ bm_revents(struct loom_bm_pt *bp, int fd)
 {
 	unsigned int r, rev = 0;
 
-	if (!fd)
-		return loom__atomic_load(&loom__bm_wake_flag) ? LOOM_EV_READ : 0;
 	if (!loom__bm_streams[fd].ops)
 		return LOOM_REV_HUPERR;
 	r = loom__bm_streams[fd].ops->ready(loom__bm_streams[fd].priv);
@@ -113,6 +112,12 @@ bm_scan(struct loom_pt *pt)
 	struct loom_bm_pt *bp = pt->evlib_pt;
 	int fd, n = 0;
 
+	/* the wakeup (loom_cancel_service(), loom_stop(), maybe from an
+	 * interrupt): no conn carries it here, descriptor 0 is only the flag */
+	if (loom__atomic_load(&loom__bm_wake_flag)) {
+		n++;
+		loom__pt_wake_service(pt);
+	}
 	/* servicing may close conns and adopt new ones: each slot is looked at once */
 	for (fd = 0; fd < LOOM_BM_FDS; fd++) {
 		unsigned int rev;

@@ -169,7 +169,9 @@ h1_transaction_end(struct loom_conn *conn)
 	 * request's headers in the callback that answered it, so then the store is
 	 * dropped from the loop (or reused by a pipelined request).
 	 */
+#if defined(LOOM_WITH_SERVER)	/* a client conn never serves a file */
 	loom__http_file_close(h);
+#endif
 	h->state = H1S_IDLE;
 	h->resp = H1R_NONE;
 	h->flags = h->flags & (H1F_RX_HELD | H1F_REPLAY);

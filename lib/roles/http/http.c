@@ -1,7 +1,10 @@
 /*
  * http.c: HTTP state shared by the roles that speak it: per-thread scratch and Date
- * cache, per-vhost settings, the per-message header store ("ah"), and the public
- * accessors for headers, path and query arguments.
+ * cache, per-vhost settings, the per-message header store ("ah"), the public
+ * accessors for headers, path and query arguments, and the writer of an outgoing
+ * message's head and body (a response, or a client's request). What only a
+ * server needs is in server.c, static.c and file-cache.c: a client-only build
+ * (LOOM_WITH_SERVER=OFF) reaches none of it.
  */
 #include "core/private-core.h"
 #include "roles/private-roles.h"
@@ -123,6 +126,7 @@ loom__http_vhost_init(struct loom_vhost *vh, const struct loom_vhost_info *info)
 
 	if (loom_http_open_mounts(vh, hv))
 		return -1;
+#if defined(LOOM_WITH_SERVER)	/* files are served by the server side only */
 	if (hv->count_mfd && hv->fc_max && hv->fc_valid_ms) {
 		hv->fc = loom_malloc(vh->ctx->count_threads * sizeof(*hv->fc),
 				     "file cache");
@@ -130,6 +134,7 @@ loom__http_vhost_init(struct loom_vhost *vh, const struct loom_vhost_info *info)
 			return -1;
 		memset(hv->fc, 0, vh->ctx->count_threads * sizeof(*hv->fc));
 	}
+#endif
 
 	return 0;
 }
@@ -142,7 +147,9 @@ loom__http_vhost_destroy(struct loom_vhost *vh)
 
 	if (!hv)
 		return;
+#if defined(LOOM_WITH_SERVER)
 	loom__http_fcache_destroy(hv, vh->ctx->count_threads);
+#endif
 	for (n = 0; n < hv->count_mfd; n++)
 		if (hv->mfd[n] >= 0)
 			loom__plat_close(hv->mfd[n]);
@@ -587,4 +594,91 @@ loom_http_get_arg(const struct loom_conn *conn, const char *name, char *buf, siz
 	}
 
 	return -1;
+}
+
+/* ---- the outgoing message writer (server responses and client requests) ---- */
+
+/* a piece of output: the head, a chunk size line, body bytes, a chunk end */
+struct piece {
+	const uint8_t *p;
+	size_t len;
+};
+
+/*
+ * Send the response head if it has not gone yet, then the pieces. Small enough
+ * output is gathered into the per-thread scratch so it leaves in one write.
+ */
+static int
+emit(struct loom_conn *conn, struct loom_h1 *h, const struct piece *pc, int n)
+{
+	struct loom_http_pt *hp = loom__http_pt(conn->pt);
+	struct piece all[6];
+	size_t total = 0, o = 0;
+	int k = 0, i, r;
+
+	if (h->resp == H1R_STARTED) {
+		struct loom_h1_ah *ah = h->ah;
+
+		memcpy(ah->resp + LOOM_PRE + ah->resp_len, "\r\n", 2);
+		ah->resp_len += 2;
+		all[k].p = ah->resp + LOOM_PRE;
+		all[k++].len = ah->resp_len;
+		h->resp = H1R_SENDING;
+	}
+	for (i = 0; i < n && k < 6; i++)
+		if (pc[i].len)
+			all[k++] = pc[i];
+	for (i = 0; i < k; i++)
+		total += all[i].len;
+	if (k > 1 && hp && total <= LOOM_HTTP_SCRATCH) {
+		for (i = 0; i < k; i++) {
+			memcpy(hp->scratch + LOOM_PRE + o, all[i].p, all[i].len);
+			o += all[i].len;
+		}
+		r = loom__issue_raw(conn, hp->scratch + LOOM_PRE, total);
+		return r < 0 ? r : 0;
+	}
+	for (i = 0; i < k; i++) {
+		r = loom__issue_raw(conn, all[i].p, all[i].len);
+		if (r < 0)
+			return r;
+	}
+
+	return 0;
+}
+
+int
+loom__http_emit_body(struct loom_conn *conn, const uint8_t *buf, size_t len, int final)
+{
+	struct loom_h1 *h = conn->role_data;
+	struct piece pc[3];
+	char hex[24];
+	int n = 0;
+
+#if defined(LOOM_WITH_H2)
+	if (loom__conn_is_h2s(conn))	/* HEADERS and DATA frames instead */
+		return loom__h2s_emit_body(conn, buf, len, final);
+#endif
+	if (h->flags & H1F_CHUNKED_OUT) {
+		if (len) {
+			pc[n].p = (const uint8_t *)hex;
+			pc[n].len = loom__http_fmt_hex(hex, len);
+			memcpy(hex + pc[n].len, "\r\n", 2);
+			pc[n++].len += 2;
+			pc[n].p = buf;
+			pc[n++].len = len;
+		}
+		if (final) {
+			pc[n].p = (const uint8_t *)(len ? "\r\n0\r\n\r\n" : "0\r\n\r\n");
+			pc[n++].len = len ? 7 : 5;
+		} else if (len) {
+			pc[n].p = (const uint8_t *)"\r\n";
+			pc[n++].len = 2;
+		}
+	} else {
+		pc[n].p = buf;
+		pc[n++].len = len;
+	}
+
+	return emit(conn, h, pc, n);
 }

@@ -1,7 +1,8 @@
 /*
  * server.c: the HTTP server's request dispatch (mounts, redirects, callbacks) and
  * the response API: the response head is built in the message's store and goes out
- * with the first body bytes in one write; bodies are framed by length or chunked.
+ * with the first body bytes in one write (http.c's message writer, which the
+ * client's requests use too); bodies are framed by length or chunked.
  */
 #include "core/private-core.h"
 #include "roles/private-roles.h"
@@ -145,55 +146,6 @@ loom_http_add_header(struct loom_conn *conn, const char *name, const char *value
 	return resp_header(h->ah, name, value, strlen(value));
 }
 
-/* a piece of output: the head, a chunk size line, body bytes, a chunk end */
-struct piece {
-	const uint8_t *p;
-	size_t len;
-};
-
-/*
- * Send the response head if it has not gone yet, then the pieces. Small enough
- * output is gathered into the per-thread scratch so it leaves in one write.
- */
-static int
-emit(struct loom_conn *conn, struct loom_h1 *h, const struct piece *pc, int n)
-{
-	struct loom_http_pt *hp = loom__http_pt(conn->pt);
-	struct piece all[6];
-	size_t total = 0, o = 0;
-	int k = 0, i, r;
-
-	if (h->resp == H1R_STARTED) {
-		struct loom_h1_ah *ah = h->ah;
-
-		memcpy(ah->resp + LOOM_PRE + ah->resp_len, "\r\n", 2);
-		ah->resp_len += 2;
-		all[k].p = ah->resp + LOOM_PRE;
-		all[k++].len = ah->resp_len;
-		h->resp = H1R_SENDING;
-	}
-	for (i = 0; i < n && k < 6; i++)
-		if (pc[i].len)
-			all[k++] = pc[i];
-	for (i = 0; i < k; i++)
-		total += all[i].len;
-	if (k > 1 && hp && total <= LOOM_HTTP_SCRATCH) {
-		for (i = 0; i < k; i++) {
-			memcpy(hp->scratch + LOOM_PRE + o, all[i].p, all[i].len);
-			o += all[i].len;
-		}
-		r = loom__issue_raw(conn, hp->scratch + LOOM_PRE, total);
-		return r < 0 ? r : 0;
-	}
-	for (i = 0; i < k; i++) {
-		r = loom__issue_raw(conn, all[i].p, all[i].len);
-		if (r < 0)
-			return r;
-	}
-
-	return 0;
-}
-
 /*
  * The response head alone, telling the stack more follows at once: a file body
  * then goes by sendfile and the two share full segments. What the socket does
@@ -229,42 +181,6 @@ loom__http_emit_head_more(struct loom_conn *conn)
 	}
 
 	return loom__issue_raw(conn, p, len) < 0 ? -1 : 0;
-}
-
-int
-loom__http_emit_body(struct loom_conn *conn, const uint8_t *buf, size_t len, int final)
-{
-	struct loom_h1 *h = conn->role_data;
-	struct piece pc[3];
-	char hex[24];
-	int n = 0;
-
-#if defined(LOOM_WITH_H2)
-	if (loom__conn_is_h2s(conn))	/* HEADERS and DATA frames instead */
-		return loom__h2s_emit_body(conn, buf, len, final);
-#endif
-	if (h->flags & H1F_CHUNKED_OUT) {
-		if (len) {
-			pc[n].p = (const uint8_t *)hex;
-			pc[n].len = loom__http_fmt_hex(hex, len);
-			memcpy(hex + pc[n].len, "\r\n", 2);
-			pc[n++].len += 2;
-			pc[n].p = buf;
-			pc[n++].len = len;
-		}
-		if (final) {
-			pc[n].p = (const uint8_t *)(len ? "\r\n0\r\n\r\n" : "0\r\n\r\n");
-			pc[n++].len = len ? 7 : 5;
-		} else if (len) {
-			pc[n].p = (const uint8_t *)"\r\n";
-			pc[n++].len = 2;
-		}
-	} else {
-		pc[n].p = buf;
-		pc[n++].len = len;
-	}
-
-	return emit(conn, h, pc, n);
 }
 
 int

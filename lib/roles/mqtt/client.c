@@ -244,21 +244,27 @@ tx_flush(struct loom_mqtt *m)
 /*
  * Packets of an established session are batched and go out together at the end
  * of this loop pass (the conn's pending-writable turn), so a burst of small
- * publishes or acks costs one send, not one each. Anything else, or what does not
- * fit, goes at once, after the batch.
+ * publishes or acks costs one send, not one each. When the batch is full it goes
+ * at once and the packet starts the next one. A packet larger than a batch, or
+ * one outside an established session, goes at once, after what is batched.
  */
 static int
 mqtt_send(struct loom_mqtt *m, const uint8_t *buf, size_t len)
 {
 	struct loom_conn *conn = m->conn;
+	int batch;
 
 	m->last_tx = loom_now_usecs();
-	if (m->state == MS_ESTABLISHED && !(conn->flags & LCF_CLOSING) &&
-	    m->tx_len + len <= MQTT_TX_BATCH &&
-	    (loom_dll2_is_detached(&conn->list_pending) ||
-	     conn->list_pending.owner == &conn->pt->pending_writable) &&
-	    (m->tx || (m->tx = loom_realloc(NULL, MQTT_WS_HEADROOM + MQTT_TX_BATCH,
-					    "mqtt tx")))) {
+	batch = m->state == MS_ESTABLISHED && !(conn->flags & LCF_CLOSING) &&
+		len <= MQTT_TX_BATCH &&
+		(loom_dll2_is_detached(&conn->list_pending) ||
+		 conn->list_pending.owner == &conn->pt->pending_writable) &&
+		(m->tx || (m->tx = loom_realloc(NULL, MQTT_WS_HEADROOM + MQTT_TX_BATCH,
+						"mqtt tx")));
+	/* a full batch goes now, and this packet starts the next one */
+	if (batch && m->tx_len + len > MQTT_TX_BATCH && tx_flush(m))
+		return LOOM_ESOCKET;
+	if (batch) {
 		memcpy(m->tx + MQTT_WS_HEADROOM + m->tx_len, buf, len);
 		m->tx_len += len;
 		if (loom_dll2_is_detached(&conn->list_pending))

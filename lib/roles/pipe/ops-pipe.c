@@ -1,6 +1,7 @@
 /*
  * ops-pipe.c: the pipe role: the per-thread wakeup fd. Reading it runs the queued
- * loom_defer() functions and, after loom_cancel_service(), tells every protocol.
+ * loom_defer() functions and, after loom_cancel_service(), tells every protocol
+ * (loom__pt_wake_service()). Not on LOOM_PLAT_BAREMETAL: its loop reads the flag.
  */
 #include "core/private-core.h"
 #include "roles/private-roles.h"
@@ -8,19 +9,7 @@
 static int
 pipe_handle_pollin(struct loom_pt *pt, struct loom_conn *conn)
 {
-	struct loom_vhost *vh;
-	unsigned int n;
-
-	loom__plat_wake_drain(&pt->wake);
-	loom__pt_defer_run(pt);
-	if (!loom__atomic_load(&pt->cancel_pending))
-		return LOOM_HP_OK;
-	loom__atomic_store(&pt->cancel_pending, 0);
-	for (vh = pt->ctx->vhosts; vh; vh = vh->next)
-		for (n = 0; n < vh->count_protocols; n++)
-			if (vh->protocols[n].callback)
-				vh->protocols[n].callback(NULL,
-					LOOM_CB_EVENT_WAIT_CANCELLED, NULL, vh, 0);
+	loom__pt_wake_service(pt);
 
 	return LOOM_HP_OK;
 }

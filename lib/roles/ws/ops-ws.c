@@ -795,7 +795,9 @@ loom_ws_deflate_available(void)
 
 const struct loom_role_ops loom_role_ops_ws = {
 	.name = "ws",
+#if defined(LOOM_WITH_SERVER)	/* only the HTTP server's dispatch upgrades */
 	.check_upgrades = loom__ws_server_upgrade,
+#endif
 	.init_vhost = ws_init_vhost,
 	.destroy_vhost = ws_destroy_vhost,
 	.handle_pollin = ws_handle_pollin,

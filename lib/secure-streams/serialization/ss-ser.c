@@ -13,8 +13,18 @@ enum {
 	PH_DATA,	/* passing the rest through (payload, metadata value) */
 };
 
-#define DIR_C	1	/* sent by clients (the proxy decodes it) */
 #define DIR_P	2	/* sent by the proxy (clients decode it) */
+#if defined(LOOM_WITH_SS)
+#define DIR_C	1	/* sent by clients (the proxy decodes it) */
+#else
+/*
+ * An SSPC-only build (LOOM_WITH_SSPC) has no proxy in it (the proxy needs
+ * LOOM_WITH_SS): nothing there decodes what only clients send, so those frames
+ * (HELLO, REQ_TX, CONNECT, DESTROY) are refused as coming the wrong way in
+ * either role, and their decoding is not in the library
+ */
+#define DIR_C	0
+#endif
 
 static const uint8_t dir_of[] = {
 	0,
@@ -64,23 +74,25 @@ static int
 length_ok(unsigned int type, uint32_t len)
 {
 	switch (type) {
+#if defined(LOOM_WITH_SS)
 	case LOOM_SSER_HELLO:
 		return len >= 1 + 4 + 1 && len <= 1 + 4 + LOOM_SSER_NAME_MAX;
+	case LOOM_SSER_REQ_TX:
+		return len == 0 || len == 4;
+	case LOOM_SSER_CONNECT:
+	case LOOM_SSER_DESTROY:
+		return len == 0;
+#endif
 	case LOOM_SSER_CREATED:
 		return len == 5;
 	case LOOM_SSER_METADATA:
 		return len >= 2;
 	case LOOM_SSER_PAYLOAD:
 		return len >= 1;
-	case LOOM_SSER_REQ_TX:
-		return len == 0 || len == 4;
 	case LOOM_SSER_CREDIT:
 		return len == 4;
 	case LOOM_SSER_STATE:
 		return len == 8;
-	case LOOM_SSER_CONNECT:
-	case LOOM_SSER_DESTROY:
-		return len == 0;
 	}
 
 	return 0;
@@ -117,6 +129,7 @@ fixed_done(struct loom_sser_dec *d, loom_sser_cb cb, void *opaque)
 
 	memset(&e, 0, sizeof(e));
 	switch (d->type) {
+#if defined(LOOM_WITH_SS)
 	case LOOM_SSER_HELLO:
 		n = d->body_len - 5;
 		if (!d->fixed[0])
@@ -130,6 +143,18 @@ fixed_done(struct loom_sser_dec *d, loom_sser_cb cb, void *opaque)
 		e.u32b = loom__be32(d->fixed + 1);
 		e.str = name;
 		break;
+	case LOOM_SSER_REQ_TX:
+		e.ev = LOOM_SSEV_REQ_TX;
+		e.u32a = d->body_len == 4;
+		e.u32b = d->body_len == 4 ? loom__be32(d->fixed) : 0;
+		break;
+	case LOOM_SSER_CONNECT:
+		e.ev = LOOM_SSEV_CONNECT;
+		break;
+	case LOOM_SSER_DESTROY:
+		e.ev = LOOM_SSEV_DESTROY;
+		break;
+#endif
 	case LOOM_SSER_CREATED:
 		if (d->fixed[0] > LOOM_SSER_R_FAILED)
 			return fail(d, LOOM_SSER_E_VALUE);
@@ -154,29 +179,18 @@ fixed_done(struct loom_sser_dec *d, loom_sser_cb cb, void *opaque)
 		e.u32a = d->fixed[0];
 		e.u32b = d->body_len - 1;
 		break;
-	case LOOM_SSER_REQ_TX:
-		e.ev = LOOM_SSEV_REQ_TX;
-		e.u32a = d->body_len == 4;
-		e.u32b = d->body_len == 4 ? loom__be32(d->fixed) : 0;
-		break;
 	case LOOM_SSER_CREDIT:
 		e.ev = LOOM_SSEV_CREDIT;
 		e.u32a = loom__be32(d->fixed);
 		if (!e.u32a)
 			return fail(d, LOOM_SSER_E_VALUE);
 		break;
-	case LOOM_SSER_STATE:
+	default:	/* STATE: length_ok() let no other type through */
 		e.ev = LOOM_SSEV_STATE;
 		e.u32a = loom__be32(d->fixed);
 		e.u32b = loom__be32(d->fixed + 4);
 		if (e.u32a < LOOM_SSS_CREATING || e.u32a > LOOM_SSS_SERVER_UPGRADE)
 			return fail(d, LOOM_SSER_E_VALUE);
-		break;
-	case LOOM_SSER_CONNECT:
-		e.ev = LOOM_SSEV_CONNECT;
-		break;
-	default:
-		e.ev = LOOM_SSEV_DESTROY;
 		break;
 	}
 

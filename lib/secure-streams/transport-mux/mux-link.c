@@ -19,6 +19,14 @@
 #define ML_WRITE_CHUNK	4096
 #define ML_REOPEN_MS	500
 #define ML_TXB_MAX	16384	/* most unacknowledged bytes a channel keeps */
+/*
+ * info.accept and info.link_state: only the proxy sets them (it needs
+ * LOOM_WITH_SS); in an SSPC-only build, which opens channels and never accepts
+ * them, they are never set and what would call them is not built
+ */
+#if defined(LOOM_WITH_SS)
+#define ML_HOOKS	1
+#endif
 
 enum { CH_FREE, CH_OPENING, CH_OPEN, CH_CLOSING };
 
@@ -313,8 +321,10 @@ ml_down(struct loom_mux_link *l)
 				(unsigned int)l->missed);
 	}
 	ml_reset_channels(l);
+#if defined(ML_HOOKS)
 	if (was && l->info.link_state && !l->in_destroy)
 		l->info.link_state(l, l->info.user, 0);
+#endif
 }
 
 static void
@@ -325,8 +335,10 @@ ml_up(struct loom_mux_link *l)
 	l->up = 1;
 	l->ups++;
 	loom_log_notice("mux: link up");
+#if defined(ML_HOOKS)
 	if (l->info.link_state)
 		l->info.link_state(l, l->info.user, 1);
+#endif
 }
 
 /* ---- frames from the peer ---- */
@@ -374,15 +386,17 @@ ml_open_frame(struct loom_mux_link *l, const struct loom_mux_ev *e)
 	struct loom_mux_ch *ch = l->ch[e->ch];
 	uint8_t f[LOOM_MUX_OVERHEAD + 5];
 
+#if defined(ML_HOOKS)
 	if (ch && ch->state == CH_OPEN && !ch->rx_taken && l->info.accept) {
 		/* our OPEN_ACK was lost and the OPEN came again: the same one */
 		ml_queue(l, f, loom__mux_put_open_ack(f, sizeof(f), e->ch, LOOM_MUX_R_OK,
 						      l->info.rx_credit));
 		return;
 	}
+#endif
 	if (ch)		/* the peer reuses it: ours is stale */
 		ch_gone(ch, 1);
-#if !defined(LOOM_WITH_SS)
+#if !defined(ML_HOOKS)
 	/* an SSPC-only build opens channels and never accepts them (the proxy,
 	 * which needs LOOM_WITH_SS, does): every OPEN is refused */
 	ml_queue(l, f, loom__mux_put_open_ack(f, sizeof(f), e->ch, LOOM_MUX_R_BUSY, 0));

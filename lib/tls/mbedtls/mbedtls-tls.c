@@ -578,6 +578,11 @@ loom_mbed_send(void *ctx, const unsigned char *buf, size_t len)
 		return n;
 	if (loom__plat_errno_is_again(errno))
 		return MBEDTLS_ERR_SSL_WANT_WRITE;
+#if defined(LOOM_WITH_FAULT_INJECTION)
+	/* the fault seam's stand-in for a fatal error of mbedTLS itself (fault.h) */
+	if (errno == EPROTO)
+		return MBEDTLS_ERR_SSL_INTERNAL_ERROR;
+#endif
 
 	return errno == EPIPE || errno == ECONNRESET ? MBEDTLS_ERR_NET_CONN_RESET :
 						       MBEDTLS_ERR_NET_SEND_FAILED;

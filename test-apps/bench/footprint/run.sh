@@ -27,7 +27,8 @@
 # Writes OUT/footprint.txt (OUT defaults to build-footprint in the repo).
 #   LOOM_FP_CHECK=1  exit 1 if the wsc firmware code on Cortex-M4F is over 64 KB;
 #                    say whether the sspcl one is within 12 KB
-#   LOOM_FP_CHECK=2  the same, and exit 1 if the sspcl one is over 12 KB
+#   LOOM_FP_CHECK=2  the same, and exit 1 if the sspcl one is over 12 KB (the
+#                    ctest case embedded-footprint runs this level)
 #   LOOM_FP_X86=0    leave out the x86-64 comparison (the ctest case does)
 set -eu -o pipefail
 
@@ -215,7 +216,7 @@ if [ "${LOOM_FP_CHECK:-0}" -ge 1 ]; then
 	echo "footprint: core + h1 + ws client on Cortex-M4F: $t bytes (limit 65536)"
 	t=${fwtext[m4f-sspcl]:-999999}
 	if [ "$t" -gt 12288 ]; then
-		# not fatal at level 1: over since the mux link's resend (see README)
+		# fatal at level 2 (the ctest's), reported at level 1
 		echo "footprint: SSPC-only client (LTO) on Cortex-M4F: $t bytes, OVER the 12 KB target" >&2
 		if [ "$LOOM_FP_CHECK" -ge 2 ]; then exit 1; fi
 	else
