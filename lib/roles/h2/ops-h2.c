@@ -216,6 +216,8 @@ loom__h2_we_reset(const struct loom_h2_conn *c, uint32_t sid)
 {
 	unsigned int n;
 
+	if (!sid)
+		return 0;	/* 0 marks an empty slot; stream 0 is never reset */
 	for (n = 0; n < c->reset_max; n++)
 		if (c->reset_sids[n] == sid)
 			return 1;
