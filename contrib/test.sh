@@ -5,7 +5,8 @@
 # line per tree and exits non-zero if any tree failed. Works from any directory;
 # existing trees are reused (reconfigured and rebuilt incrementally).
 #
-#   TREE                  any of the tree names below (default: all of them)
+#   TREE                  any of the tree names below (default: all_trees, which
+#                         leaves out client-only)
 #   LOOM_TEST_BUILD_ROOT  where the trees go (default: build-test in the repo)
 #   LOOM_TEST_JOBS        parallel build and test jobs (default: 2)
 #   LOOM_TEST_NO_DEPS=1   skip the Debian package check
@@ -98,6 +99,12 @@ define_tree() {
 		tree_cc=gcc; tree_labels="embedded"
 		tree_opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOOM_PLAT=baremetal
 			   -DLOOM_WITH_TLS=none "-DLOOM_TEST_PEER_BIN=$bm_peer") ;;
+	client-only)	# (not in all_trees: run it by name) LOOM_WITH_SERVER=OFF, the
+			# client-only library on the host, every test it registers: no
+			# server tests, examples or api-tests there (README.cross-build.md)
+		tree_cc=gcc; tree_labels=""
+		tree_opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOOM_WITH_SERVER=OFF
+			   "${no_evlib_copies[@]}") ;;
 	*)
 		return 1 ;;
 	esac
