@@ -5,8 +5,7 @@
 # line per tree and exits non-zero if any tree failed. Works from any directory;
 # existing trees are reused (reconfigured and rebuilt incrementally).
 #
-#   TREE                  any of the tree names below (default: all_trees, which
-#                         leaves out client-only)
+#   TREE                  any of the tree names below (default: all of them)
 #   LOOM_TEST_BUILD_ROOT  where the trees go (default: build-test in the repo)
 #   LOOM_TEST_JOBS        parallel build and test jobs (default: 2)
 #   LOOM_TEST_NO_DEPS=1   skip the Debian package check
@@ -25,7 +24,7 @@ cd "$(dirname "$(readlink -f "$0")")/.." || exit 1
 # load-time allocations would fail other trees' valgrind tests) and libevent (it
 # cannot share a program with libev) are tested in asan-epoll, libev in release.
 no_evlib_copies=(-DLOOM_TEST_EVLIB_COPIES=OFF)
-all_trees="release sspc mbedtls asan-poll asan-mbedtls asan-epoll evlib-plugins tsan faults aarch64 lwip baremetal"
+all_trees="release sspc mbedtls asan-poll asan-mbedtls asan-epoll evlib-plugins tsan faults aarch64 lwip baremetal client-only"
 san_build=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_C_FLAGS_DEBUG=-g -O1")
 define_tree() {
 	case $1 in
@@ -99,9 +98,9 @@ define_tree() {
 		tree_cc=gcc; tree_labels="embedded"
 		tree_opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOOM_PLAT=baremetal
 			   -DLOOM_WITH_TLS=none "-DLOOM_TEST_PEER_BIN=$bm_peer") ;;
-	client-only)	# (not in all_trees: run it by name) LOOM_WITH_SERVER=OFF, the
-			# client-only library on the host, every test it registers: no
-			# server tests, examples or api-tests there (README.cross-build.md)
+	client-only)	# LOOM_WITH_SERVER=OFF, the client-only library on the host
+			# (about 70 s): every test it registers, which leaves out the
+			# server tests, examples and api-tests (README.cross-build.md)
 		tree_cc=gcc; tree_labels=""
 		tree_opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOOM_WITH_SERVER=OFF
 			   "${no_evlib_copies[@]}") ;;
