@@ -84,8 +84,6 @@ struct loom_ss_ctx {
 	struct loom_vhost *vh_client;		/* the bindings' protocols */
 	struct loom_dll2_owner streams;
 	struct ss_server *servers;		/* listeners of server stream types */
-	struct ss_tls_kept *tls_kept;		/* TLS infos h2 streams share */
-	unsigned int policy_gen;		/* loom_ss_set_policy() calls */
 };
 
 /* ---- ss.c, for the bindings ---- */
@@ -115,11 +113,6 @@ loom__ss_meta(struct loom_ss_handle *h, const char *name, size_t nlen);
 /* fill a TLS client info for the stream type (trust store, insecure flag) */
 void
 loom__ss_tls_info(struct loom_ss_handle *h, struct loom_tls_client_info *tls);
-/* the same TLS info with \p alpn, kept by the context (until it ends) and the
- * same pointer for equal ones: h2 requests share a connection only when their
- * TLS infos are one; NULL when out of memory */
-const struct loom_tls_client_info *
-loom__ss_tls_info_kept(struct loom_ss_handle *h, const char *alpn);
 /* the stream of a conn of one of our protocols */
 struct loom_ss_handle *
 loom__ss_from_conn(struct loom_conn *conn);

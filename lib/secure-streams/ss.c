@@ -496,40 +496,6 @@ loom__ss_tls_info(struct loom_ss_handle *h, struct loom_tls_client_info *tls)
 		tls->options |= LOOM_TLS_CLI_OPT_INSECURE_NO_VERIFY;
 }
 
-struct ss_tls_kept {
-	struct ss_tls_kept *next;
-	struct loom_tls_client_info info;
-	unsigned int gen;		/* the policy generation it was made in */
-};
-
-const struct loom_tls_client_info *
-loom__ss_tls_info_kept(struct loom_ss_handle *h, const char *alpn)
-{
-	struct loom_ss_ctx *s = ssc(h->ctx);
-	struct loom_tls_client_info ti;
-	struct ss_tls_kept *k;
-
-	loom__ss_tls_info(h, &ti);
-	ti.alpn = alpn;	/* a literal: it outlives the context */
-	/* only this policy's: a replaced one's trust store may have been freed and
-	 * its address reused by another CA, and the info's address is what h2
-	 * connections are joined by (the old entries stay: conns point at them) */
-	for (k = s->tls_kept; k; k = k->next)
-		if (k->gen == s->policy_gen && k->info.ca_mem == ti.ca_mem &&
-		    k->info.ca_mem_len == ti.ca_mem_len &&
-		    k->info.options == ti.options && k->info.alpn == ti.alpn)
-			return &k->info;
-	k = loom_zalloc(sizeof(*k), "ss tls info");
-	if (!k)
-		return NULL;
-	k->info = ti;
-	k->gen = s->policy_gen;
-	k->next = s->tls_kept;
-	s->tls_kept = k;
-
-	return &k->info;
-}
-
 struct loom_ss_handle *
 loom__ss_from_conn(struct loom_conn *conn)
 {
@@ -850,12 +816,6 @@ loom__ss_context_free(struct loom_context *ctx)
 	loom__ss_servers_free(s);
 #endif
 	loom_ss_policy_unref(s->pol);
-	while (s->tls_kept) {
-		struct ss_tls_kept *k = s->tls_kept;
-
-		s->tls_kept = k->next;
-		loom_free(k);
-	}
 	loom_free(s);
 	ctx->ss = NULL;
 }
@@ -873,7 +833,6 @@ loom_ss_set_policy(struct loom_context *ctx, const void *json, size_t len)
 		return rc;
 	loom_ss_policy_unref(ssc(ctx)->pol);
 	ssc(ctx)->pol = pol;
-	ssc(ctx)->policy_gen++;
 	loom_log_notice("ss: policy replaced: %u stream types", pol->count_stream_types);
 
 	return 0;

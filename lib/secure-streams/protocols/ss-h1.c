@@ -154,6 +154,7 @@ loom__ss_http_connect(struct loom_ss_handle *h, int h2)
 {
 	char addr[LOOM_SS_SUBST_MAX], path[LOOM_SS_SUBST_MAX];
 	struct loom_client_connect_info ci;
+	struct loom_tls_client_info ti;
 	struct loom_ss_ctx *s = h->ctx->ss;
 
 	path[0] = '/';
@@ -176,10 +177,10 @@ loom__ss_http_connect(struct loom_ss_handle *h, int h2)
 	if (h->st->flags & LOOM_SSTF_ALLOW_REDIRECTS)
 		ci.flags |= LOOM_CONNECT_FOLLOW_REDIRECTS;
 	if (h->st->flags & LOOM_SSTF_TLS) {
-		/* kept by the context: the client holds the pointer (redirects) */
-		ci.tls = loom__ss_tls_info_kept(h, h2 ? "h2,http/1.1" : NULL);
-		if (!ci.tls)
-			return -1;
+		/* the client copies what it keeps of it (redirects, h2 joins) */
+		loom__ss_tls_info(h, &ti);
+		ti.alpn = h2 ? "h2,http/1.1" : NULL;
+		ci.tls = &ti;
 	} else if (h2)
 		ci.flags |= LOOM_CONNECT_H2_PRIOR_KNOWLEDGE;
 

@@ -53,6 +53,7 @@ ss_ws_connect(struct loom_ss_handle *h)
 {
 	char addr[LOOM_SS_SUBST_MAX], path[LOOM_SS_SUBST_MAX];
 	struct loom_client_connect_info ci;
+	struct loom_tls_client_info ti;
 
 	path[0] = '/';
 	if (loom__ss_subst(h, h->st->endpoint, addr, sizeof(addr)) <= 0 ||
@@ -71,11 +72,9 @@ ss_ws_connect(struct loom_ss_handle *h)
 	ci.opaque_user_data = h;
 	ci.pconn = &h->conn;
 	if (h->st->flags & LOOM_SSTF_TLS) {
-		/* kept by the context, not on this stack: the client may hold the
-		 * pointer after this returns (a ws riding on h2 is an HTTP client) */
-		ci.tls = loom__ss_tls_info_kept(h, NULL);
-		if (!ci.tls)
-			return -1;
+		/* the client copies what it keeps of it */
+		loom__ss_tls_info(h, &ti);
+		ci.tls = &ti;
 	}
 
 	return loom_client_connect(&ci) ? 0 : -1;
