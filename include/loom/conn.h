@@ -26,8 +26,10 @@ enum loom_write_protocol {
 	LOOM_WRITE_TEXT = 1,	/**< a text message (ws) */
 	LOOM_WRITE_BINARY = 2,	/**< a binary message (ws) */
 	LOOM_WRITE_CONTINUATION = 3, /**< the next fragment of a message (ws) */
-	LOOM_WRITE_HTTP = 4,	/**< HTTP body data */
-	LOOM_WRITE_HTTP_FINAL = 5, /**< HTTP body data, last */
+	/** HTTP body data; on a server conn (h1 or h2) as loom_http_write_body()
+	 *  takes it: after loom_http_respond(), whose head goes out first */
+	LOOM_WRITE_HTTP = 4,
+	LOOM_WRITE_HTTP_FINAL = 5, /**< HTTP body data, last: ends the response */
 	LOOM_WRITE_HTTP_HEADERS = 6, /**< HTTP headers */
 
 	LOOM_WRITE_NO_FIN = 0x40 /**< OR in: more fragments of this message follow */

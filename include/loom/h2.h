@@ -59,6 +59,12 @@ struct loom_h2_vhost_info {
 	/** a connection with no open stream for this long gets GOAWAY and is
 	 * closed. 0 = 60 */
 	unsigned int idle_timeout_secs;
+	/** how many of the streams we last reset are remembered, so the frames
+	 * the peer sent before it saw the reset are dropped quietly (DATA still
+	 * counts against the connection window); frames on an older one get
+	 * RST_STREAM STREAM_CLOSED (RFC 9113 5.1). 4 bytes each per connection.
+	 * 0 = 32, at most 1024 */
+	unsigned int reset_memory;
 };
 
 /** loom_conn_is_h2_stream() - 1 when \p conn is an HTTP/2 stream, also one that

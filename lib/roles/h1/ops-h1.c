@@ -595,6 +595,33 @@ h1_destroy_vhost(struct loom_vhost *vh)
 	loom__http_vhost_destroy(vh);
 }
 
+/*
+ * loom_write() on an HTTP/1 server conn: LOOM_WRITE_HTTP is response body and
+ * LOOM_WRITE_HTTP_FINAL its last piece, as on an h2 stream (stream.c): through
+ * loom_http_write_body(), so the head loom_http_respond() built goes first, the
+ * body is framed (Content-Length kept, or chunks) and the final piece ends the
+ * response. LOOM_WRITE_RAW stays bytes as they are; client conns are untouched.
+ */
+static int
+h1_write_role_protocol(struct loom_conn *conn, uint8_t **buf, size_t *len,
+		       enum loom_write_protocol *wp)
+{
+	struct loom_h1 *h = conn->role_data;
+	unsigned int kind = (unsigned int)*wp;
+	int r;
+
+	if (!h || h->cli || kind == LOOM_WRITE_RAW)
+		return 0;
+	if (kind != LOOM_WRITE_HTTP && kind != LOOM_WRITE_HTTP_FINAL)
+		return LOOM_EINVAL;
+	r = loom_http_write_body(conn, *buf, *len, kind == LOOM_WRITE_HTTP_FINAL);
+	if (r < 0)
+		return r;
+	*len = 0;	/* written (or held) by the HTTP layer */
+
+	return 0;
+}
+
 const struct loom_role_ops loom_role_ops_h1 = {
 	.name = "h1",
 	.alpn = "http/1.1",
@@ -607,6 +634,7 @@ const struct loom_role_ops loom_role_ops_h1 = {
 	.adoption_bind = h1_adoption_bind,
 	.client_bind = loom__h1_client_bind,
 	.alpn_negotiated = h1_alpn_negotiated,
+	.write_role_protocol = h1_write_role_protocol,
 	.destroy_pt = loom__http_destroy_pt,
 	.adoption_cb = { 0, 0 },
 	.close_cb = { LOOM_CB_CLOSED_HTTP, LOOM_CB_CLOSED_CLIENT_HTTP },

@@ -37,7 +37,7 @@ h2_destroy_pt(struct loom_pt *pt)
 
 static const struct loom_h2_vh h2_vh_defaults = {
 	0, 128, LOOM_H2_DEFAULT_WINDOW, LOOM_H2_DEFAULT_MAX_FRAME, 0, 0,
-	LOOM_HPACK_DEFAULT_TABLE_SIZE, 200, 256, 10, 60
+	LOOM_HPACK_DEFAULT_TABLE_SIZE, 200, 256, 10, 60, H2_RESET_MEMORY
 };
 
 const struct loom_h2_vh *
@@ -88,6 +88,9 @@ h2_init_vhost(struct loom_vhost *vh, const struct loom_vhost_info *info)
 		v->stall_secs = i->stall_timeout_secs;
 	if (i->idle_timeout_secs)
 		v->idle_secs = i->idle_timeout_secs;
+	if (i->reset_memory)
+		v->reset_memory = i->reset_memory > H2_RESET_MEMORY_MAX ?
+				  H2_RESET_MEMORY_MAX : i->reset_memory;
 	vh->h2_vh = v;
 
 	return 0;
@@ -202,9 +205,9 @@ loom__h2_send_rst(struct loom_conn *conn, uint32_t sid, uint32_t code)
 
 	loom__h2_out(conn, f, loom__h2_put_rst(f, sid, code));
 	/* the peer may have frames for it in flight: remember it a while */
-	if (sid && !loom__h2_we_reset(c, sid)) {
+	if (sid && c->reset_max && !loom__h2_we_reset(c, sid)) {
 		c->reset_sids[c->reset_next] = sid;
-		c->reset_next = (c->reset_next + 1) % H2_RESET_MEMORY;
+		c->reset_next = (c->reset_next + 1) % c->reset_max;
 	}
 }
 
@@ -213,7 +216,9 @@ loom__h2_we_reset(const struct loom_h2_conn *c, uint32_t sid)
 {
 	unsigned int n;
 
-	for (n = 0; n < H2_RESET_MEMORY; n++)
+	if (!sid)
+		return 0;	/* 0 marks an empty slot; stream 0 is never reset */
+	for (n = 0; n < c->reset_max; n++)
 		if (c->reset_sids[n] == sid)
 			return 1;
 
@@ -823,10 +828,13 @@ h2_conn_new(struct loom_conn *conn)
 
 	if (!loom__h2_pt(conn->pt) || !loom__http_pt(conn->pt))
 		return NULL;
-	c = loom_zalloc(sizeof(*c), "h2 conn");
+	/* the reset ring after the struct, in the same block */
+	c = loom_zalloc(sizeof(*c) + v->reset_memory * sizeof(uint32_t), "h2 conn");
 	if (!c)
 		return NULL;
 	c->cfg = v;
+	c->reset_sids = (uint32_t *)(c + 1);
+	c->reset_max = v->reset_memory;
 	hl = v->max_header_list ? v->max_header_list : h2_header_list_default(conn->vhost);
 	loom__h2_reader_init(&c->rd, v->max_frame);
 	loom__hpack_dec_init(&c->dec, c->dec_table, v->hpack_table, hl);

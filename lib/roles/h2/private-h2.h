@@ -16,8 +16,10 @@
 #define H2_PSEUDO		(8 * 1024)	/* request pseudo-header values */
 #define H2_OUT_HIGH		(256 * 1024)	/* held output that stops reading */
 /* streams we sent RST_STREAM on, remembered so the frames the peer sent before it
- * saw the reset are dropped quietly (RFC 9113 5.1, 5.4.2, 6.4): the last this many */
+ * saw the reset are dropped quietly (RFC 9113 5.1, 5.4.2, 6.4): the last this many
+ * (loom_h2_vhost_info.reset_memory) */
 #define H2_RESET_MEMORY		32
+#define H2_RESET_MEMORY_MAX	1024
 
 struct loom_h2_pt {
 	struct loom_conn *cork_owner;		/* whose output cork[] holds */
@@ -42,6 +44,7 @@ struct loom_h2_vh {
 	uint32_t max_pending_acks;
 	uint32_t stall_secs;
 	uint32_t idle_secs;
+	uint32_t reset_memory;
 };
 
 /* connection flags (struct loom_h2_conn.flags) */
@@ -85,7 +88,8 @@ struct loom_h2_conn {
 	uint32_t resets;			/* in this reset window */
 	loom_usec_t reset_window_start;
 	uint32_t acks_pending;			/* ACKs written while output was held */
-	uint32_t reset_sids[H2_RESET_MEMORY];	/* ring: streams we reset lately */
+	uint32_t *reset_sids;			/* ring: streams we reset lately */
+	uint32_t reset_max;			/* its slots (cfg->reset_memory) */
 	uint32_t reset_next;			/* the ring's next slot */
 	uint32_t in_pass;			/* inside our pollin / pollout */
 	struct loom_dll2 *rr;			/* round robin: where the next pass starts */
@@ -161,7 +165,7 @@ int
 loom__h2_conn_error(struct loom_conn *conn, uint32_t code, const char *why);
 void
 loom__h2_send_rst(struct loom_conn *conn, uint32_t sid, uint32_t code);
-/* was \p sid one of the last H2_RESET_MEMORY streams we sent RST_STREAM on */
+/* was \p sid one of the last reset_memory streams we sent RST_STREAM on */
 int
 loom__h2_we_reset(const struct loom_h2_conn *c, uint32_t sid);
 void

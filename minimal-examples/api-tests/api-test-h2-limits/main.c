@@ -8,6 +8,8 @@
  *   max frame size (16384 taken, 16385 is FRAME_SIZE_ERROR),
  *   CONTINUATION (a block in pieces is served, a flood is ENHANCE_YOUR_CALM),
  *   rapid reset (the allowed resets pass, one more is ENHANCE_YOUR_CALM),
+ *   the streams it reset that it remembers (DATA on the oldest remembered is
+ *   dropped quietly, on one reset before it gets RST_STREAM STREAM_CLOSED),
  *   PING and SETTINGS floods by a peer that does not read (ENHANCE_YOUR_CALM),
  *   while 1000 PINGs read as they come are all answered,
  *   a stream whose user pauses rx holds what comes, gives no window back, and
@@ -33,6 +35,7 @@
 #define MAX_LIST	1024
 #define MAX_RESETS	10
 #define MAX_ACKS	8
+#define RESET_MEMORY	4
 #define BIG_LEN		100000
 
 static struct loom_context *ctx;
@@ -485,6 +488,54 @@ test_rapid_reset(void)
 	cl_close(&c);
 }
 
+/* a request the server resets at once (an upper-case field name), its body to come */
+static uint32_t
+cl_bad_request(struct cl *c)
+{
+	uint8_t f[1024];
+	size_t n = cl_block(c, f + 9, sizeof(f) - 9, "POST", "/hold", 0);
+	uint32_t sid = c->next_sid;
+
+	n += (size_t)loom__hpack_enc_field(&c->enc, f + 9 + n, sizeof(f) - 9 - n, "X-Up",
+					    4, "1", 1, LOOM_HPACK_F_NO_INDEX);
+	c->next_sid += 2;
+	loom__h2_put_hdr(f, (uint32_t)n, LOOM_H2_F_HEADERS, LOOM_H2_FL_END_HEADERS, sid);
+	cl_send(c, f, n + 9);
+
+	return sid;
+}
+
+static void
+test_reset_memory(void)
+{
+	struct cl c;
+	uint32_t sid[RESET_MEMORY + 1];
+	uint8_t f[9 + 100];
+	int n;
+
+	cl_open(&c, 65535, 0);
+	for (n = 0; n <= RESET_MEMORY; n++)
+		sid[n] = cl_bad_request(&c);
+	cl_read(&c, 30);
+	for (n = 0; n <= RESET_MEMORY; n++)
+		LT_CHECK_EQ(c.rst[sid[n]], LOOM_H2_ERR_PROTOCOL_ERROR);
+	memset(f, 'd', sizeof(f));
+	for (n = 0; n <= RESET_MEMORY; n++)
+		c.rst[sid[n]] = -1;
+	/* the oldest it still remembers: its body in flight is dropped */
+	loom__h2_put_hdr(f, 100, LOOM_H2_F_DATA, 0, sid[1]);
+	cl_send(&c, f, sizeof(f));
+	cl_read(&c, 30);
+	LT_CHECK_EQ(c.rst[sid[1]], -1);
+	/* one more reset ago: forgotten, so a closed stream (STREAM_CLOSED) */
+	loom__h2_put_hdr(f, 100, LOOM_H2_F_DATA, 0, sid[0]);
+	cl_send(&c, f, sizeof(f));
+	cl_read(&c, 30);
+	LT_CHECK_EQ(c.rst[sid[0]], LOOM_H2_ERR_STREAM_CLOSED);
+	LT_CHECK_EQ(c.goaway_code, -1);
+	cl_close(&c);
+}
+
 static void
 test_ping_flood(void)
 {
@@ -685,6 +736,7 @@ main(void)
 	h2.max_resets_per_sec = MAX_RESETS;
 	h2.max_pending_acks = MAX_ACKS;
 	h2.stall_timeout_secs = 1;
+	h2.reset_memory = RESET_MEMORY;
 	vinfo.port = 0;
 	vinfo.protocols = protocols;
 	vinfo.h2 = &h2;
@@ -718,6 +770,7 @@ main(void)
 	test_frame_size();
 	test_continuation();
 	test_rapid_reset();
+	test_reset_memory();
 	test_ping_flood();
 	test_settings_flood();
 	test_rx_pause();
