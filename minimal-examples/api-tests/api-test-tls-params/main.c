@@ -3,7 +3,8 @@
  * The server's lists and the client's either leave a common suite and group (the
  * handshake completes and a message goes through) or not (the handshake fails,
  * the client gets CONNECTION_ERROR, the server never sees data); a list naming
- * nothing the library knows makes loom_create_vhost() or the connect fail. The
+ * nothing the library knows makes loom_create_vhost() or the connect fail, as
+ * does a server vhost without a usable certificate and key, or on UDP. The
  * cipher names follow the backend (OpenSSL's or IANA-style mbedTLS names).
  */
 #include <loom.h>
@@ -92,24 +93,31 @@ cert(const char *name)
 }
 
 static struct loom_vhost *
-server(const char *name, const char *ciphers, const char *groups)
+server_x(const char *name, const char *ciphers, const char *groups, const char *crt,
+	 const char *key, unsigned int opts)
 {
 	struct loom_tls_vhost_info ts;
 	struct loom_vhost_info vi;
 
 	memset(&ts, 0, sizeof(ts));
-	ts.cert_path = cert("server-chain.pem");
-	ts.key_path = cert("server.key");
+	ts.cert_path = crt ? cert(crt) : NULL;
+	ts.key_path = key ? cert(key) : NULL;
 	ts.ciphers = ciphers;
 	ts.groups = groups;
 	memset(&vi, 0, sizeof(vi));
 	vi.name = name;
-	vi.options = LOOM_VHOST_OPT_RAW;
+	vi.options = LOOM_VHOST_OPT_RAW | opts;
 	vi.iface = "127.0.0.1";
 	vi.protocols = p_server;
 	vi.tls = &ts;
 
 	return loom_create_vhost(ctx, &vi);
+}
+
+static struct loom_vhost *
+server(const char *name, const char *ciphers, const char *groups)
+{
+	return server_x(name, ciphers, groups, "server-chain.pem", "server.key", 0);
 }
 
 /* connect to sv with these client lists: 1 the message went through, 0 the
@@ -188,6 +196,13 @@ main(int argc, char **argv)
 	LT_CHECK(server("bad2", "", NULL) == NULL);
 	LT_CHECK(server("bad3", NULL, "P-999") == NULL);
 	LT_CHECK(server("bad4", NULL, "P-256:nope") == NULL);
+	/* no usable certificate and key, or no TLS on UDP: no vhost */
+	LT_CHECK(server_x("bad5", NULL, NULL, "server-chain.pem", NULL, 0) == NULL);
+	LT_CHECK(server_x("bad6", NULL, NULL, "no-such.pem", "server.key", 0) == NULL);
+	LT_CHECK(server_x("bad7", NULL, NULL, "server-chain.pem", "no-such.key", 0) == NULL);
+	LT_CHECK(server_x("bad8", NULL, NULL, "server-chain.pem", "client.key", 0) == NULL);
+	LT_CHECK(server_x("bad9", NULL, NULL, "server-chain.pem", "server.key",
+			  LOOM_VHOST_OPT_UDP) == NULL);
 
 	s1 = server("localhost", a, "P-256");
 	s2 = server("localhost", ab, "X25519:P-256");
