@@ -24,7 +24,7 @@ cd "$(dirname "$(readlink -f "$0")")/.." || exit 1
 # load-time allocations would fail other trees' valgrind tests) and libevent (it
 # cannot share a program with libev) are tested in asan-epoll, libev in release.
 no_evlib_copies=(-DLOOM_TEST_EVLIB_COPIES=OFF)
-all_trees="release sspc mbedtls asan-poll asan-mbedtls asan-epoll evlib-plugins tsan faults aarch64 lwip baremetal"
+all_trees="release sspc mbedtls asan-poll asan-mbedtls asan-epoll evlib-plugins tsan faults aarch64 lwip baremetal client-only"
 san_build=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_C_FLAGS_DEBUG=-g -O1")
 define_tree() {
 	case $1 in
@@ -100,6 +100,12 @@ define_tree() {
 		tree_cc=gcc; tree_labels="embedded"
 		tree_opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOOM_PLAT=baremetal
 			   -DLOOM_WITH_TLS=none "-DLOOM_TEST_PEER_BIN=$bm_peer") ;;
+	client-only)	# LOOM_WITH_SERVER=OFF, the client-only library on the host
+			# (about 70 s): every test it registers, which leaves out the
+			# server tests, examples and api-tests (README.cross-build.md)
+		tree_cc=gcc; tree_labels=""
+		tree_opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOOM_WITH_SERVER=OFF
+			   "${no_evlib_copies[@]}") ;;
 	*)
 		return 1 ;;
 	esac

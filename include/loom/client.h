@@ -15,13 +15,16 @@
 #define LOOM_CONNECT_WS_DEFLATE	(1u << 3) /**< with WS: offer permessage-deflate */
 /** HTTP client: follow 301/302/303/307/308 redirects (at most 5); the request then
  * continues on a new conn (the callbacks' \p conn changes, the per-session data is
- * carried over), and \p tls must stay valid until the response */
+ * carried over). A redirect to https uses the library's copy of \p tls (to
+ * another host or port without its server_name), or the system trust store when
+ * the request was plain. */
 #define LOOM_CONNECT_FOLLOW_REDIRECTS (1u << 7)
 /** HTTP client on a plain (not TLS) conn: speak HTTP/2 at once, without asking
  * (h2c by prior knowledge, RFC 9113 3.3). Over TLS, h2 is asked for by naming "h2"
  * in the ALPN list of \p tls instead. Either way, requests to the same address,
- * port, host and \p tls share one h2 connection as parallel streams; each is
- * still its own conn with the HTTP/1 client's callbacks. */
+ * port and host, with \p tls infos equal in content (or both plain), share one h2
+ * connection as parallel streams; each is still its own conn with the HTTP/1
+ * client's callbacks. */
 #define LOOM_CONNECT_H2_PRIOR_KNOWLEDGE (1u << 4)
 /** HTTP client on a plain conn, a request without a body: ask the server to
  * switch to HTTP/2 ("Upgrade: h2c", RFC 7540 3.2); after its 101 the request is
@@ -42,7 +45,16 @@ struct loom_tls_client_info;
 struct loom_mqtt_client_info;
 
 /**
- * struct loom_client_connect_info - what loom_client_connect() needs; zero it first
+ * struct loom_client_connect_info - what loom_client_connect() needs; zero it first.
+ *
+ * loom_client_connect() copies what it keeps of this struct, of \p tls, \p mqtt
+ * and of every string and buffer they point to before it returns (PEM in memory
+ * once per context, by content): they may live on the caller's stack and be
+ * reused or freed at once, also with redirects, requests queued for a kept-alive
+ * connection and h2 streams that join a connection later. What stays the
+ * caller's: \p context and \p vhost, \p userdata (the per-session data, until
+ * the conn closes), \p opaque_user_data (a value the library only hands back),
+ * and the MQTT session object of \p mqtt (until the connection ends).
  */
 struct loom_client_connect_info {
 	struct loom_context *context;	/**< the context */

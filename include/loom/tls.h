@@ -78,8 +78,10 @@ struct loom_tls_vhost_info {
  * Point struct loom_client_connect_info.tls at it. By default the server's
  * certificate must chain to the system trust store and name the host (DNS or IP
  * SAN); turning that off needs an explicit LOOM_TLS_CLI_OPT_INSECURE_* flag.
- * Contexts built from equal infos are shared, so their memory must stay valid
- * until the Loom context is destroyed.
+ * loom_client_connect() copies the info and what it points to before it returns
+ * (it may be on the caller's stack). Connections whose infos are equal in content
+ * share one TLS context (and h2 connections); the copies it holds of the strings
+ * and PEM stay until the Loom context is destroyed.
  */
 struct loom_tls_client_info {
 	unsigned int options;		/**< LOOM_TLS_CLI_OPT_* */

@@ -316,6 +316,7 @@ void
 loom__ss_context_free(struct loom_context *ctx);
 
 /* ---- TLS (lib/tls, only with a backend: LOOM_WITH_TLS) ---- */
+struct loom_tls_client_ctx;	/* a client context, shared by equal tls infos */
 #if defined(LOOM_WITH_TLS)
 int
 loom__tls_vhost_init(struct loom_vhost *vh, const struct loom_vhost_info *info);
@@ -327,6 +328,16 @@ loom__tls_context_destroy(struct loom_context *ctx);
 int
 loom__tls_client_attach(struct loom_conn *conn,
 			const struct loom_client_connect_info *info);
+/* the shared client context for \p ti (by content; made if \p create and new, else
+ * NULL when there is none): it holds copies of the info's strings and PEM until the
+ * context is destroyed, so a client request keeps it, not the caller's info, to
+ * connect again (redirect, requeue) and to find the connections it may share */
+struct loom_tls_client_ctx *
+loom__tls_client_ctx_for(struct loom_context *ctx, const struct loom_tls_client_info *ti,
+			 int create);
+/* the info \p cc was made from (server_name NULL, handshake_timeout_ms 0) */
+const struct loom_tls_client_info *
+loom__tls_client_ctx_info(const struct loom_tls_client_ctx *cc);
 /* the transport seams: 1 = handshake started, 0 = plain, < 0 = failed */
 int
 loom__tls_adopted(struct loom_conn *conn);

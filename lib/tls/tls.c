@@ -337,11 +337,11 @@ static int
 loom_tls_client_info_eq(const struct loom_tls_client_info *a,
 			const struct loom_tls_client_info *b)
 {
-#define SEQ(x) ((!a->x && !b->x) || (a->x && b->x && !strcmp(a->x, b->x)))
+#define SEQ(x) (a->x == b->x || (a->x && b->x && !strcmp(a->x, b->x)))
 /* PEM in memory by content: the caller's buffer may be freed and its address
  * reused for other PEM (a Secure Streams policy replaced) */
-#define MEQ(x) ((!a->x && !b->x) || (a->x && b->x && a->x##_len == b->x##_len && \
-		 !memcmp(a->x, b->x, a->x##_len)))
+#define MEQ(x) ((a->x == b->x && (!a->x || a->x##_len == b->x##_len)) || \
+		(a->x && b->x && a->x##_len == b->x##_len && !memcmp(a->x, b->x, a->x##_len)))
 	return a->options == b->options && SEQ(ca_path) && MEQ(ca_mem) &&
 	       SEQ(cert_path) && SEQ(key_path) && MEQ(cert_mem) && MEQ(key_mem) &&
 	       SEQ(alpn) && SEQ(ciphers) && SEQ(ciphersuites) && SEQ(groups) &&
@@ -411,6 +411,30 @@ loom_tls_client_ctx_get(struct loom_tls_context *tctx,
 	tctx->client_ctxs = cc;
 
 	return cc;
+}
+
+struct loom_tls_client_ctx *
+loom__tls_client_ctx_for(struct loom_context *ctx, const struct loom_tls_client_info *ti,
+			 int create)
+{
+	struct loom_tls_context *tctx = create ? loom__tls_context_get(ctx) : ctx->tls;
+	struct loom_tls_client_ctx *cc;
+
+	if (!tctx)
+		return NULL;
+	if (create)
+		return loom_tls_client_ctx_get(tctx, ti);
+	for (cc = tctx->client_ctxs; cc; cc = cc->next)
+		if (loom_tls_client_info_eq(&cc->info, ti))
+			return cc;
+
+	return NULL;
+}
+
+const struct loom_tls_client_info *
+loom__tls_client_ctx_info(const struct loom_tls_client_ctx *cc)
+{
+	return &cc->info;
 }
 
 int

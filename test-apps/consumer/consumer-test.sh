@@ -118,11 +118,41 @@ case " $kinds " in *" static "*)
 	run_consumer "$tmp/consumer-pc-static" "pkg-config --static --libs loom" static
 esac
 
-# 3. every minimal example builds alone from its own folder, as users copy them
+# 3. every minimal example builds alone from its own folder, as users copy them,
+# but for those of a feature the library was built without (the same switches as
+# minimal-examples/CMakeLists.txt: an SSPC-only library has no HTTP in it)
+example_features() {	# the switches of which one must be on
+	case $1 in
+	*/http-server/*|*/http-client/*) echo LOOM_WITH_H1 ;;
+	*/ws-server/*|*/ws-client/*) echo LOOM_WITH_WS ;;
+	*/mqtt-client/*) echo LOOM_WITH_MQTT ;;
+	*/net/minimal-dns-lookup/) echo LOOM_WITH_DNS ;;
+	*/ss/minimal-ss-server/) echo LOOM_WITH_SS ;;
+	*/ssproxy/*) echo LOOM_WITH_SSPC ;;
+	*/ss/*) echo LOOM_WITH_SS LOOM_WITH_SSPC ;;
+	esac
+}
+feature_on() {
+	case $(cache_get "$1" | tr '[:lower:]' '[:upper:]') in
+	OFF|0|NO|FALSE|N) return 1 ;;
+	esac
+}
 n=0
+left_out=""
 for dir in "$src"/minimal-examples/*/minimal-*/; do
 	[ -f "$dir/CMakeLists.txt" ] || continue
 	name=$(basename "$dir")
+	features=$(example_features "$dir")
+	if [ -n "$features" ]; then
+		on=0
+		for f in $features; do
+			if feature_on "$f"; then on=1; fi
+		done
+		if [ $on = 0 ]; then
+			left_out="$left_out $name"
+			continue
+		fi
+	fi
 	b=$tmp/example-$name
 	logged "$b.configure.log" cmake "${gen[@]}" -S "$dir" -B "$b" \
 		-DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$cc"
@@ -132,5 +162,6 @@ for dir in "$src"/minimal-examples/*/minimal-*/; do
 done
 [ $n -gt 0 ] || fail "found no minimal examples to build standalone"
 say "$n minimal examples build standalone against the install: ok"
+[ -z "$left_out" ] || say "left out (their feature is off in this build):$left_out"
 
 say "all ok (Loom $version:$kinds)"

@@ -1,14 +1,16 @@
 /*
  * fuzz-mqtt-client.c: the MQTT client role whole (lib/roles/mqtt/client.c), not
- * only its codec: a Loom client connects to a raw listener in the same context
- * that answers CONNECT with the fuzz input, then closes. The client has a QoS 1
+ * only its codec: a Loom client connects to a plain TCP socket the harness
+ * listens on itself (no listening vhost, so a client-only library, built with
+ * LOOM_WITH_SERVER=OFF, runs it too), which answers CONNECT with the fuzz input,
+ * then closes. The client has a QoS 1
  * and a QoS 2 publish and a SUBSCRIBE in flight (ids 1, 2, 3) and replies to what
  * it gets, so acks, aliases, QoS 2 flows and errors all run; every input must end
  * with the client closed (or refused) and nothing left allocated.
  *
  * Input: [mode] stream...   mode & 1: MQTT 5 (else 3.1.1); mode & 2: the input is
- * sent in two writes (split at the middle); mode & 4: MQTT over WebSocket: the
- * listener answers the client's upgrade with a valid 101 (subprotocol mqtt) and
+ * sent in two writes (split at the middle, a loop pass between them); mode & 4:
+ * MQTT over WebSocket: the listener answers the client's upgrade with a valid 101 (subprotocol mqtt) and
  * the stream is then the server's frames, so the ws frame parser and the MQTT
  * framer behind it are fuzzed together.
  */
@@ -18,10 +20,16 @@
 #define FUZZ_WS 1
 #endif
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -55,67 +63,77 @@ counting_realloc(void *ptr, size_t size, const char *reason)
 	return p;
 }
 
+/* the whole of b to the broker's socket (a few KB: the socket buffer takes it) */
 static void
-bsend(struct loom_conn *c, const uint8_t *b, size_t len)
+bsend(int fd, const uint8_t *b, size_t len)
 {
-	uint8_t *buf;
+	ssize_t n;
 
-	if (!len)
-		return;
-	buf = malloc(LOOM_PRE + len);
-	check(buf);
-	memcpy(buf + LOOM_PRE, b, len);
-	loom_write(c, buf + LOOM_PRE, len, LOOM_WRITE_RAW);
-	free(buf);
+	while (len) {
+		n = send(fd, b, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;	/* the client went already: it ends on its own */
+		b += n;
+		len -= (size_t)n;
+	}
 }
 
+/*
+ * One step of the broker on its accepted socket sfd: once the client has said
+ * something (its CONNECT, or in ws mode its whole upgrade request, answered with a
+ * 101), the stream goes back and the broker's side is shut for writing; after that
+ * whatever the client sends is read and dropped. Returns 1 once the stream is sent.
+ */
 static int
-broker_cb(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
-	  void *in, size_t len)
+broker_step(struct loom_context *ctx, int sfd, int sent)
 {
-	int *sent = user;
+	uint8_t buf[2048];
+	ssize_t n;
 
-	(void)in;
-	(void)len;
-	if (reason == LOOM_CB_RAW_RX && !*sent) {
-#if defined(FUZZ_WS)
-		if (ws_mode) {
-			/* the upgrade request, whole, then a valid 101 */
-			static const char kh[] = "Sec-WebSocket-Key: ";
-			char acc[29], resp[256];
-			const char *k, *e;
-
-			if (len > sizeof(req) - 1 - req_len)
-				return -1;
-			memcpy(req + req_len, in, len);
-			req_len += len;
-			req[req_len] = '\0';
-			if (!strstr(req, "\r\n\r\n"))
-				return 0;
-			k = strstr(req, kh);
-			check(k);
-			k += sizeof(kh) - 1;
-			e = strstr(k, "\r\n");
-			check(e);
-			loom__ws_accept_for_key(k, (size_t)(e - k), acc);
-			snprintf(resp, sizeof(resp), "HTTP/1.1 101 Switching Protocols\r\n"
-				 "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-				 "Sec-WebSocket-Accept: %s\r\n"
-				 "Sec-WebSocket-Protocol: mqtt\r\n\r\n", acc);
-			bsend(conn, (const uint8_t *)resp, strlen(resp));
-		}
-#endif
-		/* whatever the client says, the stream goes back, then the close */
-		*sent = 1;
-		if (split && feed_len > 1) {
-			bsend(conn, feed, feed_len / 2);
-			bsend(conn, feed + feed_len / 2, feed_len - feed_len / 2);
-		} else
-			bsend(conn, feed, feed_len);
-		loom_close(conn, LOOM_CLOSE_NORMAL);
+	n = recv(sfd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n <= 0 || sent) {
+		while (n > 0)	/* drain what the client replies */
+			n = recv(sfd, buf, sizeof(buf), MSG_DONTWAIT);
+		return sent;
 	}
+#if defined(FUZZ_WS)
+	if (ws_mode) {
+		/* the upgrade request, whole, then a valid 101 */
+		static const char kh[] = "Sec-WebSocket-Key: ";
+		char acc[29], resp[256];
+		const char *k, *e;
 
-	return 0;
+		check((size_t)n <= sizeof(req) - 1 - req_len);
+		memcpy(req + req_len, buf, (size_t)n);
+		req_len += (size_t)n;
+		req[req_len] = '\0';
+		if (!strstr(req, "\r\n\r\n"))
+			return 0;
+		k = strstr(req, kh);
+		check(k);
+		k += sizeof(kh) - 1;
+		e = strstr(k, "\r\n");
+		check(e);
+		loom__ws_accept_for_key(k, (size_t)(e - k), acc);
+		snprintf(resp, sizeof(resp), "HTTP/1.1 101 Switching Protocols\r\n"
+			 "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+			 "Sec-WebSocket-Accept: %s\r\n"
+			 "Sec-WebSocket-Protocol: mqtt\r\n\r\n", acc);
+		bsend(sfd, (const uint8_t *)resp, strlen(resp));
+	}
+#endif
+	/* whatever the client says, the stream goes back, then the close */
+	if (split && feed_len > 1) {
+		bsend(sfd, feed, feed_len / 2);
+		loom_service(ctx, 0);
+		bsend(sfd, feed + feed_len / 2, feed_len - feed_len / 2);
+	} else
+		bsend(sfd, feed, feed_len);
+	shutdown(sfd, SHUT_WR);
+
+	return 1;
 }
 
 static int
@@ -169,10 +187,6 @@ client_cb(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
 	return 0;
 }
 
-static const struct loom_protocol bprotos[] = {
-	{ "broker", broker_cb, sizeof(int), 0, 0, NULL, 0 },
-	LOOM_PROTOCOL_LIST_TERM
-};
 static const struct loom_protocol cprotos[] = {
 	{ "mqtt", client_cb, 0, 0, 0, NULL, 0 },
 	LOOM_PROTOCOL_LIST_TERM
@@ -185,9 +199,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct loom_mqtt_client_info mi;
 	struct loom_context_info info;
 	struct loom_vhost_info vi;
-	struct loom_vhost *bvh, *cvh;
+	struct loom_vhost *cvh;
 	struct loom_context *ctx;
-	int spins = 0;
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	int spins = 0, lfd, sfd = -1, sent = 0;
 
 	if (size < 1 || size > 8192)
 		return 0;
@@ -203,20 +219,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ended = established = 0;
 	live = 0;
 
+	/* the broker: a TCP listener on 127.0.0.1, on a port the kernel picks */
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	check(lfd >= 0 && !bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) &&
+	      !listen(lfd, 4) && !getsockname(lfd, (struct sockaddr *)&sa, &sl));
+	check(fcntl(lfd, F_SETFL, O_NONBLOCK) == 0);
+
 	memset(&info, 0, sizeof(info));
 	info.timeout_secs = 2;
 	ctx = loom_create_context(&info);
 	check(ctx);
 	memset(&vi, 0, sizeof(vi));
-	vi.options = LOOM_VHOST_OPT_RAW | LOOM_VHOST_OPT_IPV4_ONLY;
-	vi.protocols = bprotos;
-	bvh = loom_create_vhost(ctx, &vi);
-	memset(&vi, 0, sizeof(vi));
 	vi.name = "c";
 	vi.options = LOOM_VHOST_OPT_NO_LISTEN;
 	vi.protocols = cprotos;
 	cvh = loom_create_vhost(ctx, &vi);
-	check(bvh && cvh);
+	check(cvh);
 
 	memset(&mi, 0, sizeof(mi));
 	mi.client_id = "fz";
@@ -231,7 +252,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ci.context = ctx;
 	ci.vhost = cvh;
 	ci.address = "127.0.0.1";
-	ci.port = loom_vhost_port(bvh);
+	ci.port = ntohs(sa.sin_port);
 	ci.mqtt = &mi;
 	if (ws_mode) {
 		ci.flags = LOOM_CONNECT_WS;
@@ -239,9 +260,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	check(loom_client_connect(&ci));
 	/* the broker closes after sending: the client must end */
-	while (!ended && spins++ < 400)
+	while (!ended && spins++ < 400) {
 		loom_service(ctx, 10);
+		if (sfd < 0)
+			sfd = accept(lfd, NULL, NULL);
+		if (sfd >= 0)
+			sent = broker_step(ctx, sfd, sent);
+	}
 	check(ended == 1);
+	if (sfd >= 0)
+		close(sfd);
+	close(lfd);
 	loom_context_destroy(ctx);
 	check(live == 0);
 	loom_set_allocator(NULL);

@@ -70,13 +70,7 @@ loom__h1_client_free(struct loom_h1 *h)
 	loom_dll2_remove(&c->live);
 	loom_dll2_remove(&c->qlink);
 	h1c_requeue(c);
-	loom_free(c->method);
-	loom_free(c->path);
-	loom_free(c->host);
-	loom_free(c->address);
-	loom_free(c->ws_protocols);
-	loom_free(c->ws_origin);
-	loom_free(c);
+	loom_free(c);	/* its strings are in the same allocation */
 	h->cli = NULL;
 }
 
@@ -100,28 +94,58 @@ h1c_alpn_has_h2(const char *l)
 }
 #endif
 
+const char *
+loom__h1_client_tls_name(const struct loom_client_connect_info *i)
+{
+	if (!i->tls)
+		return NULL;
+	if (i->tls->server_name)
+		return i->tls->server_name;
+	if (i->host)
+		return i->host;
+
+	return strncmp(i->address, "unix:", 5) ? i->address : NULL;
+}
+
+/* copy \p v to *p (inside the client's own allocation) and step past it */
+static char *
+h1c_put(char **p, const char *v)
+{
+	char *r = *p;
+	size_t n;
+
+	if (!v)
+		return NULL;
+	n = strlen(v) + 1;
+	memcpy(r, v, n);
+	*p += n;
+
+	return r;
+}
+
+#define H1C_SLEN(v) ((v) ? strlen(v) + 1 : 0)
+
 int
 loom__h1_client_bind(struct loom_conn *conn, const struct loom_client_connect_info *i)
 {
 	struct loom_h1 *h = loom_zalloc(sizeof(*h), "h1");
 	struct loom_h1_client *c;
-	const char *method = i->method;
-	char host[300];
+	const char *method = i->method, *path = i->path ? i->path : "/",
+		   *wsp = NULL, *wso = NULL, *tls_name = loom__h1_client_tls_name(i);
+	char host[300], *s;
 	const char *m;
 
 	if (!h)
 		return LOOM_ENOMEM;
 #if defined(LOOM_WITH_H2) && defined(LOOM_WITH_WS)
-	if ((i->flags & LOOM_CONNECT_WS) && (i->flags & LOOM_CONNECT_WS_H2))
+	if ((i->flags & LOOM_CONNECT_WS) && (i->flags & LOOM_CONNECT_WS_H2)) {
 		method = "CONNECT";	/* extended CONNECT (RFC 8441) on an h2 stream */
+		wsp = i->ws_protocol;
+		wso = i->ws_origin;
+	}
 #endif
 	h->file_fd = -1;
 	conn->role_data = h;
-	c = loom_zalloc(sizeof(*c), "h1 client");
-	if (!c)
-		return LOOM_ENOMEM;
-	h->cli = c;
-	c->body_len = -2;
 	for (m = method; *m; m++)
 		if (!(loom__http_ctype[(uint8_t)*m] & LOOM_HTTP_C_TCHAR))
 			return LOOM_EINVAL;
@@ -135,17 +159,39 @@ loom__h1_client_bind(struct loom_conn *conn, const struct loom_client_connect_in
 		snprintf(host, sizeof(host), "%s", i->address);
 	else
 		snprintf(host, sizeof(host), "%s:%d", i->address, i->port);
-	c->method = loom__strdup(method, "h1 method");
-	c->path = loom__strdup(i->path ? i->path : "/", "h1 path");
-	c->host = loom__strdup(host, "h1 host");
-	c->address = loom__strdup(i->address, "h1 address");
-	if (!c->method || !c->path || !c->host || !c->address)
+	/* one allocation: the struct, then every string it keeps */
+	c = loom_zalloc(sizeof(*c) + H1C_SLEN(method) + H1C_SLEN(path) + strlen(host) + 1 +
+			H1C_SLEN(i->address) + H1C_SLEN(wsp) + H1C_SLEN(wso) +
+			H1C_SLEN(tls_name), "h1 client");
+	if (!c)
 		return LOOM_ENOMEM;
+	h->cli = c;
+	c->body_len = -2;
+	s = (char *)(c + 1);
+	c->method = h1c_put(&s, method);
+	c->path = h1c_put(&s, path);
+	c->host = h1c_put(&s, host);
+	c->address = h1c_put(&s, i->address);
+	c->ws_protocols = h1c_put(&s, wsp);
+	c->ws_origin = h1c_put(&s, wso);
+	c->tls_name = h1c_put(&s, tls_name);
 	c->port = i->port;
-	c->tls = i->tls;
 	c->flags = i->flags;
 	c->conn = conn;
 	c->vhost = conn->vhost;
+	if (i->tls) {
+#if defined(LOOM_WITH_TLS)
+		/* the shared context copies what the caller's info points to */
+		c->tls = loom__tls_client_ctx_for(conn->pt->ctx, i->tls, 1);
+		if (!c->tls)
+			return LOOM_EINVAL;
+		c->tls_hs_timeout_ms = i->tls->handshake_timeout_ms;
+#else
+		loom_clog_err(conn, "TLS asked for, but this build has no TLS "
+			      "(LOOM_WITH_TLS=none)");
+		return LOOM_EUNSUPP;
+#endif
+	}
 #if defined(LOOM_WITH_H2)
 	/* h2 when TLS offers it by ALPN, or by prior knowledge on a plain conn */
 	if (i->tls ? i->tls->alpn && h1c_alpn_has_h2(i->tls->alpn) :
@@ -167,14 +213,34 @@ loom__h1_client_bind(struct loom_conn *conn, const struct loom_client_connect_in
 		}
 		c->ws_h2 = 1;
 		c->ws_max_message = i->ws_max_message;
-		if ((i->ws_protocol && !(c->ws_protocols = loom__strdup(i->ws_protocol,
-							"ws protocols"))) ||
-		    (i->ws_origin && !(c->ws_origin = loom__strdup(i->ws_origin, "ws origin"))))
-			return LOOM_ENOMEM;
 	}
 #endif
 
 	return h1c_queue_or_register(conn, c, i);
+}
+
+/* the request's TLS info again, for another connect (NULL when plain) */
+static const struct loom_tls_client_info *
+h1c_tls_info(const struct loom_h1_client *c, struct loom_tls_client_info *ti)
+{
+#if defined(LOOM_WITH_TLS)
+	if (c->tls) {
+		*ti = *loom__tls_client_ctx_info(c->tls);
+		ti->server_name = c->tls_name;
+		ti->handshake_timeout_ms = c->tls_hs_timeout_ms;
+		return ti;
+	}
+#else
+	(void)ti;
+#endif
+
+	return NULL;
+}
+
+static int
+h1c_streq(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
 }
 
 /* same server, same TLS (or none) and h2 wish, and still able to carry another */
@@ -182,7 +248,7 @@ static int
 h1c_same_server(const struct loom_h1_client *a, const struct loom_h1_client *b)
 {
 	return a->vhost == b->vhost && a->port == b->port && a->tls == b->tls &&
-	       a->h2 == b->h2 &&
+	       h1c_streq(a->tls_name, b->tls_name) && a->h2 == b->h2 &&
 	       !strcmp(a->address, b->address) && !strcmp(a->host, b->host) &&
 	       !(a->conn->flags & (LCF_CLOSING | LCF_CLOSED_CB_DONE));
 }
@@ -235,6 +301,7 @@ loom__h1_client_restart(struct loom_conn *q)
 	struct loom_h1 *h = q->role_data;
 	struct loom_h1_client *c = h->cli;
 	struct loom_client_connect_info ci;
+	struct loom_tls_client_info ti;
 	struct loom_conn *nc = NULL;
 	struct loom_h1 *nh;
 
@@ -251,7 +318,7 @@ loom__h1_client_restart(struct loom_conn *q)
 	ci.ws_protocol = c->ws_protocols;
 	ci.ws_origin = c->ws_origin;
 	ci.ws_max_message = c->ws_max_message;
-	ci.tls = c->tls;
+	ci.tls = h1c_tls_info(c, &ti);
 	ci.protocol = q->protocol ? q->protocol->name : NULL;
 	ci.opaque_user_data = q->opaque_user_data;
 	ci.userdata = (q->flags & LCF_USER_ALLOCED) ? q->user_space : NULL;
@@ -508,6 +575,7 @@ loom__h1_client_follow_redirect(struct loom_conn *conn)
 	struct loom_h1_client *c = h->cli;
 	unsigned int st = h->ah->p.status;
 	struct loom_client_connect_info ci;
+	struct loom_tls_client_info ti;
 	struct loom_conn *nc = NULL;
 	struct loom_h1 *nh;
 	char loc[1024];
@@ -532,7 +600,7 @@ loom__h1_client_follow_redirect(struct loom_conn *conn)
 		/* a path on the same server */
 		ci.address = c->address;
 		ci.port = c->port;
-		ci.tls = c->tls;	/* the same scheme (set only for https) */
+		ci.tls = h1c_tls_info(c, &ti);	/* the same scheme and name */
 		ci.path = loc;
 		ci.host = c->host;
 	} else {
@@ -542,7 +610,10 @@ loom__h1_client_follow_redirect(struct loom_conn *conn)
 		ci.address = u.host;
 		ci.port = u.port;
 		ci.path = u.path;
-		ci.tls = u.tls ? c->tls : NULL;
+		ci.tls = u.tls ? h1c_tls_info(c, &ti) : NULL;
+		/* another server is verified by its own name */
+		if (ci.tls && (u.port != c->port || strcmp(u.host, c->address)))
+			ti.server_name = NULL;
 		if (u.tls && !ci.tls) {
 			static const struct loom_tls_client_info defaults;
 

@@ -17,11 +17,18 @@ struct loom_h2_client {
 	struct loom_dll2_owner pending;	/* requests waiting (loom_h1_client.qlink) */
 	struct loom_conn *conn;		/* the h2 connection */
 	struct loom_vhost *vhost;
-	const struct loom_tls_client_info *tls;
-	char *address;
+	struct loom_tls_client_ctx *tls;	/* the shared TLS context, NULL plain */
+	char *tls_name;			/* the name TLS verified */
+	char *address;			/* the strings share this allocation */
 	char *host;
 	int port;
 };
+
+static int
+h2cl_streq(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
 
 /* a stream id this high leaves no room: new requests go to a new connection */
 #define H2CL_SID_LIMIT	0x7fff0000u
@@ -48,6 +55,7 @@ loom__h2_client_bind(struct loom_conn *conn, struct loom_h1_client *c)
 		struct loom_h2_client *k = loom_container_of(d, struct loom_h2_client, list);
 
 		if (k->vhost != c->vhost || k->port != c->port || k->tls != c->tls ||
+		    !h2cl_streq(k->tls_name, c->tls_name) ||
 		    strcmp(k->address, c->address) || strcmp(k->host, c->host) ||
 		    !h2cl_joinable(k))
 			continue;
@@ -67,12 +75,23 @@ loom__h2_client_ws_joinable(struct loom_pt *pt, const struct loom_vhost *vh,
 			    const struct loom_client_connect_info *i)
 {
 	struct loom_h2_pt *hp = pt->h2_pt;
+	struct loom_tls_client_ctx *cc = NULL;
+	const char *name = loom__h1_client_tls_name(i);
 	struct loom_dll2 *d;
 
+	/* TLS infos equal in content share a context: the connection to join */
+	if (i->tls) {
+#if defined(LOOM_WITH_TLS)
+		cc = loom__tls_client_ctx_for(pt->ctx, i->tls, 0);
+#endif
+		if (!cc)
+			return 0;
+	}
 	for (d = hp ? hp->clients.head : NULL; d; d = d->next) {
 		struct loom_h2_client *k = loom_container_of(d, struct loom_h2_client, list);
 
-		if (k->vhost == vh && k->port == i->port && k->tls == i->tls &&
+		if (k->vhost == vh && k->port == i->port && k->tls == cc &&
+		    h2cl_streq(k->tls_name, name) &&
 		    !strcmp(k->address, i->address) && (!i->host || !strcmp(k->host, i->host)) &&
 		    h2cl_joinable(k) && (loom__h2c(k->conn)->flags & H2CF_PEER_EXT_CONNECT))
 			return 1;
@@ -158,7 +177,9 @@ h2cl_conn_new(struct loom_conn *conn)
 	if (!nc)
 		return NULL;
 	nc->flags |= LCF_CLIENT | LCF_ESTABLISHED;
-	k = loom_zalloc(sizeof(*k), "h2 client");
+	/* one allocation: the struct, then its strings */
+	k = loom_zalloc(sizeof(*k) + strlen(c->address) + 1 + strlen(c->host) + 1 +
+			(c->tls_name ? strlen(c->tls_name) + 1 : 0), "h2 client");
 	if (!k || loom__conn_move_fd(conn, nc)) {
 		loom_free(k);
 		loom__close_now(nc, LOOM_CLOSE_ABNORMAL, "could not take the socket");
@@ -168,11 +189,15 @@ h2cl_conn_new(struct loom_conn *conn)
 	k->vhost = c->vhost;
 	k->tls = c->tls;
 	k->port = c->port;
-	k->address = loom__strdup(c->address, "h2 client address");
-	k->host = loom__strdup(c->host, "h2 client host");
-	if (!k->address || !k->host || loom__h2_client_conn_init(nc)) {
-		loom_free(k->address);
-		loom_free(k->host);
+	k->address = (char *)(k + 1);
+	strcpy(k->address, c->address);
+	k->host = k->address + strlen(k->address) + 1;
+	strcpy(k->host, c->host);
+	if (c->tls_name) {
+		k->tls_name = k->host + strlen(k->host) + 1;
+		strcpy(k->tls_name, c->tls_name);
+	}
+	if (loom__h2_client_conn_init(nc)) {
 		loom_free(k);
 		loom__close_now(nc, LOOM_CLOSE_ABNORMAL, "h2 setup failed");
 		return NULL;
@@ -263,9 +288,7 @@ loom__h2_client_conn_closing(struct loom_conn *conn)
 			loom_dll2_remove(k->pending.head);	/* the pt closes them */
 	else
 		loom__h1_client_requeue(&k->pending);
-	loom_free(k->address);
-	loom_free(k->host);
-	loom_free(k);
+	loom_free(k);	/* with its strings */
 }
 
 static uint32_t

@@ -192,6 +192,10 @@ loom__http_match_mount(const struct loom_http_vh *hv, const char *path,
 /* the client side (lib/roles/h1/client.c) */
 int
 loom__h1_client_bind(struct loom_conn *conn, const struct loom_client_connect_info *i);
+/* the name TLS verifies for a connect (the info's server_name, else its host, else
+ * its address), NULL when plain */
+const char *
+loom__h1_client_tls_name(const struct loom_client_connect_info *i);
 void
 loom__h1_client_free(struct loom_h1 *h);
 int
@@ -210,11 +214,17 @@ struct loom_h1_client {
 	struct loom_dll2_owner queue;	/* requests waiting for our socket */
 	struct loom_conn *conn;
 	struct loom_vhost *vhost;
+	/* the strings live in the same allocation as this struct: nothing points
+	 * into the caller's connect info once loom_client_connect() returns */
 	char *method;
 	char *path;
 	char *host;
 	char *address;			/* where we connected, for relative redirects */
-	const struct loom_tls_client_info *tls;	/* the caller's, for redirects */
+	/* TLS (NULL = plain): the shared context, which keeps copies of the info's
+	 * strings and PEM, and the per-connection rest of the info */
+	struct loom_tls_client_ctx *tls;
+	char *tls_name;			/* the name verified (and sent as SNI) */
+	unsigned int tls_hs_timeout_ms;
 	int64_t body_len;		/* request body: -2 none, -1 chunked, else length */
 	int port;
 	unsigned int flags;		/* the connect info's LOOM_CONNECT_* */
