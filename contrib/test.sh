@@ -53,10 +53,12 @@ define_tree() {
 		tree_cc=clang; tree_labels=""
 		tree_opts=("${san_build[@]}" -DLOOM_WITH_ASAN=ON -DLOOM_WITH_EPOLL=OFF
 			   -DLOOM_WITH_TLS=openssl "${no_evlib_copies[@]}") ;;
-	asan-mbedtls)	# ASan + UBSan with clang, epoll, mbedTLS, every test
+	asan-mbedtls)	# ASan + UBSan with clang, epoll, mbedTLS, every test, with the
+			# fault seam: the reliability tests on mbedTLS (no soak here)
 		tree_cc=clang; tree_labels=""
 		tree_opts=("${san_build[@]}" -DLOOM_WITH_ASAN=ON -DLOOM_WITH_EPOLL=ON
-			   -DLOOM_WITH_TLS=mbedtls "${no_evlib_copies[@]}") ;;
+			   -DLOOM_WITH_TLS=mbedtls -DLOOM_WITH_FAULT_INJECTION=ON
+			   -DLOOM_SOAK_SECS=0 "${no_evlib_copies[@]}") ;;
 	asan-epoll)	# ASan + UBSan with gcc on epoll, no TLS (built-in crypto):
 			# the loop and socket tests only
 		tree_cc=gcc; tree_labels="core|evlibs"

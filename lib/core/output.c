@@ -21,6 +21,21 @@ loom_write_failed(struct loom_conn *conn, int err)
 }
 
 /*
+ * say why a write failed, once: a TLS conn's layer logged the library's or the
+ * socket's reason when it failed (and its errno is only a stand-in), a plain
+ * socket or fd has only errno to tell
+ */
+static void
+loom_write_err_log(struct loom_conn *conn, const char *what, int err)
+{
+#if defined(LOOM_WITH_TLS)
+	if (conn->tls)
+		return;
+#endif
+	loom_clog_info(conn, "%s failed, errno %d", what, err);
+}
+
+/*
  * The transport under every role: a socket or another fd. Both return what the
  * system call did: > 0 bytes, 0 (read: end of file), < 0 with errno set, where
  * loom__plat_errno_is_again(errno) means "nothing now, wait for the loop".
@@ -163,7 +178,7 @@ loom__issue_raw(struct loom_conn *conn, const uint8_t *buf, size_t len)
 			return n;
 		if (n < 0) {
 			if (!loom__plat_errno_is_again(errno)) {
-				loom_clog_info(conn, "write failed, errno %d", errno);
+				loom_write_err_log(conn, "write", errno);
 				return loom_write_failed(conn, LOOM_ESOCKET);
 			}
 			n = 0;
@@ -191,7 +206,7 @@ loom__flush_pending(struct loom_conn *conn)
 		if (n < 0) {
 			if (loom__plat_errno_is_again(errno))
 				return 0;
-			loom_clog_info(conn, "flush failed, errno %d", errno);
+			loom_write_err_log(conn, "flush", errno);
 			return -1;
 		}
 		loom_buflist_use_segment(&conn->buflist_out, (size_t)n);

@@ -251,6 +251,17 @@ loom_mbed_cert_key(struct loom_mbed_conf *mc, const char *cert_path,
 		loom_mbed_log_err(key_path ? key_path : "key in memory", r);
 		return -1;
 	}
+	/* own_cert takes any pair: a key of another certificate would fail every
+	 * handshake later, so refuse it here (as OpenSSL does) */
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+	r = mbedtls_pk_check_pair(&mc->cert.pk, &mc->key, mbedtls_ctr_drbg_random, rng);
+#else
+	r = mbedtls_pk_check_pair(&mc->cert.pk, &mc->key);
+#endif
+	if (r) {
+		loom_mbed_log_err("certificate and key do not match", r);
+		return -1;
+	}
 	r = mbedtls_ssl_conf_own_cert(&mc->conf, &mc->cert, &mc->key);
 	if (r) {
 		loom_mbed_log_err("certificate and key", r);

@@ -5,6 +5,9 @@
  * socket could not take at once, on the server and on the client side. The conn
  * must close at once (one CLOSE, no write retried, no close_notify tried on the
  * dead session, no WRITEABLE after the failure) and its peer must see the close.
+ * The failure is logged once, with the TLS layer's reason and no errno line of
+ * the transport (its errno is a stand-in there); the same failures on a plain
+ * conn are logged with their real errno.
  */
 #include <loom.h>
 #include "loom-test.h"
@@ -23,7 +26,8 @@ enum { PATH_DIRECT, PATH_FLUSH };
 static char certdir[512];
 static struct loom_context *ctx;
 static unsigned char txbuf[LOOM_PRE + BIG];
-static int write_failed_lines;
+static int write_failed_lines, tls_failed_lines, errno_lines;
+static char errno_line[200];
 
 /* the fault: the target fd's sends, and what they do */
 static struct {
@@ -187,6 +191,12 @@ log_sink(int level, const char *line)
 {
 	if (strstr(line, "write failed"))
 		write_failed_lines++;
+	if (strstr(line, "tls: write failed"))
+		tls_failed_lines++;
+	if (strstr(line, "failed, errno")) {
+		errno_lines++;
+		snprintf(errno_line, sizeof(errno_line), "%s", line);
+	}
 	if (level & (LOOM_LL_ERR | LOOM_LL_WARN))
 		fprintf(stderr, "%s\n", line);
 }
@@ -203,14 +213,16 @@ cert(const char *name)
 }
 
 static void
-one_case(struct loom_vhost *sv, struct loom_vhost *cv, int side, int path, int err)
+one_case(struct loom_vhost *sv, struct loom_vhost *cv, int tls, int side, int path,
+	 int err)
 {
 	struct loom_client_connect_info cc;
 	struct loom_tls_client_info tc;
 	struct side *t = side == SIDE_SERVER ? &srv : &cli;
 	struct side *peer = side == SIDE_SERVER ? &cli : &srv;
 	long long end = now_ms() + 5000;
-	int lines = write_failed_lines;
+	int lines = write_failed_lines, tlines = tls_failed_lines, elines = errno_lines;
+	char want[40];
 
 	memset(&srv, 0, sizeof(srv));
 	memset(&cli, 0, sizeof(cli));
@@ -228,7 +240,7 @@ one_case(struct loom_vhost *sv, struct loom_vhost *cv, int side, int path, int e
 	cc.address = "127.0.0.1";
 	cc.port = loom_vhost_port(sv);
 	cc.flags = LOOM_CONNECT_RAW;
-	cc.tls = &tc;
+	cc.tls = tls ? &tc : NULL;
 	LT_CHECK(loom_client_connect(&cc) != NULL);
 	while ((srv.closes < 1 || cli.closes < 1) && now_ms() < end)
 		loom_service(ctx, 10);
@@ -237,9 +249,9 @@ one_case(struct loom_vhost *sv, struct loom_vhost *cv, int side, int path, int e
 	while (now_ms() < end)
 		loom_service(ctx, 10);
 
-	printf("%s %s %s: write rc %d, close after %lld ms, peer close after %lld ms, "
+	printf("%s %s %s %s: write rc %d, close after %lld ms, peer close after %lld ms, "
 	       "sends after the failure %d\n",
-	       side == SIDE_SERVER ? "server" : "client",
+	       tls ? "tls  " : "plain", side == SIDE_SERVER ? "server" : "client",
 	       path == PATH_FLUSH ? "flush " : "direct", err == EPIPE ? "EPIPE     " :
 	       "ECONNRESET", t->write_rc, t->closed_at - hk.failed_at,
 	       peer->closed_at - hk.failed_at, hk.after);
@@ -256,6 +268,18 @@ one_case(struct loom_vhost *sv, struct loom_vhost *cv, int side, int path, int e
 	LT_CHECK(t->closed_at >= hk.failed_at && t->closed_at - hk.failed_at < 1000);
 	LT_CHECK(peer->closed_at >= hk.failed_at && peer->closed_at - hk.failed_at < 2000);
 	LT_CHECK(write_failed_lines > lines);
+	if (tls) {
+		/* the TLS layer's line, and nothing from the transport below it */
+		LT_CHECK_EQ(tls_failed_lines - tlines, 1);
+		LT_CHECK_EQ(errno_lines - elines, 0);
+	} else {
+		/* a plain socket's failure, logged with the real errno */
+		LT_CHECK_EQ(tls_failed_lines - tlines, 0);
+		LT_CHECK_EQ(errno_lines - elines, 1);
+		snprintf(want, sizeof(want), "%s failed, errno %d",
+			 path == PATH_FLUSH ? "flush" : "write", err);
+		LT_CHECK(errno_lines > elines && strstr(errno_line, want) != NULL);
+	}
 }
 
 int
@@ -264,9 +288,9 @@ main(int argc, char **argv)
 	struct loom_context_info info;
 	struct loom_tls_vhost_info ts;
 	struct loom_vhost_info vi;
-	struct loom_vhost *sv, *cv;
+	struct loom_vhost *sv, *pv, *cv;
 	static const int errs[] = { ECONNRESET, EPIPE };
-	int side, path, e;
+	int tls, side, path, e;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s CERTDIR\n", argv[0]);
@@ -294,17 +318,22 @@ main(int argc, char **argv)
 	vi.protocols = p_server;
 	vi.tls = &ts;
 	sv = loom_create_vhost(ctx, &vi);
+	vi.name = "plain";
+	vi.tls = NULL;
+	pv = loom_create_vhost(ctx, &vi);
 	memset(&vi, 0, sizeof(vi));
 	vi.name = "client";
 	vi.options = LOOM_VHOST_OPT_NO_LISTEN;
 	vi.protocols = p_client;
 	cv = loom_create_vhost(ctx, &vi);
-	LT_CHECK(sv && cv);
-	if (sv && cv)
-		for (side = SIDE_SERVER; side <= SIDE_CLIENT; side++)
-			for (path = PATH_DIRECT; path <= PATH_FLUSH; path++)
-				for (e = 0; e < 2; e++)
-					one_case(sv, cv, side, path, errs[e]);
+	LT_CHECK(sv && pv && cv);
+	if (sv && pv && cv)
+		for (tls = 1; tls >= 0; tls--)
+			for (side = SIDE_SERVER; side <= SIDE_CLIENT; side++)
+				for (path = PATH_DIRECT; path <= PATH_FLUSH; path++)
+					for (e = 0; e < 2; e++)
+						one_case(tls ? sv : pv, cv, tls, side,
+							 path, errs[e]);
 
 	loom_context_destroy(ctx);
 	loom_fault_set_io_hook(NULL, NULL);
