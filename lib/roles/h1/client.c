@@ -107,16 +107,6 @@ loom__h1_client_tls_name(const struct loom_client_connect_info *i)
 	return strncmp(i->address, "unix:", 5) ? i->address : NULL;
 }
 
-static int
-h1c_value_ok(const char *v)
-{
-	for (; *v; v++)
-		if (!(loom__http_ctype[(uint8_t)*v] & LOOM_HTTP_C_VALUE))
-			return 0;
-
-	return 1;
-}
-
 /* copy \p v to *p (inside the client's own allocation) and step past it */
 static char *
 h1c_put(char **p, const char *v)
@@ -214,8 +204,9 @@ loom__h1_client_bind(struct loom_conn *conn, const struct loom_client_connect_in
 		if (!(loom__http_ctype[(uint8_t)*m] & LOOM_HTTP_C_TARGET))
 			return LOOM_EINVAL;	/* no spaces, CR or LF in the target */
 	/* what goes into header values: no CR, LF or other controls */
-	if (!h1c_value_ok(c->host) || (c->ws_protocols && !h1c_value_ok(c->ws_protocols)) ||
-	    (c->ws_origin && !h1c_value_ok(c->ws_origin)))
+	if (!loom__http_value_ok(c->host) ||
+	    (c->ws_protocols && !loom__http_value_ok(c->ws_protocols)) ||
+	    (c->ws_origin && !loom__http_value_ok(c->ws_origin)))
 		return LOOM_EINVAL;
 #if defined(LOOM_WITH_H2) && defined(LOOM_WITH_WS)
 	if (method != i->method) {

@@ -27,6 +27,10 @@
 #define LOOM_HTTP_C_HEX		0x40	/* HEXDIG */
 #define LOOM_HTTP_C_SCHEME	0x80	/* URI scheme after the first: ALPHA DIGIT + - . */
 extern const uint8_t loom__http_ctype[256];
+/* nonzero when every byte of the C string \p s may stand in a header field value
+ * (no CR, LF or other control: what a client puts in a request head) */
+int
+loom__http_value_ok(const char *s);
 
 /* what loom__http_parse() and the chunked decoder return */
 #define LOOM_HP_MORE		0	/* consumed everything, need more bytes */

@@ -241,3 +241,13 @@ loom_http_status_reason(unsigned int status)
 
 	return r ? r : "Unknown";
 }
+
+int
+loom__http_value_ok(const char *s)
+{
+	for (; *s; s++)
+		if (!(loom__http_ctype[(uint8_t)*s] & LOOM_HTTP_C_VALUE))
+			return 0;
+
+	return 1;
+}

@@ -37,16 +37,6 @@ struct loom_mqtt_ws {
 	char why[96];			/* why the upgrade failed */
 };
 
-static int
-ws_value_ok(const char *s)
-{
-	for (; *s; s++)
-		if (!(loom__http_ctype[(uint8_t)*s] & LOOM_HTTP_C_VALUE))
-			return 0;
-
-	return 1;
-}
-
 void
 loom__mqtt_ws_destroy(struct loom_mqtt_ws *w)
 {
@@ -88,12 +78,13 @@ loom__mqtt_ws_create(const struct loom_client_connect_info *i, struct loom_mqtt_
 				    "mqtt ws proto");
 	if (!w->path || !w->host || !w->protocols)
 		return LOOM_ENOMEM;
-	if (w->path[0] != '/' || !ws_value_ok(w->host) || !ws_value_ok(w->protocols))
+	if (w->path[0] != '/' || !loom__http_value_ok(w->host) ||
+	    !loom__http_value_ok(w->protocols))
 		return LOOM_EINVAL;
 	for (s = w->path; *s; s++)
 		if (!(loom__http_ctype[(uint8_t)*s] & LOOM_HTTP_C_TARGET))
 			return LOOM_EINVAL;
-	if (i->ws_origin && (!ws_value_ok(i->ws_origin) ||
+	if (i->ws_origin && (!loom__http_value_ok(i->ws_origin) ||
 	    !(w->origin = loom__strdup(i->ws_origin, "mqtt ws origin"))))
 		return LOOM_EINVAL;
 

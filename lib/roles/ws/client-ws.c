@@ -38,16 +38,6 @@ loom__ws_client_free(struct loom_ws *ws)
 	ws->cli = NULL;
 }
 
-static int
-value_ok(const char *s)
-{
-	for (; *s; s++)
-		if (!(loom__http_ctype[(uint8_t)*s] & LOOM_HTTP_C_VALUE))
-			return 0;
-
-	return 1;
-}
-
 int
 loom__ws_client_bind(struct loom_conn *conn, const struct loom_client_connect_info *i)
 {
@@ -81,10 +71,10 @@ loom__ws_client_bind(struct loom_conn *conn, const struct loom_client_connect_in
 	for (m = c->path; *m; m++)
 		if (!(loom__http_ctype[(uint8_t)*m] & LOOM_HTTP_C_TARGET))
 			return LOOM_EINVAL;
-	if (i->ws_protocol && (!value_ok(i->ws_protocol) ||
+	if (i->ws_protocol && (!loom__http_value_ok(i->ws_protocol) ||
 	    !(c->protocols = loom__strdup(i->ws_protocol, "ws protocols"))))
 		return LOOM_EINVAL;
-	if (i->ws_origin && (!value_ok(i->ws_origin) ||
+	if (i->ws_origin && (!loom__http_value_ok(i->ws_origin) ||
 	    !(c->origin = loom__strdup(i->ws_origin, "ws origin"))))
 		return LOOM_EINVAL;
 	c->offer_pmd = (i->flags & LOOM_CONNECT_WS_DEFLATE) && loom__ws_pmd_available();
@@ -113,7 +103,7 @@ loom_ws_client_add_header(struct loom_conn *conn, const char *name, const char *
 	const char *s;
 
 	if (!ws || !ws->cli || !ws->cli->in_append || !name || !*name || !value ||
-	    !value_ok(value))
+	    !loom__http_value_ok(value))
 		return LOOM_EINVAL;
 	for (s = name; *s; s++)
 		if (!(loom__http_ctype[(uint8_t)*s] & LOOM_HTTP_C_TCHAR))
