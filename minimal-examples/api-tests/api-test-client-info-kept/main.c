@@ -24,18 +24,6 @@ static void *(*volatile wipe)(void *, int, size_t) = memset;
 static char certdir[512];
 static int port;
 
-static const char *
-cert(const char *name)
-{
-	static char b[4][600];
-	static int n;
-
-	n = (n + 1) % 4;
-	snprintf(b[n], sizeof(b[n]), "%s/%s", certdir, name);
-
-	return b[n];
-}
-
 static uint8_t *
 read_file(const char *path, size_t *len)
 {
@@ -148,7 +136,7 @@ request(struct loom_context *ctx, struct loom_vhost *vh, const char *path,
 	char s_addr[16], s_method[8], s_path[32], s_alpn[32], s_name[16], s_proto[8];
 	struct loom_conn *conn;
 	size_t ca_len = 0;
-	uint8_t *ca_mem = read_file(cert(ca), &ca_len);
+	uint8_t *ca_mem = read_file(lt_cert(certdir, ca), &ca_len);
 
 	if (!ca_mem)
 		return NULL;
@@ -242,8 +230,8 @@ main(int argc, char **argv)
 	if (!ctx)
 		return lt_result("api-test-client-info-kept");
 	memset(&tv, 0, sizeof(tv));
-	tv.cert_path = cert("server.pem");
-	tv.key_path = cert("server.key");
+	tv.cert_path = lt_cert(certdir, "server.pem");
+	tv.key_path = lt_cert(certdir, "server.key");
 	tv.alpn = "h2,http/1.1";
 	memset(&vi, 0, sizeof(vi));
 	vi.name = "srv";

@@ -81,17 +81,6 @@ static const struct loom_protocol p_client[] = {
 	LOOM_PROTOCOL_LIST_TERM
 };
 
-static const char *
-cert(const char *name)
-{
-	static char bufs[4][600];
-	static int n;
-	char *b = bufs[n++ & 3];
-
-	snprintf(b, sizeof(bufs[0]), "%s/%s", certdir, name);
-	return b;
-}
-
 static struct loom_vhost *
 server_x(const char *name, const char *ciphers, const char *groups, const char *crt,
 	 const char *key, unsigned int opts)
@@ -100,8 +89,8 @@ server_x(const char *name, const char *ciphers, const char *groups, const char *
 	struct loom_vhost_info vi;
 
 	memset(&ts, 0, sizeof(ts));
-	ts.cert_path = crt ? cert(crt) : NULL;
-	ts.key_path = key ? cert(key) : NULL;
+	ts.cert_path = crt ? lt_cert(certdir, crt) : NULL;
+	ts.key_path = key ? lt_cert(certdir, key) : NULL;
 	ts.ciphers = ciphers;
 	ts.groups = groups;
 	memset(&vi, 0, sizeof(vi));
@@ -131,7 +120,7 @@ one(struct loom_vhost *sv, const char *ciphers, const char *groups)
 
 	memset(&st, 0, sizeof(st));
 	memset(&tc, 0, sizeof(tc));
-	tc.ca_path = cert("ca.pem");
+	tc.ca_path = lt_cert(certdir, "ca.pem");
 	tc.ciphers = ciphers;
 	tc.groups = groups;
 	memset(&cc, 0, sizeof(cc));

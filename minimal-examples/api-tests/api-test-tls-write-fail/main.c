@@ -201,17 +201,6 @@ log_sink(int level, const char *line)
 		fprintf(stderr, "%s\n", line);
 }
 
-static const char *
-cert(const char *name)
-{
-	static char bufs[4][600];
-	static int n;
-	char *b = bufs[n++ & 3];
-
-	snprintf(b, sizeof(bufs[0]), "%s/%s", certdir, name);
-	return b;
-}
-
 static void
 one_case(struct loom_vhost *sv, struct loom_vhost *cv, int tls, int side, int path,
 	 int err)
@@ -233,7 +222,7 @@ one_case(struct loom_vhost *sv, struct loom_vhost *cv, int tls, int side, int pa
 	target = side;
 
 	memset(&tc, 0, sizeof(tc));
-	tc.ca_path = cert("ca.pem");
+	tc.ca_path = lt_cert(certdir, "ca.pem");
 	memset(&cc, 0, sizeof(cc));
 	cc.context = ctx;
 	cc.vhost = cv;
@@ -309,8 +298,8 @@ main(int argc, char **argv)
 		return lt_result("api-test-tls-write-fail");
 
 	memset(&ts, 0, sizeof(ts));
-	ts.cert_path = cert("server-chain.pem");
-	ts.key_path = cert("server.key");
+	ts.cert_path = lt_cert(certdir, "server-chain.pem");
+	ts.key_path = lt_cert(certdir, "server.key");
 	memset(&vi, 0, sizeof(vi));
 	vi.name = "localhost";
 	vi.options = LOOM_VHOST_OPT_RAW;

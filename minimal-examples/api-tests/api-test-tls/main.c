@@ -179,17 +179,6 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static const char *
-cert(const char *name)
-{
-	static char bufs[8][600];
-	static int n;
-	char *b = bufs[n++ & 7];
-
-	snprintf(b, sizeof(bufs[0]), "%s/%s", certdir, name);
-	return b;
-}
-
 static int
 run_client(const char *address, int port, struct loom_tls_client_info *ti,
 	   size_t to_send, struct cstate *c)
@@ -274,8 +263,8 @@ server_vhost(const char *name, const char *certname, unsigned int opts, int port
 	vi.port = port;
 	vi.iface = (opts & LOOM_VHOST_OPT_NO_LISTEN) ? NULL : "127.0.0.1";
 	vi.protocols = p;
-	ti->cert_path = cert(certname);
-	ti->key_path = cert(key);
+	ti->cert_path = lt_cert(certdir, certname);
+	ti->key_path = lt_cert(certdir, key);
 	vi.tls = ti;
 
 	return loom_create_vhost(ctx, &vi);
@@ -341,7 +330,7 @@ main(int argc, char **argv)
 	v_unk = server_vhost("unknownca", "unknownca.pem", 0, 0, p_other, &t_unk);
 	memset(&t_mtls, 0, sizeof(t_mtls));
 	t_mtls.options = LOOM_TLS_SRV_OPT_REQUIRE_CLIENT_CERT;
-	t_mtls.ca_path = cert("ca.pem");
+	t_mtls.ca_path = lt_cert(certdir, "ca.pem");
 	v_mtls = server_vhost("mtls", "server.pem", 0, 0, p_mtls, &t_mtls);
 	memset(&t_redir, 0, sizeof(t_redir));
 	t_redir.options = LOOM_TLS_SRV_OPT_REDIRECT_PLAINTEXT;
@@ -365,7 +354,7 @@ main(int argc, char **argv)
 
 	/* 1. echo by IP (IP SAN), ALPN chosen by the server's order from our offer */
 	memset(&tc, 0, sizeof(tc));
-	tc.ca_path = cert("ca.pem");
+	tc.ca_path = lt_cert(certdir, "ca.pem");
 	tc.alpn = "http/1.1,h2";
 	LT_CHECK(!run_client("127.0.0.1", loom_vhost_port(v_good), &tc, ECHO_LEN, &c));
 	LT_CHECK_EQ(c.connected, 1);
@@ -426,7 +415,7 @@ main(int argc, char **argv)
 
 		for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
 			memset(&tc, 0, sizeof(tc));
-			tc.ca_path = bad[k].ca ? cert(bad[k].ca) : NULL;
+			tc.ca_path = bad[k].ca ? lt_cert(certdir, bad[k].ca) : NULL;
 			run_client("127.0.0.1", loom_vhost_port(*bad[k].vh), &tc, 10, &c);
 			printf("4. %s: errors %d reason '%s'\n", bad[k].what, c.errors,
 			       c.reason);
@@ -445,7 +434,7 @@ main(int argc, char **argv)
 	LT_CHECK_EQ(c.received, 10);
 	/* the chain but not the name: the wrong-host one connects */
 	memset(&tc, 0, sizeof(tc));
-	tc.ca_path = cert("ca.pem");
+	tc.ca_path = lt_cert(certdir, "ca.pem");
 	tc.options = LOOM_TLS_CLI_OPT_INSECURE_NO_HOSTNAME;
 	LT_CHECK(!run_client("127.0.0.1", loom_vhost_port(v_wrong), &tc, 10, &c));
 	LT_CHECK_EQ(c.received, 10);
@@ -453,9 +442,9 @@ main(int argc, char **argv)
 
 	/* 6. mutual TLS: accepted with our client cert, refused without or untrusted */
 	memset(&tc, 0, sizeof(tc));
-	tc.ca_path = cert("ca.pem");
-	tc.cert_path = cert("client.pem");
-	tc.key_path = cert("client.key");
+	tc.ca_path = lt_cert(certdir, "ca.pem");
+	tc.cert_path = lt_cert(certdir, "client.pem");
+	tc.key_path = lt_cert(certdir, "client.key");
 	LT_CHECK(!run_client("127.0.0.1", loom_vhost_port(v_mtls), &tc, 5000, &c));
 	LT_CHECK_EQ(c.received, 5000);
 	LT_CHECK_EQ(st_mtls.adopts, 1);
@@ -466,8 +455,8 @@ main(int argc, char **argv)
 	       c.connected, c.errors, c.received, c.reason);
 	LT_CHECK_EQ(c.received, 0);
 	LT_CHECK(c.errors || c.closes);
-	tc.cert_path = cert("client2.pem");
-	tc.key_path = cert("client2.key");
+	tc.cert_path = lt_cert(certdir, "client2.pem");
+	tc.key_path = lt_cert(certdir, "client2.key");
 	run_client("127.0.0.1", loom_vhost_port(v_mtls), &tc, 5000, &c);
 	printf("6. mtls untrusted cert: connected %d errors %d received %zu '%s'\n",
 	       c.connected, c.errors, c.received, c.reason);

@@ -38,4 +38,18 @@ lt_result(const char *name)
 	return lt_fail || !lt_pass;
 }
 
+/* "dir/name" (a certificate the test was given the directory of), in one of
+ * eight buffers used in turn, so a call can hold several at once */
+static inline const char *
+lt_cert(const char *dir, const char *name)
+{
+	static char bufs[8][600];
+	static int n;
+	char *b = bufs[n++ & 7];
+
+	snprintf(b, sizeof(bufs[0]), "%s/%s", dir, name);
+
+	return b;
+}
+
 #endif
