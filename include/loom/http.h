@@ -192,6 +192,14 @@ struct loom_http_vhost_info {
 	/** files up to this size are cached in memory (4096, at most 16384);
 	 *  LOOM_HTTP_FILE_CACHE_OFF: none */
 	unsigned int file_cache_inline_max;
+	/**
+	 * largest response head Loom builds, in bytes: the status line, the headers
+	 * and the blank line after them (over h2, the same text before HPACK). A
+	 * header that would pass it makes loom_http_add_header() return LOOM_ELIMIT.
+	 * Each request in progress holds a buffer of this size. 0 = 2048; at most
+	 * 262144 (larger values are taken as that).
+	 */
+	unsigned int max_response_head_bytes;
 };
 
 /** a file_cache_* member of struct loom_http_vhost_info set to this turns it off */

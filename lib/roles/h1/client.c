@@ -182,6 +182,7 @@ loom__h1_client_bind(struct loom_conn *conn, const struct loom_client_connect_in
 	c->timeout_ms = i->timeout_ms;
 	c->addr_timeout_ms = i->addr_timeout_ms;
 	c->dns_flags = i->dns_flags;
+	c->head_max = loom__http_head_max(i->max_request_head_bytes);
 	c->port = i->port;
 	c->flags = i->flags;
 	c->conn = conn;
@@ -269,6 +270,7 @@ h1c_carry(const struct loom_conn *conn, const struct loom_h1_client *c,
 	ci->timeout_ms = c->timeout_ms;
 	ci->addr_timeout_ms = c->addr_timeout_ms;
 	ci->dns_flags = c->dns_flags;
+	ci->max_request_head_bytes = c->head_max;
 	ci->protocol = conn->protocol ? conn->protocol->name : NULL;
 	ci->opaque_user_data = conn->opaque_user_data;
 	ci->userdata = (conn->flags & LCF_USER_ALLOCED) ? conn->user_space : NULL;
@@ -429,12 +431,7 @@ h1c_hand_over(struct loom_conn *conn)
 static int
 req_append(struct loom_h1_ah *ah, const char *s, size_t len)
 {
-	if (ah->resp_len + len > LOOM_HTTP_RESP_HDR_MAX - 2)
-		return LOOM_ELIMIT;
-	memcpy(ah->resp + LOOM_PRE + ah->resp_len, s, len);
-	ah->resp_len += (uint32_t)len;
-
-	return 0;
+	return loom__h1_ah_append(ah, s, len);
 }
 
 int
@@ -465,6 +462,9 @@ loom_http_client_add_header(struct loom_conn *conn, const char *name, const char
 		r = req_append(h->ah, value, strlen(value));
 	if (!r)
 		r = req_append(h->ah, "\r\n", 2);
+	if (r == LOOM_ELIMIT)
+		loom_clog_err(conn, "header %s: the request head would pass %u bytes "
+			      "(max_request_head_bytes)", name, (unsigned int)h->ah->resp_max);
 
 	return r;
 }
@@ -518,7 +518,7 @@ loom__h1_client_start(struct loom_conn *conn)
 
 	/* to the user the conn is "connected" once the response head is in */
 	conn->flags &= ~LCF_ESTABLISHED;
-	ah = loom__h1_ah_create(hv, LOOM_HTTP_PARSE_RESPONSE);
+	ah = loom__h1_ah_create_head(hv, LOOM_HTTP_PARSE_RESPONSE, c->head_max);
 	if (!ah)
 		return -1;
 	h->ah = ah;

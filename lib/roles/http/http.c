@@ -37,7 +37,8 @@ static const struct loom_http_vh loom_http_vh_defaults = {
 	{ LOOM_HTTP_DEF_HEAD_BYTES, LOOM_HTTP_DEF_HEADERS, LOOM_HTTP_DEF_URI },
 	LOOM_HTTP_DEF_BODY, LOOM_HTTP_DEF_HEAD_TO, LOOM_HTTP_DEF_KEEPALIVE_TO,
 	LOOM_HTTP_DEF_BODY_TO, 0, NULL, "loom", NULL, NULL, 0,
-	NULL, LOOM_HTTP_DEF_FC_ENTRIES, LOOM_HTTP_DEF_FC_VALID_MS, LOOM_HTTP_DEF_FC_INLINE
+	NULL, LOOM_HTTP_DEF_FC_ENTRIES, LOOM_HTTP_DEF_FC_VALID_MS, LOOM_HTTP_DEF_FC_INLINE,
+	LOOM_HTTP_RESP_HDR_MAX
 };
 
 const struct loom_http_vh *
@@ -122,6 +123,8 @@ loom__http_vhost_init(struct loom_vhost *vh, const struct loom_vhost_info *info)
 				    0 : i->file_cache_inline_max;
 	if (hv->fc_inline_max > LOOM_HTTP_SCRATCH)
 		hv->fc_inline_max = LOOM_HTTP_SCRATCH;
+	if (i->max_response_head_bytes)
+		hv->resp_head_max = loom__http_head_max(i->max_response_head_bytes);
 	vh->http_vh = hv;
 
 	if (loom_http_open_mounts(vh, hv))
@@ -308,26 +311,41 @@ loom__http_parse_date(const char *s, size_t len)
 
 /* ---- the per-message store ---- */
 
+/* an outgoing head limit as configured: 0 the default, at most the limit, and
+ * room for at least a status line */
+uint32_t
+loom__http_head_max(unsigned int want)
+{
+	if (!want)
+		return LOOM_HTTP_RESP_HDR_MAX;
+	if (want > LOOM_HTTP_RESP_HDR_LIMIT)
+		return LOOM_HTTP_RESP_HDR_LIMIT;
+
+	return want < 128 ? 128 : (uint32_t)want;
+}
+
+/* the head buffer is sized by the limit: the default costs what it always did */
 static size_t
-ah_size(const struct loom_http_vh *hv)
+ah_size(const struct loom_http_vh *hv, uint32_t head_max)
 {
 	return sizeof(struct loom_h1_ah) +
 	       (size_t)hv->lim.max_headers * sizeof(struct loom_http_hdr) +
 	       2 * ((size_t)hv->lim.max_uri_len + 1) + hv->lim.max_head_bytes +
-	       LOOM_PRE + LOOM_HTTP_RESP_HDR_MAX + 16;
+	       LOOM_PRE + head_max + 16;
 }
 
-/* lay out a store block of ah_size(hv) bytes and ready its parser */
+/* lay out a store block of ah_size(hv, head_max) bytes and ready its parser */
 static struct loom_h1_ah *
 ah_setup(struct loom_h1_ah *ah, const struct loom_http_vh *hv,
-	 enum loom_http_parser_mode mode)
+	 enum loom_http_parser_mode mode, uint32_t head_max)
 {
 	size_t nh = hv->lim.max_headers, uri = (size_t)hv->lim.max_uri_len + 1,
 	       hb = hv->lim.max_head_bytes;
 	uint8_t *p;
 
 	memset(ah, 0, sizeof(*ah));
-	ah->alloc_size = (uint32_t)ah_size(hv);
+	ah->alloc_size = (uint32_t)ah_size(hv, head_max);
+	ah->resp_max = head_max;
 	p = (uint8_t *)(ah + 1);
 	ah->hdrs = (struct loom_http_hdr *)p;
 	p += nh * sizeof(struct loom_http_hdr);
@@ -336,7 +354,7 @@ ah_setup(struct loom_h1_ah *ah, const struct loom_http_vh *hv,
 	ah->query = (char *)p;
 	p += uri;
 	ah->resp = p;
-	p += LOOM_PRE + LOOM_HTTP_RESP_HDR_MAX;
+	p += LOOM_PRE + head_max;
 	ah->path[0] = ah->query[0] = '\0';
 	loom__http_parser_init(&ah->p, mode, p, hb, ah->hdrs, &hv->lim);
 
@@ -344,11 +362,33 @@ ah_setup(struct loom_h1_ah *ah, const struct loom_http_vh *hv,
 }
 
 struct loom_h1_ah *
+loom__h1_ah_create_head(const struct loom_http_vh *hv, enum loom_http_parser_mode mode,
+			uint32_t head_max)
+{
+	struct loom_h1_ah *ah = loom_malloc(ah_size(hv, head_max), "http ah");
+
+	return ah ? ah_setup(ah, hv, mode, head_max) : NULL;
+}
+
+struct loom_h1_ah *
 loom__h1_ah_create(const struct loom_http_vh *hv, enum loom_http_parser_mode mode)
 {
-	struct loom_h1_ah *ah = loom_malloc(ah_size(hv), "http ah");
+	return loom__h1_ah_create_head(hv, mode, hv->resp_head_max);
+}
 
-	return ah ? ah_setup(ah, hv, mode) : NULL;
+/*
+ * append to the outgoing head being built; LOOM_ELIMIT past the store's limit,
+ * which counts the blank line that ends the head (kept free here)
+ */
+int
+loom__h1_ah_append(struct loom_h1_ah *ah, const char *s, size_t len)
+{
+	if (len > ah->resp_max || ah->resp_len + len > ah->resp_max - 2)
+		return LOOM_ELIMIT;
+	memcpy(ah->resp + LOOM_PRE + ah->resp_len, s, len);
+	ah->resp_len += (uint32_t)len;
+
+	return 0;
 }
 
 /*
@@ -361,7 +401,7 @@ loom__h1_ah_get(struct loom_pt *pt, const struct loom_http_vh *hv,
 		enum loom_http_parser_mode mode)
 {
 	struct loom_http_pt *hp = loom__http_pt(pt);
-	size_t sz = ah_size(hv);
+	size_t sz = ah_size(hv, hv->resp_head_max);
 	unsigned int n;
 
 	if (hp)
@@ -370,7 +410,7 @@ loom__h1_ah_get(struct loom_pt *pt, const struct loom_http_vh *hv,
 				struct loom_h1_ah *ah = hp->ah_cache[n];
 
 				hp->ah_cache[n] = hp->ah_cache[--hp->count_ah_cache];
-				return ah_setup(ah, hv, mode);
+				return ah_setup(ah, hv, mode, hv->resp_head_max);
 			}
 
 	return loom__h1_ah_create(hv, mode);

@@ -20,7 +20,11 @@
 #define LOOM_HTTP_DEF_FC_VALID_MS	1000
 #define LOOM_HTTP_DEF_FC_INLINE		4096
 
-#define LOOM_HTTP_RESP_HDR_MAX		2048	/* status line + response headers */
+/* an outgoing head (status or request line + headers + the blank line): the
+ * default and the largest a vhost's max_response_head_bytes or a client's
+ * max_request_head_bytes may set */
+#define LOOM_HTTP_RESP_HDR_MAX		2048
+#define LOOM_HTTP_RESP_HDR_LIMIT	(256 * 1024)
 #define LOOM_HTTP_SCRATCH		(16 * 1024)
 #define LOOM_HTTP_AH_CACHE		8	/* freed header stores kept per thread */
 
@@ -54,6 +58,7 @@ struct loom_http_vh {
 	/* the open-file cache (file-cache.c): one LRU list per service thread */
 	struct loom_dll2_owner *fc;
 	unsigned int fc_max, fc_valid_ms, fc_inline_max;
+	uint32_t resp_head_max;		/* outgoing response head, bytes */
 };
 
 /*
@@ -71,6 +76,7 @@ struct loom_h1_ah {
 	uint32_t resp_len;
 	uint32_t path_len;
 	uint32_t alloc_size;		/* bytes of the block, to match it for reuse */
+	uint32_t resp_max;		/* bytes at resp (after LOOM_PRE) */
 };
 
 /* h1 connection states */
@@ -134,6 +140,8 @@ void
 loom__http_destroy_pt(struct loom_pt *pt);
 const struct loom_http_vh *
 loom__http_vh(const struct loom_vhost *vh);
+uint32_t
+loom__http_head_max(unsigned int want);
 int
 loom__http_vhost_init(struct loom_vhost *vh, const struct loom_vhost_info *info);
 void
@@ -147,6 +155,11 @@ loom__http_parse_date(const char *s, size_t len);
 
 struct loom_h1_ah *
 loom__h1_ah_create(const struct loom_http_vh *hv, enum loom_http_parser_mode mode);
+struct loom_h1_ah *
+loom__h1_ah_create_head(const struct loom_http_vh *hv, enum loom_http_parser_mode mode,
+			uint32_t head_max);
+int
+loom__h1_ah_append(struct loom_h1_ah *ah, const char *s, size_t len);
 void
 loom__h1_ah_reset(struct loom_h1_ah *ah, const struct loom_http_vh *hv,
 		  enum loom_http_parser_mode mode);
@@ -228,6 +241,7 @@ struct loom_h1_client {
 	int64_t body_len;		/* request body: -2 none, -1 chunked, else length */
 	int port;
 	unsigned int flags;		/* the connect info's LOOM_CONNECT_* */
+	uint32_t head_max;		/* request head bytes: max_request_head_bytes */
 	uint8_t in_append;		/* inside APPEND_HANDSHAKE_HEADER */
 	uint8_t redirects;		/* redirects followed to get here */
 	uint8_t h2;			/* may go h2: H1C_H2_* */

@@ -24,12 +24,7 @@ conn_h1(struct loom_conn *conn)
 static int
 resp_append(struct loom_h1_ah *ah, const char *s, size_t len)
 {
-	if (ah->resp_len + len > LOOM_HTTP_RESP_HDR_MAX - 2)	/* keep room for CRLF */
-		return LOOM_ELIMIT;
-	memcpy(ah->resp + LOOM_PRE + ah->resp_len, s, len);
-	ah->resp_len += (uint32_t)len;
-
-	return 0;
+	return loom__h1_ah_append(ah, s, len);
 }
 
 static int
@@ -37,7 +32,7 @@ resp_header(struct loom_h1_ah *ah, const char *name, const char *value, size_t v
 {
 	size_t nl = strlen(name);
 
-	if (ah->resp_len + nl + vlen + 4 > LOOM_HTTP_RESP_HDR_MAX - 2)
+	if (ah->resp_len + nl + vlen + 4 > ah->resp_max - 2)
 		return LOOM_ELIMIT;
 	resp_append(ah, name, nl);
 	resp_append(ah, ": ", 2);
