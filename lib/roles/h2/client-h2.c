@@ -386,10 +386,10 @@ loom__h2_client_headers_out(struct loom_conn *s, int end_stream)
 	struct loom_h1_ah *ah = st->h1.ah;
 	const char *t = (const char *)ah->resp + LOOM_PRE, *end = t + ah->resp_len;
 	const char *sp1, *sp2, *eol, *auth = NULL, *l;
-	uint8_t f[9 + LOOM_HTTP_RESP_HDR_MAX + 256];
-	size_t n = 9, authl = 0;
+	uint8_t sb[4096], *f;
+	size_t n = 9, authl = 0, fl;
 	char name[128];
-	int k;
+	int k, r = -1;
 
 	eol = memchr(t, '\r', (size_t)(end - t));
 	sp1 = eol ? memchr(t, ' ', (size_t)(eol - t)) : NULL;
@@ -413,18 +413,22 @@ loom__h2_client_headers_out(struct loom_conn *s, int end_stream)
 	}
 	if (!auth)
 		return -1;
-	k = loom__hpack_enc_block_start(&c->enc, f + n, sizeof(f) - n);
+	/* the pseudo-header fields come on top of the text's lines */
+	f = loom__h2_block_room(t, ah->resp_len, 6, sb, sizeof(sb), &fl);
+	if (!f)
+		return -1;
+	k = loom__hpack_enc_block_start(&c->enc, f + n, fl - n);
 	if (k < 0)
-		return -1;
+		goto bail;
 	n += (size_t)k;
-	if (h2cl_field(c, f, sizeof(f), &n, ":method", 7, t, (size_t)(sp1 - t)) ||
+	if (h2cl_field(c, f, fl, &n, ":method", 7, t, (size_t)(sp1 - t)) ||
 	    (st->h1.cli && st->h1.cli->ws_h2 &&
-	     h2cl_field(c, f, sizeof(f), &n, ":protocol", 9, "websocket", 9)) ||
-	    h2cl_field(c, f, sizeof(f), &n, ":scheme", 7, st->parent->tls ? "https" : "http",
+	     h2cl_field(c, f, fl, &n, ":protocol", 9, "websocket", 9)) ||
+	    h2cl_field(c, f, fl, &n, ":scheme", 7, st->parent->tls ? "https" : "http",
 		       st->parent->tls ? 5 : 4) ||
-	    h2cl_field(c, f, sizeof(f), &n, ":authority", 10, auth, authl) ||
-	    h2cl_field(c, f, sizeof(f), &n, ":path", 5, sp1 + 1, (size_t)(sp2 - sp1 - 1)))
-		return -1;
+	    h2cl_field(c, f, fl, &n, ":authority", 10, auth, authl) ||
+	    h2cl_field(c, f, fl, &n, ":path", 5, sp1 + 1, (size_t)(sp2 - sp1 - 1)))
+		goto bail;
 	for (l = eol + 2; l < end; ) {
 		const char *le = memchr(l, '\r', (size_t)(end - l)), *colon, *v;
 		size_t nl, i;
@@ -438,23 +442,24 @@ loom__h2_client_headers_out(struct loom_conn *s, int end_stream)
 		for (v = colon + 1; v < le && *v == ' '; v++)
 			;
 		if (nl >= sizeof(name))
-			return -1;
+			goto bail;
 		for (i = 0; i < nl; i++)	/* h2 field names are lowercase */
 			name[i] = (char)(l[i] >= 'A' && l[i] <= 'Z' ? l[i] + 32 : l[i]);
 		if (!h2cl_name_skip(name, nl) &&
-		    h2cl_field(c, f, sizeof(f), &n, name, nl, v, (size_t)(le - v)))
-			return -1;
+		    h2cl_field(c, f, fl, &n, name, nl, v, (size_t)(le - v)))
+			goto bail;
 		l = le + 2;
 	}
 	st->sid = c->next_sid;
 	c->next_sid += 2;
-	/* the head is at most LOOM_HTTP_RESP_HDR_MAX: below any peer's max frame */
-	loom__h2_put_hdr(f, (uint32_t)(n - 9), LOOM_H2_F_HEADERS, LOOM_H2_FL_END_HEADERS |
-			 (end_stream ? LOOM_H2_FL_END_STREAM : 0), st->sid);
 	st->sflags |= H2SF_HEADERS_SENT;
 	loom_clog_debug(s, "h2: request on stream %u", (unsigned int)st->sid);
+	r = loom__h2_headers_frames_out(st->parent, f, n - 9, st->sid, end_stream);
+bail:
+	if (f != sb)
+		loom_free(f);
 
-	return loom__h2_out(st->parent, f, n);
+	return r;
 }
 
 /* the request's last byte went to the HTTP code: now the response */

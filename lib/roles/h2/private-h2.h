@@ -161,6 +161,13 @@ const struct loom_h2_vh *
 loom__h2_vh(const struct loom_vhost *vh);
 int
 loom__h2_out(struct loom_conn *conn, const uint8_t *buf, size_t len);
+/* stream.c: header blocks of any size, in HEADERS + CONTINUATION frames */
+uint8_t *
+loom__h2_block_room(const char *t, size_t len, unsigned int extra_fields, uint8_t *sb,
+		    size_t sbl, size_t *room);
+int
+loom__h2_headers_frames_out(struct loom_conn *parent, uint8_t *f, size_t blen,
+			    uint32_t sid, int end_stream);
 int
 loom__h2_conn_error(struct loom_conn *conn, uint32_t code, const char *why);
 void

@@ -851,6 +851,72 @@ loom__h2s_send_pending(struct loom_conn *s)
 	return 0;
 }
 
+/*
+ * The room to encode the h1 head text \p t (\p len bytes) as a header block,
+ * with 9 bytes before it for the frame header: \p sb (a small buffer of \p sbl
+ * bytes on the caller's stack) when it surely fits, else a heap block the caller
+ * frees. Each field takes at most LOOM_HPACK_ENC_MAX(name, value) bytes, and the
+ * text spends at least 4 bytes per field besides its name and value.
+ */
+uint8_t *
+loom__h2_block_room(const char *t, size_t len, unsigned int extra_fields, uint8_t *sb,
+		    size_t sbl, size_t *room)
+{
+	const char *e = t + len, *p = t;
+	size_t lines = extra_fields + 1;
+
+	while (p < e && (p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+		lines++;
+		p++;
+	}
+	*room = 9 + 12 + len + lines * LOOM_HPACK_ENC_MAX(0, 0) + 64;
+	if (*room <= sbl) {
+		*room = sbl;
+		return sb;
+	}
+
+	return loom_malloc(*room, "h2 header block");
+}
+
+/*
+ * The header block at \p f + 9 (\p blen bytes) goes out on stream \p sid as one
+ * HEADERS frame or, past the peer's SETTINGS_MAX_FRAME_SIZE, HEADERS and then
+ * CONTINUATION frames; all in one write to the connection, so no other frame can
+ * come between them (RFC 9113 6.10).
+ */
+int
+loom__h2_headers_frames_out(struct loom_conn *parent, uint8_t *f, size_t blen,
+			    uint32_t sid, int end_stream)
+{
+	struct loom_h2_conn *c = loom__h2c(parent);
+	size_t mf = c->peer_max_frame, nf, done, piece, o;
+	uint8_t *w, es = end_stream ? LOOM_H2_FL_END_STREAM : 0;
+	int r;
+
+	if (blen <= mf) {
+		loom__h2_put_hdr(f, (uint32_t)blen, LOOM_H2_F_HEADERS,
+				 LOOM_H2_FL_END_HEADERS | es, sid);
+		return loom__h2_out(parent, f, 9 + blen);
+	}
+	nf = (blen + mf - 1) / mf;
+	w = loom_malloc(blen + 9 * nf, "h2 header frames");
+	if (!w)
+		return -1;
+	for (done = 0, o = 0; done < blen; done += piece) {
+		piece = blen - done > mf ? mf : blen - done;
+		loom__h2_put_hdr(w + o, (uint32_t)piece,
+				 done ? LOOM_H2_F_CONTINUATION : LOOM_H2_F_HEADERS,
+				 (uint8_t)((done ? 0 : es) |
+				 (done + piece == blen ? LOOM_H2_FL_END_HEADERS : 0)), sid);
+		memcpy(w + o + 9, f + 9 + done, piece);
+		o += 9 + piece;
+	}
+	r = loom__h2_out(parent, w, o);
+	loom_free(w);
+
+	return r;
+}
+
 /* the response head as HPACK: from the h1 text the HTTP code built */
 static int
 h2s_headers_out(struct loom_conn *s, int end_stream)
@@ -859,16 +925,19 @@ h2s_headers_out(struct loom_conn *s, int end_stream)
 	struct loom_h2_conn *c = loom__h2c(st->parent);
 	struct loom_h1_ah *ah = st->h1.ah;
 	const char *t = (const char *)ah->resp + LOOM_PRE, *end = t + ah->resp_len, *e;
-	uint8_t f[9 + LOOM_HTTP_RESP_HDR_MAX + 256];
+	uint8_t sb[4096], *f;
 	char name[128];
-	size_t n = 9;
-	int k;
+	size_t n = 9, fl;
+	int k, r = -1;
 
 	if (ah->resp_len < 12)
 		return -1;
-	k = loom__hpack_enc_block_start(&c->enc, f + n, sizeof(f) - n);
-	if (k < 0)
+	f = loom__h2_block_room(t, ah->resp_len, 1, sb, sizeof(sb), &fl);
+	if (!f)
 		return -1;
+	k = loom__hpack_enc_block_start(&c->enc, f + n, fl - n);
+	if (k < 0)
+		goto bail;
 	n += (size_t)k;
 	{
 		/* the statuses of the static table (RFC 7541 appendix A) go as
@@ -883,10 +952,10 @@ h2s_headers_out(struct loom_conn *s, int end_stream)
 		if (m)
 			f[n++] = (uint8_t)(0x80 | (8 + (m - codes) / 3));
 		else {
-			k = loom__hpack_enc_field(&c->enc, f + n, sizeof(f) - n, ":status", 7,
+			k = loom__hpack_enc_field(&c->enc, f + n, fl - n, ":status", 7,
 						  t + 9, 3, 0);
 			if (k < 0)
-				return -1;
+				goto bail;
 			n += (size_t)k;
 		}
 	}
@@ -914,21 +983,22 @@ h2s_headers_out(struct loom_conn *s, int end_stream)
 			if (!name_is(name, nl, "connection") && !name_is(name, nl, "keep-alive") &&
 			    !name_is(name, nl, "transfer-encoding") &&
 			    !name_is(name, nl, "upgrade")) {
-				k = loom__hpack_enc_field(&c->enc, f + n, sizeof(f) - n, name, nl,
+				k = loom__hpack_enc_field(&c->enc, f + n, fl - n, name, nl,
 							  v, vl, 0);
 				if (k < 0)
-					return -1;
+					goto bail;
 				n += (size_t)k;
 			}
 		}
 		t = le + 2;
 	}
-	/* the head is at most LOOM_HTTP_RESP_HDR_MAX, below any peer's max frame */
-	loom__h2_put_hdr(f, (uint32_t)(n - 9), LOOM_H2_F_HEADERS, LOOM_H2_FL_END_HEADERS |
-			 (end_stream ? LOOM_H2_FL_END_STREAM : 0), st->sid);
 	st->sflags |= H2SF_HEADERS_SENT;
+	r = loom__h2_headers_frames_out(st->parent, f, n - 9, st->sid, end_stream);
+bail:
+	if (f != sb)
+		loom_free(f);
 
-	return loom__h2_out(st->parent, f, n);
+	return r;
 }
 
 /* the HTTP code's body write on an h2 stream (server.c loom__http_emit_body) */
