@@ -364,12 +364,18 @@ h2cl_name_skip(const char *n, size_t nl)
 	return 0;
 }
 
+/* encode a field, or with \p list only add up its RFC 9113 6.5.2 size */
 static int
 h2cl_field(struct loom_h2_conn *c, uint8_t *f, size_t max, size_t *n, const char *name,
-	   size_t nl, const char *v, size_t vl)
+	   size_t nl, const char *v, size_t vl, uint64_t *list)
 {
-	int k = loom__hpack_enc_field(&c->enc, f + *n, max - *n, name, nl, v, vl, 0);
+	int k;
 
+	if (list) {
+		*list += nl + vl + 32;
+		return 0;
+	}
+	k = loom__hpack_enc_field(&c->enc, f + *n, max - *n, name, nl, v, vl, 0);
 	if (k < 0)
 		return -1;
 	*n += (size_t)k;
@@ -388,8 +394,9 @@ loom__h2_client_headers_out(struct loom_conn *s, int end_stream)
 	const char *sp1, *sp2, *eol, *auth = NULL, *l;
 	uint8_t sb[4096], *f;
 	size_t n = 9, authl = 0, fl;
+	uint64_t list = 0, *lp;
 	char name[128];
-	int k, r = -1;
+	int k, r = -1, pass;
 
 	eol = memchr(t, '\r', (size_t)(end - t));
 	sp1 = eol ? memchr(t, ' ', (size_t)(eol - t)) : NULL;
@@ -417,38 +424,59 @@ loom__h2_client_headers_out(struct loom_conn *s, int end_stream)
 	f = loom__h2_block_room(t, ah->resp_len, 6, sb, sizeof(sb), &fl);
 	if (!f)
 		return -1;
-	k = loom__hpack_enc_block_start(&c->enc, f + n, fl - n);
-	if (k < 0)
-		goto bail;
-	n += (size_t)k;
-	if (h2cl_field(c, f, fl, &n, ":method", 7, t, (size_t)(sp1 - t)) ||
-	    (st->h1.cli && st->h1.cli->ws_h2 &&
-	     h2cl_field(c, f, fl, &n, ":protocol", 9, "websocket", 9)) ||
-	    h2cl_field(c, f, fl, &n, ":scheme", 7, st->parent->tls ? "https" : "http",
-		       st->parent->tls ? 5 : 4) ||
-	    h2cl_field(c, f, fl, &n, ":authority", 10, auth, authl) ||
-	    h2cl_field(c, f, fl, &n, ":path", 5, sp1 + 1, (size_t)(sp2 - sp1 - 1)))
-		goto bail;
-	for (l = eol + 2; l < end; ) {
-		const char *le = memchr(l, '\r', (size_t)(end - l)), *colon, *v;
-		size_t nl, i;
+	/*
+	 * Pass 0 adds up the header list's size and checks it against the server's
+	 * SETTINGS_MAX_HEADER_LIST_SIZE (RFC 9113 6.5.2): a request past it fails
+	 * alone, before the HPACK encoder's table is touched. Pass 1 encodes.
+	 */
+	for (pass = 0; pass < 2; pass++) {
+		lp = pass ? NULL : &list;
+		if (pass) {
+			if (c->peer_max_hlist && list > c->peer_max_hlist) {
+				loom_clog_err(s, "h2: the request's header list is "
+					      "%llu bytes, the server takes %u "
+					      "(SETTINGS_MAX_HEADER_LIST_SIZE)",
+					      (unsigned long long)list,
+					      (unsigned int)c->peer_max_hlist);
+				goto bail;
+			}
+			k = loom__hpack_enc_block_start(&c->enc, f + n, fl - n);
+			if (k < 0)
+				goto bail;
+			n += (size_t)k;
+		}
+		if (h2cl_field(c, f, fl, &n, ":method", 7, t, (size_t)(sp1 - t), lp) ||
+		    (st->h1.cli && st->h1.cli->ws_h2 &&
+		     h2cl_field(c, f, fl, &n, ":protocol", 9, "websocket", 9, lp)) ||
+		    h2cl_field(c, f, fl, &n, ":scheme", 7,
+			       st->parent->tls ? "https" : "http",
+			       st->parent->tls ? 5 : 4, lp) ||
+		    h2cl_field(c, f, fl, &n, ":authority", 10, auth, authl, lp) ||
+		    h2cl_field(c, f, fl, &n, ":path", 5, sp1 + 1,
+			       (size_t)(sp2 - sp1 - 1), lp))
+			goto bail;
+		for (l = eol + 2; l < end; ) {
+			const char *le = memchr(l, '\r', (size_t)(end - l)), *colon, *v;
+			size_t nl, i;
 
-		if (!le)
-			le = end;
-		colon = memchr(l, ':', (size_t)(le - l));
-		if (!colon)
-			break;
-		nl = (size_t)(colon - l);
-		for (v = colon + 1; v < le && *v == ' '; v++)
-			;
-		if (nl >= sizeof(name))
-			goto bail;
-		for (i = 0; i < nl; i++)	/* h2 field names are lowercase */
-			name[i] = (char)(l[i] >= 'A' && l[i] <= 'Z' ? l[i] + 32 : l[i]);
-		if (!h2cl_name_skip(name, nl) &&
-		    h2cl_field(c, f, fl, &n, name, nl, v, (size_t)(le - v)))
-			goto bail;
-		l = le + 2;
+			if (!le)
+				le = end;
+			colon = memchr(l, ':', (size_t)(le - l));
+			if (!colon)
+				break;
+			nl = (size_t)(colon - l);
+			for (v = colon + 1; v < le && *v == ' '; v++)
+				;
+			if (nl >= sizeof(name))
+				goto bail;
+			for (i = 0; i < nl; i++)	/* h2 field names are lowercase */
+				name[i] = (char)(l[i] >= 'A' && l[i] <= 'Z' ?
+						 l[i] + 32 : l[i]);
+			if (!h2cl_name_skip(name, nl) &&
+			    h2cl_field(c, f, fl, &n, name, nl, v, (size_t)(le - v), lp))
+				goto bail;
+			l = le + 2;
+		}
 	}
 	st->sid = c->next_sid;
 	c->next_sid += 2;

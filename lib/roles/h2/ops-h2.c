@@ -472,6 +472,11 @@ h2_on_settings(struct loom_conn *conn, struct loom_h2_conn *c, int ev,
 			case LOOM_H2_SET_MAX_FRAME_SIZE:
 				c->peer_max_frame = v;
 				break;
+			case LOOM_H2_SET_MAX_HEADER_LIST_SIZE:
+				/* advisory (RFC 9113 6.5.2): the client checks
+				 * its requests against it; 0 is taken as 1 */
+				c->peer_max_hlist = v ? v : 1;
+				break;
 			case LOOM_H2_SET_ENABLE_CONNECT_PROTOCOL:
 				/* RFC 8441 3: once 1, it may not go back to 0 */
 				if (c->flags & H2CF_PEER_EXT_CONNECT && !v)

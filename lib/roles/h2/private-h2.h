@@ -85,6 +85,7 @@ struct loom_h2_conn {
 	uint32_t peer_init_window;		/* SETTINGS_INITIAL_WINDOW_SIZE, theirs */
 	uint32_t peer_max_frame;
 	uint32_t peer_max_streams;
+	uint32_t peer_max_hlist;		/* its MAX_HEADER_LIST_SIZE; 0: none */
 	uint32_t resets;			/* in this reset window */
 	loom_usec_t reset_window_start;
 	uint32_t acks_pending;			/* ACKs written while output was held */

@@ -7,6 +7,10 @@
  *   (the HPACK tables still agree);
  *   Loom's server answers the peer's client with three 10000-byte headers, which
  *   arrive whole, and the peer saw CONTINUATION frames;
+ *   against a peer advertising SETTINGS_MAX_HEADER_LIST_SIZE 4096, requests on a
+ *   connection whose SETTINGS are in: a header list (RFC 9113 6.5.2: name +
+ *   value + 32 per field) of 4096 bytes is sent, one of 4097 fails that request
+ *   alone, with the reason logged, and the next request on the connection goes;
  *   with Loom on both ends, a request whose head passes the client's
  *   max_request_head_bytes fails alone and the next one is made.
  * Loom's own h2 receiver takes header lists up to 16 KiB of text (its per-thread
@@ -25,6 +29,8 @@
 
 #define REQ_PAD		20000
 #define RESP_PAD	30000	/* in three headers */
+#define LIST_MAX	4096
+#define LIST_MAX_S	"4096"
 
 static struct loom_context *ctx;
 static char pad[70000], hbuf[70000];
@@ -234,6 +240,44 @@ main(int argc, char **argv)
 		request(vc, peer_port, 100, 40000);
 		LT_CHECK_EQ(cli_done, 1);
 		LT_CHECK_EQ(peer_got, 100);
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+		close(fd);
+	}
+
+	/* a peer that takes header lists of up to LIST_MAX bytes */
+	pid = spawn(argv[1], "server", LIST_MAX_S, 1, &fd);
+	LT_CHECK(pid > 0);
+	if (pid > 0) {
+		char auth[64];
+		int base, np;
+
+		drain(fd, out, sizeof(out), "\n");
+		p = strstr(out, "listening on ");
+		peer_port = p ? atoi(p + 13) : 0;
+		LT_CHECK(peer_port > 0);
+		/* the first request goes before the SETTINGS can be in */
+		request(vc, peer_port, 10, 0);
+		LT_CHECK_EQ(cli_done, 1);
+		LT_CHECK_EQ(peer_got, 10);
+		/* the list's fields but x-big's value, each + 32 */
+		np = snprintf(auth, sizeof(auth), "127.0.0.1:%d", peer_port);
+		base = (7 + 3 + 32) + (7 + 4 + 32) + (10 + np + 32) + (5 + 1 + 32) +
+		       (10 + (int)strlen("loom/" LOOM_VERSION_STRING) + 32) +
+		       (6 + 3 + 32) + (5 + 32);
+		request(vc, peer_port, LIST_MAX - base, 8192);
+		LT_CHECK_EQ(cli_error, 0);
+		LT_CHECK_EQ(cli_done, 1);
+		LT_CHECK_EQ(peer_got, LIST_MAX - base);
+		request(vc, peer_port, LIST_MAX - base + 1, 8192);
+		LT_CHECK_EQ(cli_error, 1);
+		LT_CHECK_EQ(peer_got, -2);
+		request(vc, peer_port, 20, 0);
+		LT_CHECK_EQ(cli_error, 0);
+		LT_CHECK_EQ(cli_done, 1);
+		LT_CHECK_EQ(peer_got, 20);
+		printf("h2 client: a header list of %d bytes sent, %d refused (the "
+		       "server's SETTINGS_MAX_HEADER_LIST_SIZE)\n", LIST_MAX, LIST_MAX + 1);
 		kill(pid, SIGTERM);
 		waitpid(pid, NULL, 0);
 		close(fd);
