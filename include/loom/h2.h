@@ -39,7 +39,8 @@ struct loom_h2_vhost_info {
 	unsigned int max_frame_size;
 	/** largest decoded header list (SETTINGS_MAX_HEADER_LIST_SIZE, RFC 9113
 	 * 6.5.2 sizes); past it the stream gets a 431 or a reset. 0 = the vhost's
-	 * HTTP max_head_bytes (8192 by default) */
+	 * HTTP max_head_bytes (8192 by default). Each service thread's decode
+	 * buffers grow to hold the largest list of its conns, up to 1 MiB */
 	unsigned int max_header_list;
 	/** largest encoded header block (HEADERS + CONTINUATION) we accumulate;
 	 * past it the connection ends with ENHANCE_YOUR_CALM. 0 = 2 x

@@ -562,7 +562,7 @@ h2cl_resp_field(void *opaque, const char *name, size_t nl, const char *value,
 	if ((nl == 10 && !memcmp(name, "connection", 10)) ||
 	    (nl == 17 && !memcmp(name, "transfer-encoding", 17)))
 		goto bad;	/* connection-specific fields (RFC 9113 8.2.2) */
-	if (loom__h2_field_as_h1(r->hp->fields, &r->flen, name, nl, value, vl))
+	if (loom__h2_field_as_h1(r->hp->fields, r->hp->fields_len, &r->flen, name, nl, value, vl))
 		goto bad;
 
 	return 0;
@@ -664,7 +664,7 @@ loom__h2_client_headers_block(struct loom_conn *conn, uint32_t sid,
 	memset(&r, 0, sizeof(r));
 	r.hp = conn->pt->h2_pt;
 	/* decoded whatever the stream's state: the table must follow the server's */
-	rd = loom__hpack_decode(&c->dec, blk, len, r.hp->hscratch, sizeof(r.hp->hscratch),
+	rd = loom__hpack_decode(&c->dec, blk, len, r.hp->hscratch, r.hp->hscratch_len,
 				h2cl_resp_field, &r);
 	if (LOOM_HPACK_IS_CONN_ERROR(rd))
 		return loom__h2_conn_error(conn, LOOM_H2_ERR_COMPRESSION_ERROR, "HPACK");

@@ -21,6 +21,10 @@ loom__h2_pt(struct loom_pt *pt)
 			hp->cork_owner = NULL;
 			hp->cork_len = 0;
 			memset(&hp->clients, 0, sizeof(hp->clients));
+			hp->hscratch = hp->hscratch_in;
+			hp->hscratch_len = sizeof(hp->hscratch_in);
+			hp->fields = hp->fields_in;
+			hp->fields_len = sizeof(hp->fields_in);
 		}
 		pt->h2_pt = hp;
 	}
@@ -28,9 +32,50 @@ loom__h2_pt(struct loom_pt *pt)
 	return pt->h2_pt;
 }
 
+/*
+ * A conn taking header lists up to \p header_list bytes is made on this thread:
+ * the decode buffers grow to hold such a list as text (and a string of it), once,
+ * for the life of the thread. Called between header blocks, never inside one.
+ */
+int
+loom__h2_pt_reserve(struct loom_pt *pt, uint32_t header_list)
+{
+	struct loom_h2_pt *hp = loom__h2_pt(pt);
+	size_t need = (size_t)(header_list > H2_LIST_MAX ? H2_LIST_MAX : header_list) +
+		      256;
+	uint8_t *a, *b;
+
+	if (!hp)
+		return -1;
+	if (need <= hp->fields_len)
+		return 0;
+	a = loom_malloc(need, "h2 hpack scratch");
+	b = loom_malloc(need, "h2 fields");
+	if (!a || !b) {
+		loom_free(a);
+		loom_free(b);
+		return -1;
+	}
+	if (hp->hscratch != hp->hscratch_in)
+		loom_free(hp->hscratch);
+	if (hp->fields != hp->fields_in)
+		loom_free(hp->fields);
+	hp->hscratch = a;
+	hp->fields = b;
+	hp->hscratch_len = hp->fields_len = need;
+
+	return 0;
+}
+
 static void
 h2_destroy_pt(struct loom_pt *pt)
 {
+	struct loom_h2_pt *hp = pt->h2_pt;
+
+	if (hp && hp->hscratch != hp->hscratch_in)
+		loom_free(hp->hscratch);
+	if (hp && hp->fields != hp->fields_in)
+		loom_free(hp->fields);
 	loom_free(pt->h2_pt);
 	pt->h2_pt = NULL;
 }
@@ -51,8 +96,8 @@ h2_header_list_default(const struct loom_vhost *vh)
 {
 	uint32_t n = loom__http_vh(vh)->lim.max_head_bytes;
 
-	/* the request goes to the h1 parser as text: it must fit our buffers */
-	return n > H2_FIELDS - 256 ? H2_FIELDS - 256 : n;
+	/* the request goes to the h1 parser as text, in buffers sized for it */
+	return n > H2_LIST_MAX ? H2_LIST_MAX : n;
 }
 
 static int
@@ -841,6 +886,10 @@ h2_conn_new(struct loom_conn *conn)
 	c->reset_sids = (uint32_t *)(c + 1);
 	c->reset_max = v->reset_memory;
 	hl = v->max_header_list ? v->max_header_list : h2_header_list_default(conn->vhost);
+	if (loom__h2_pt_reserve(conn->pt, hl)) {
+		loom_free(c);
+		return NULL;
+	}
 	loom__h2_reader_init(&c->rd, v->max_frame);
 	loom__hpack_dec_init(&c->dec, c->dec_table, v->hpack_table, hl);
 	loom__hpack_enc_init(&c->enc, c->enc_table, sizeof(c->enc_table));

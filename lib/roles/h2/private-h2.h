@@ -15,6 +15,7 @@
 #define H2_FIELDS		(16 * 1024)	/* request fields as h1 text */
 #define H2_PSEUDO		(8 * 1024)	/* request pseudo-header values */
 #define H2_OUT_HIGH		(256 * 1024)	/* held output that stops reading */
+#define H2_LIST_MAX		(1024 * 1024)	/* header list limit we size buffers for */
 /* streams we sent RST_STREAM on, remembered so the frames the peer sent before it
  * saw the reset are dropped quietly (RFC 9113 5.1, 5.4.2, 6.4): the last this many
  * (loom_h2_vhost_info.reset_memory) */
@@ -25,8 +26,15 @@ struct loom_h2_pt {
 	struct loom_conn *cork_owner;		/* whose output cork[] holds */
 	size_t cork_len;
 	uint8_t cork[H2_CORK_SIZE];
-	uint8_t hscratch[H2_HSCRATCH];
-	uint8_t fields[H2_FIELDS];
+	/* HPACK strings and a head's fields as h1 text: the arrays below, or heap
+	 * blocks once a conn's header list limit wants more
+	 * (loom__h2_pt_reserve()) */
+	uint8_t *hscratch;
+	uint8_t *fields;
+	size_t hscratch_len;
+	size_t fields_len;
+	uint8_t hscratch_in[H2_HSCRATCH];
+	uint8_t fields_in[H2_FIELDS];
 	uint8_t pseudo[H2_PSEUDO];
 	struct loom_dll2_owner clients;		/* client h2 conns requests may join */
 };
@@ -158,6 +166,8 @@ loom__h2s(const struct loom_conn *conn)
 /* ops-h2.c */
 struct loom_h2_pt *
 loom__h2_pt(struct loom_pt *pt);
+int
+loom__h2_pt_reserve(struct loom_pt *pt, uint32_t header_list);
 const struct loom_h2_vh *
 loom__h2_vh(const struct loom_vhost *vh);
 int
@@ -229,13 +239,13 @@ loom__h2_client_stream_gone(struct loom_conn *s);
 
 /* stream.c */
 /*
- * loom__h2_field_as_h1() - append "name: value\r\n" to \p fields (H2_FIELDS bytes,
+ * loom__h2_field_as_h1() - append "name: value\r\n" to \p fields (\p cap bytes,
  * \p flen used), the h1 text of a header block the h1 parser then reads.
  * Returns 0, or -1 (nothing written) when the line would not fit.
  */
 int
-loom__h2_field_as_h1(uint8_t *fields, size_t *flen, const char *name, size_t nl,
-		     const char *value, size_t vl);
+loom__h2_field_as_h1(uint8_t *fields, size_t cap, size_t *flen, const char *name,
+		     size_t nl, const char *value, size_t vl);
 int
 loom__h2_headers_block(struct loom_conn *conn, uint32_t sid, const uint8_t *blk,
 		       size_t len, uint8_t flags, uint32_t err);

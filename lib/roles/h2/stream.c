@@ -69,12 +69,12 @@ field_ok(const char *name, size_t nl, const char *value, size_t vl)
 
 /* one field as a line of h1 text, for the h1 parser (server and client heads) */
 int
-loom__h2_field_as_h1(uint8_t *fields, size_t *flen, const char *name, size_t nl,
-		     const char *value, size_t vl)
+loom__h2_field_as_h1(uint8_t *fields, size_t cap, size_t *flen, const char *name,
+		     size_t nl, const char *value, size_t vl)
 {
 	size_t o = *flen;
 
-	if (o + nl + vl + 4 > H2_FIELDS)
+	if (o + nl + vl + 4 > cap)
 		return -1;
 	memcpy(fields + o, name, nl);
 	o += nl;
@@ -157,7 +157,7 @@ req_field(void *opaque, const char *name, size_t nl, const char *value, size_t v
 	}
 	if (r->trailers)
 		return 0;
-	if (loom__h2_field_as_h1(r->hp->fields, &r->flen, name, nl, value, vl))
+	if (loom__h2_field_as_h1(r->hp->fields, r->hp->fields_len, &r->flen, name, nl, value, vl))
 		goto bad;
 
 	return 0;
@@ -479,7 +479,7 @@ h2_hblock_drop(struct loom_conn *conn, const uint8_t *blk, size_t len)
 	int rd;
 
 	rd = loom__hpack_decode(&loom__h2c(conn)->dec, blk, len, hp->hscratch,
-				sizeof(hp->hscratch), ignore_field, NULL);
+				hp->hscratch_len, ignore_field, NULL);
 	if (LOOM_HPACK_IS_CONN_ERROR(rd))
 		return loom__h2_conn_error(conn, LOOM_H2_ERR_COMPRESSION_ERROR, "HPACK");
 
@@ -528,7 +528,7 @@ loom__h2_headers_block(struct loom_conn *conn, uint32_t sid, const uint8_t *blk,
 		return loom__h2_count_reset(conn);
 	}
 
-	rd = loom__hpack_decode(&c->dec, blk, len, hp->hscratch, sizeof(hp->hscratch),
+	rd = loom__hpack_decode(&c->dec, blk, len, hp->hscratch, hp->hscratch_len,
 				req_field, &r);
 	if (LOOM_HPACK_IS_CONN_ERROR(rd))
 		return loom__h2_conn_error(conn, LOOM_H2_ERR_COMPRESSION_ERROR, "HPACK");

@@ -11,10 +11,11 @@
  *   connection whose SETTINGS are in: a header list (RFC 9113 6.5.2: name +
  *   value + 32 per field) of 4096 bytes is sent, one of 4097 fails that request
  *   alone, with the reason logged, and the next request on the connection goes;
- *   with Loom on both ends, a request whose head passes the client's
- *   max_request_head_bytes fails alone and the next one is made.
- * Loom's own h2 receiver takes header lists up to 16 KiB of text (its per-thread
- * decode buffers), so a block past one frame cannot go Loom to Loom yet.
+ *   with Loom on both ends (header list limits of 64 KiB: the per-thread decode
+ *   buffers grow for them), the 20000-byte request header and the three
+ *   10000-byte response headers both ways, then a small request; and a request
+ *   whose head passes the client's max_request_head_bytes fails alone and the
+ *   next one is made.
  */
 #include <loom.h>
 #include "loom-test.h"
@@ -101,10 +102,9 @@ cb_server(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
 	srv_req_len = loom_hdr_custom_copy(conn, hbuf, sizeof(hbuf), "x-big");
 	if (loom_http_respond(conn, 200, "text/plain", 2))
 		return -1;
-	/* the big answer for the peer's client, which sends no x-big: Loom's own
-	 * client takes no more than 16 KiB */
+	/* the big answer for the peer's client (no x-big) and a big request */
 	pad[RESP_PAD / 3] = '\0';
-	if (srv_req_len < 0 && (loom_http_add_header(conn, "X-Resp", pad) ||
+	if ((srv_req_len < 0 || srv_req_len > 10000) && (loom_http_add_header(conn, "X-Resp", pad) ||
 				loom_http_add_header(conn, "X-Resp2", pad) ||
 				loom_http_add_header(conn, "X-Resp3", pad)))
 		return -1;
@@ -205,9 +205,10 @@ main(int argc, char **argv)
 	if (!ctx)
 		return lt_result("api-test-h2-big-head");
 	memset(&hs, 0, sizeof(hs));
+	hs.max_head_bytes = 65536;
 	hs.max_response_head_bytes = 40000;
 	memset(&hc, 0, sizeof(hc));
-	hc.max_head_bytes = 16384;
+	hc.max_head_bytes = 65536;	/* also its h2 header list limit */
 	memset(&vi, 0, sizeof(vi));
 	vi.iface = "127.0.0.1";
 	vi.protocols = protos;
@@ -299,6 +300,20 @@ main(int argc, char **argv)
 		LT_CHECK(strstr(out, " 9") != NULL);	/* CONTINUATION */
 		printf("h2 server: %s", out);
 	}
+
+	/* Loom to Loom: both heads past a frame, then a small one after them */
+	request(vc, port, REQ_PAD, 40000);
+	LT_CHECK_EQ(cli_error, 0);
+	LT_CHECK_EQ(cli_done, 1);
+	LT_CHECK_EQ(cli_h2, 1);
+	LT_CHECK_EQ(srv_req_len, REQ_PAD);
+	LT_CHECK_EQ(cli_resp_len, RESP_PAD / 3);
+	printf("Loom to Loom: a %d-byte request header, 3 x %d-byte response "
+	       "headers\n", srv_req_len, cli_resp_len);
+	request(vc, port, 200, 40000);
+	LT_CHECK_EQ(cli_done, 1);
+	LT_CHECK_EQ(srv_req_len, 200);
+	LT_CHECK_EQ(cli_resp_len, -1);
 
 	/* Loom to Loom: past the client's limit that request fails, the next goes */
 	request(vc, port, REQ_PAD, 16384);
