@@ -461,6 +461,15 @@ main(void)
 	p_data(21, 0, 7);
 	run(30);
 	LT_CHECK_EQ(acc_owner.rx, 7);
+	/* DATA half the offset space away (2^31 past what we took): not new
+	 * bytes, not a gap we can wait for; answered with our total, no rx */
+	mark = nlog;
+	p_data(21, 7 + 0x80000000u, 3);
+	run(30);
+	LT_CHECK_EQ(acc_owner.rx, 7);
+	LT_CHECK_EQ(count(mark, LOOM_MUX_CREDIT, 21, &f), 1);
+	LT_CHECK(f && f->a == 7);
+	LT_CHECK_EQ(count(mark, LOOM_MUX_NAK, 21, NULL), 0);
 	mark = nlog;
 	p_close(21, LOOM_MUX_R_GONE);
 	RUN_UNTIL(acc_owner.closed == 1, 1000);
