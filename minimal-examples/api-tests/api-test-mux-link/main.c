@@ -11,14 +11,19 @@
  * from the peer refused, accepted and repeated; a close that waits for what was
  * sent to be acknowledged; a peer with a new session and a peer that stops
  * answering PINGs drop every channel (link_down) and the link comes back; the
- * link destroyed with a channel open tells its owner. ASan checks for leaks.
+ * link destroyed with a channel open tells its owner; an OPEN never answered is
+ * given up; a tty path that is not there yet is opened when it appears (a pty
+ * here), and the far end going away takes the link down. ASan checks for leaks.
  */
+#define _XOPEN_SOURCE 700	/* posix_openpt() and friends */
 #include "core/private-core.h"
 #include "secure-streams/transport-mux/private-ss-mux-link.h"
 #include "loom-test.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,7 +50,7 @@ static struct loom_context *ctx;
 static void
 psend(const uint8_t *f, size_t n)
 {
-	LT_CHECK(n && send(pfd, f, n, MSG_NOSIGNAL) == (ssize_t)n);
+	LT_CHECK(n && write(pfd, f, n) == (ssize_t)n);
 }
 
 static void
@@ -120,7 +125,7 @@ pump(void)
 	uint8_t buf[4096];
 	ssize_t n;
 
-	while ((n = recv(pfd, buf, sizeof(buf), 0)) > 0)
+	while (pfd >= 0 && (n = read(pfd, buf, sizeof(buf))) > 0)
 		loom__mux_feed(&pdec, buf, (size_t)n, peer_frame, NULL);
 }
 
@@ -280,6 +285,53 @@ ch_id(int mark)
 	return f ? f->ch : 0;
 }
 
+/* a tty that appears only later, and goes away: the link opens it when it
+ * comes, and goes down (and keeps trying) when its other end closes */
+static void
+t_pty(void)
+{
+	struct loom_mux_link_info mi;
+	struct loom_mux_link *l;
+	char dir[] = "/tmp/loom-mux-XXXXXX", path[64];
+	int m, u0 = ups, d0 = downs;
+
+	LT_CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/tty", dir);
+	memset(&mi, 0, sizeof(mi));
+	mi.path = path;
+	mi.ping_ms = PING_MS;
+	mi.link_state = l_state;
+	l = loom__mux_link_create(ctx, &mi);
+	LT_CHECK(l != NULL);
+	if (!l)
+		return;
+	run(700);
+	LT_CHECK(!loom__mux_link_is_up(l));
+
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
+	LT_CHECK(m >= 0 && !grantpt(m) && !unlockpt(m) && ptsname(m) &&
+		 !symlink(ptsname(m), path));
+	pfd = m;
+	nlog = 0;
+	auto_pong = 1;
+	loom__mux_dec_init(&pdec, LOOM_MUX_MAX_BODY);
+	RUN_UNTIL(count(0, LOOM_MUX_HELLO, 0, NULL) >= 1, 2000);
+	p_hello(0x44444444u);
+	RUN_UNTIL(ups == u0 + 1, 3000);
+	LT_CHECK(loom__mux_link_is_up(l));
+
+	/* the far end goes: down, and the reopen attempts find nothing */
+	close(m);
+	pfd = -1;
+	RUN_UNTIL(downs == d0 + 1, 3000);
+	LT_CHECK(!loom__mux_link_is_up(l));
+	run(600);
+	LT_CHECK_EQ(ups, u0 + 1);
+	loom__mux_link_destroy(l);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -296,6 +348,7 @@ main(void)
 	int sv[2], mark, ida, idc, ide, idf, idg;
 	size_t k;
 
+	signal(SIGPIPE, SIG_IGN);
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
 		return 1;
 	fcntl(sv[1], F_SETFL, fcntl(sv[1], F_GETFL) | O_NONBLOCK);
@@ -528,6 +581,74 @@ main(void)
 	LT_CHECK_EQ(lups, 2);
 	LT_CHECK_EQ(ldec->err_crc + ldec->err_hdr + ldec->err_frame, 0);
 
+	/* an OPEN the peer never answers: sent again each tick, then given up
+	 * (CLOSE GONE, the owner told, not link_down) */
+	{
+		static struct owner oq;
+		struct loom_mux_ch *q;
+		int idq;
+
+		memset(&oq, 0, sizeof(oq));
+		mark = nlog;
+		q = loom__mux_ch_open(l, &o_ops, &oq);
+		LT_CHECK(q != NULL);
+		RUN_UNTIL(oq.closed == 1, (int)(2 * 3 + 4) * PING_MS);
+		run(30);
+		idq = (int)ch_id(mark);
+		LT_CHECK(count(mark, LOOM_MUX_OPEN, idq, NULL) >= 3);
+		LT_CHECK_EQ(oq.link_down, 0);
+		LT_CHECK_EQ(oq.opened, 0);
+		LT_CHECK_EQ(count(mark, LOOM_MUX_CLOSE, idq, &f), 1);
+		LT_CHECK(f && f->a == LOOM_MUX_R_GONE);
+	}
+
+	/* DATA and CREDIT before our OPEN_ACK are dropped (the peer sends them
+	 * again); a second OPEN_ACK is ignored */
+	{
+		static struct owner ow;
+		struct loom_mux_ch *w;
+		int idw;
+
+		memset(&ow, 0, sizeof(ow));
+		mark = nlog;
+		w = loom__mux_ch_open(l, &o_ops, &ow);
+		LT_CHECK(w != NULL);
+		RUN_UNTIL(count(mark, LOOM_MUX_OPEN, -1, NULL) >= 1, 1000);
+		idw = (int)ch_id(mark);
+		p_data((unsigned int)idw, 0, 5);
+		p_u32((unsigned int)idw, LOOM_MUX_CREDIT, 5);
+		run(30);
+		LT_CHECK_EQ(ow.rx, 0);
+		LT_CHECK_EQ(ow.closed, 0);
+		p_ack((unsigned int)idw, LOOM_MUX_R_OK, 64);
+		p_ack((unsigned int)idw, LOOM_MUX_R_BUSY, 0);
+		p_data((unsigned int)idw, 0, 5);
+		run(50);
+		LT_CHECK_EQ(ow.opened, 1);
+		LT_CHECK_EQ(ow.closed, 0);
+		LT_CHECK_EQ(ow.rx, 5);
+		/* a CLOSE "ok" for a channel that is not closing: no answer to
+		 * nothing, the channel stays */
+		p_close((unsigned int)idw, LOOM_MUX_R_OK);
+		run(30);
+		LT_CHECK_EQ(ow.closed, 0);
+		/* the peer OPENs the id of our open channel: ours is stale, gone
+		 * (link_down), and the peer's is accepted in its place */
+		mark = nlog;
+		refuse = 0;
+		p_u32((unsigned int)idw, LOOM_MUX_OPEN, 256);
+		run(50);
+		LT_CHECK_EQ(ow.closed, 1);
+		LT_CHECK_EQ(ow.link_down, 1);
+		LT_CHECK_EQ(count(mark, LOOM_MUX_OPEN_ACK, idw, &f), 1);
+		LT_CHECK(f && f->a == LOOM_MUX_R_OK);
+		mark = nlog;
+		p_close((unsigned int)idw, LOOM_MUX_R_GONE);
+		run(30);
+		LT_CHECK_EQ(count(mark, LOOM_MUX_CLOSE, idw, &f), 1);
+		LT_CHECK(f && f->a == LOOM_MUX_R_OK);
+	}
+
 	/* destroyed with a channel open: its owner hears link_down */
 	h = open_ch(l, &oh, 100);
 	LT_CHECK(h != NULL);
@@ -535,10 +656,11 @@ main(void)
 	LT_CHECK_EQ(oh.closed, 1);
 	LT_CHECK_EQ(oh.link_down, 1);
 	run(20);
+	close(sv[1]);
+	t_pty();
 
 	loom_context_destroy(ctx);
 	close(sv[0]);
-	close(sv[1]);
 
 	return lt_result("api-test-mux-link");
 }
