@@ -6,7 +6,8 @@
  * (some of them wrong). Checked: a refused stream type ends ALL_RETRIES_FAILED
  * and does not retry until loom_ss_client_connect(); a frame before CREATED, a
  * second CREATED, an unknown frame type, metadata one byte over the limit (at
- * the limit it is taken) and tx credit past 2^31 - 1 each drop the link with
+ * the limit it is taken), a 33rd metadata name (32 are taken, and a new value
+ * for one of them) and tx credit past 2^31 - 1 each drop the link with
  * DISCONNECTED and the stream comes back on a new link that carries the user's
  * metadata again, while another stream on the same proxy carries on; tx never
  * offers more than the proxy's credit; rx pieces are credited back; a proxy
@@ -38,6 +39,7 @@
 
 #define MAX_PEERS	64
 #define MD_MAX		4096	/* sspc.c's SSPC_MD_MAX */
+#define MD_ITEMS	32	/* sspc.c's SSPC_MD_ITEMS */
 
 /* ---- the fake proxy: one accepted connection per SSPC link ---- */
 
@@ -568,6 +570,52 @@ t_bad_frames(void)
 	LT_CHECK(!pa->err && !pb->err);
 }
 
+/* metadata items from the proxy: at most MD_ITEMS names a stream; a new value
+ * for a name it has replaces the old one; one name more drops the link */
+static void
+t_md_items(void)
+{
+	static struct strm s;
+	struct peer *p;
+	const void *v;
+	size_t vl;
+	char name[16];
+	int i;
+
+	memset(&s, 0, sizeof(s));
+	LT_CHECK_EQ(s_create(ctx, &s, "items"), 0);
+	p = bring_up(&s, 0);
+	if (!p)
+		return;
+	for (i = 0; i < MD_ITEMS; i++) {
+		snprintf(name, sizeof(name), "md%02d", i);
+		p_md(p, name, (size_t)i + 1);
+	}
+	p_md(p, "md05", 100);		/* replaced: not one more */
+	run_until(ctx, NULL, NULL, 200);
+	LT_CHECK_EQ(p->eof, 0);
+	LT_CHECK_EQ(count_state(&s, LOOM_SSS_DISCONNECTED), 0);
+	LT_CHECK_EQ(loom_ss_get_metadata(s.h, "md31", &v, &vl), 0);
+	LT_CHECK_EQ(vl, 32);
+	LT_CHECK_EQ(loom_ss_get_metadata(s.h, "md05", &v, &vl), 0);
+	LT_CHECK_EQ(vl, 100);
+	p_md(p, "one-more", 1);
+	p = expect_drop_and_relink(&s, p, "metadata item past the limit");
+	if (!p)
+		return;
+	/* what it had stays; the names it has can still be set */
+	LT_CHECK_EQ(loom_ss_get_metadata(s.h, "md00", &v, &vl), 0);
+	LT_CHECK_EQ(loom_ss_get_metadata(s.h, "one-more", &v, &vl), LOOM_ENOTFOUND);
+	p_created(p, LOOM_SSER_R_OK, 0);
+	p_md(p, "md00", 7);
+	run_until(ctx, NULL, NULL, 200);
+	LT_CHECK_EQ(p->eof, 0);
+	LT_CHECK_EQ(loom_ss_get_metadata(s.h, "md00", &v, &vl), 0);
+	LT_CHECK_EQ(vl, 7);
+	loom_ss_destroy(&s.h);
+	LT_CHECK(run_until(ctx, c_eof, p, 2000));
+}
+
 /* tx never past the proxy's credit; rx credited back; empty pieces; the proxy
  * going away mid-payload */
 static void
@@ -1011,6 +1059,7 @@ main(void)
 	t_refused();
 	t_bad_frames();
 	t_credit_and_gone();
+	t_md_items();
 	t_unreachable();
 	t_mux();
 
