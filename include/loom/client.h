@@ -17,7 +17,11 @@
  * continues on a new conn (the callbacks' \p conn changes, the per-session data is
  * carried over). A redirect to https uses the library's copy of \p tls (to
  * another host or port without its server_name), or the system trust store when
- * the request was plain. */
+ * the request was plain. The new conn connects as the first did: the same \p proxy,
+ * \p iface, \p iface_name, \p dns_flags, \p timeout_ms and \p addr_timeout_ms
+ * (so does a queued request that connects again by itself). Once a redirect goes
+ * to another scheme, host or port, Authorization and Cookie headers added with
+ * loom_http_client_add_header() are left out of that request and the later ones. */
 #define LOOM_CONNECT_FOLLOW_REDIRECTS (1u << 7)
 /** HTTP client on a plain (not TLS) conn: speak HTTP/2 at once, without asking
  * (h2c by prior knowledge, RFC 9113 3.3). Over TLS, h2 is asked for by naming "h2"

@@ -126,6 +126,19 @@ enum loom_close_status {
 void
 loom_close(struct loom_conn *conn, enum loom_close_status status);
 
+/**
+ * loom_get_close_status() - in the connection's close callback (LOOM_CB_CLOSED,
+ * LOOM_CB_CLIENT_CLOSED, LOOM_CB_RAW_CLOSE ...): the status it closed with.
+ * LOOM_CLOSE_ABNORMAL (1006) when the transport failed (a write or read error of
+ * the socket or the TLS library, a reset, a timeout): nothing more could be sent,
+ * so no close frame or close_notify went, whatever close was asked for after the
+ * failure. Else the status given to loom_close() (LOOM_CLOSE_NORMAL for a
+ * callback's nonzero return or the peer's orderly close). A WebSocket's close code
+ * from its peer is loom_ws_peer_close_code().
+ */
+enum loom_close_status
+loom_get_close_status(const struct loom_conn *conn);
+
 /** loom_get_context() - the connection's context */
 struct loom_context *
 loom_get_context(const struct loom_conn *conn);

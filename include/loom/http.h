@@ -298,7 +298,10 @@ loom_http_status(const struct loom_conn *conn);
 /**
  * loom_http_client_add_header() - add a request header; only inside
  * LOOM_CB_CLIENT_APPEND_HANDSHAKE_HEADER. Returns 0, LOOM_EINVAL for a bad name or
- * value, LOOM_ELIMIT when the request head is full.
+ * value, LOOM_ELIMIT when the request head is full. On a request that followed a
+ * redirect to another scheme, host or port than the caller's (see
+ * LOOM_CONNECT_FOLLOW_REDIRECTS), Authorization and Cookie are not added (0 is
+ * returned): the caller's credentials stay with the origin it asked.
  */
 int
 loom_http_client_add_header(struct loom_conn *conn, const char *name, const char *value);

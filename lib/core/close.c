@@ -17,7 +17,7 @@ loom_conn_timeout_cb(struct loom_sul *sul)
 	switch (r) {
 	case LOOM_TO_KILLED:
 		loom__close(conn, (enum loom_close_status)(1000 + conn->close_status_hi),
-			    "closed by app");
+			    (conn->flags & LCF_TX_FAILED) ? "write failed" : "closed by app");
 		break;
 	case LOOM_TO_CONNECT:
 		if (loom__connect_is_pending(conn))
@@ -95,6 +95,11 @@ loom__close(struct loom_conn *conn, enum loom_close_status status, const char *w
 {
 	if (conn->flags & LCF_CLOSED_CB_DONE)
 		return LOOM_HP_CLOSED;
+	if (conn->flags & LCF_TX_FAILED) {
+		/* nothing can be sent: no close handshake, no flush */
+		loom__close_now(conn, LOOM_CLOSE_ABNORMAL, "write failed");
+		return LOOM_HP_CLOSED;
+	}
 	if (conn->role->close_via_role_protocol &&
 	    conn->role->close_via_role_protocol(conn, status) == 1)
 		return LOOM_HP_OK;	/* the role finishes its close handshake */
@@ -108,6 +113,12 @@ loom__close(struct loom_conn *conn, enum loom_close_status status, const char *w
 	loom__close_now(conn, status, why);
 
 	return LOOM_HP_CLOSED;
+}
+
+enum loom_close_status
+loom_get_close_status(const struct loom_conn *conn)
+{
+	return (enum loom_close_status)(1000 + conn->close_status_hi);
 }
 
 int
@@ -144,6 +155,10 @@ loom__close_now(struct loom_conn *conn, enum loom_close_status status, const cha
 
 	if (conn->flags & LCF_CLOSED_CB_DONE)
 		return;
+	if (conn->flags & LCF_TX_FAILED)
+		status = LOOM_CLOSE_ABNORMAL;	/* whoever asks: the write failed */
+	/* what loom_get_close_status() tells the close callback */
+	conn->close_status_hi = (uint8_t)(status - 1000);
 	conn->flags |= LCF_CLOSED_CB_DONE | LCF_CLOSING;
 	conn->flags &= (uint32_t)~LCF_WANT_WRITABLE;
 	loom_sul_cancel(&conn->sul_timeout);

@@ -7,14 +7,29 @@
 #include "roles/private-roles.h"
 #include "event-libs/private-event-libs.h"
 
+/*
+ * A write failed for good, the socket's or the TLS library's, on a direct write or
+ * on a flush of held output: the one decision for both. The byte stream is broken,
+ * so nothing more is written on it (no close frame, GOAWAY or close_notify: a role's
+ * close handshake is skipped), held output is dropped, and the conn closes as
+ * LOOM_CLOSE_ABNORMAL (1006, RFC 6455 7.1.5: closed without a close frame) however
+ * its close is asked for afterwards (a callback's nonzero return, loom_close()).
+ */
+void
+loom__conn_tx_failed(struct loom_conn *conn)
+{
+	conn->close_status_hi = LOOM_CLOSE_ABNORMAL - 1000;
+	conn->flags = (uint32_t)((conn->flags | LCF_TX_FAILED | LCF_CLOSING) &
+				 ~LCF_WANT_WRITABLE);
+	loom_dll2_remove(&conn->list_pending);
+	loom_buflist_destroy_all_segments(&conn->buflist_out);
+}
+
 /* a fatal write error: close from the loop, the caller may still hold conn */
 static int
 loom_write_failed(struct loom_conn *conn, int err)
 {
-	conn->close_status_hi = LOOM_CLOSE_ABNORMAL - 1000;
-	conn->flags = (uint32_t)((conn->flags | LCF_CLOSING) & ~LCF_WANT_WRITABLE);
-	loom_dll2_remove(&conn->list_pending);
-	loom_buflist_destroy_all_segments(&conn->buflist_out);
+	loom__conn_tx_failed(conn);
 	loom_set_timeout_us(conn, LOOM_TO_KILLED, 0);
 
 	return err;
@@ -169,6 +184,8 @@ loom__issue_raw(struct loom_conn *conn, const uint8_t *buf, size_t len)
 			return conn->role->tx_encapsulated(conn, buf, len);
 		return LOOM_ECLOSED;
 	}
+	if (conn->flags & LCF_TX_FAILED)
+		return LOOM_ECLOSED;	/* a role's close frame after the failure */
 	if (conn->flags & LCF_UDP)
 		return loom_issue_udp(conn, buf, len);
 
@@ -193,7 +210,10 @@ loom__issue_raw(struct loom_conn *conn, const uint8_t *buf, size_t len)
 	return (int)len;
 }
 
-/* 1: everything went, 0: some is still waiting, < 0: the conn failed */
+/*
+ * 1: everything went, 0: some is still waiting, < 0: the conn failed
+ * (loom__conn_tx_failed(): the caller closes it now)
+ */
 int
 loom__flush_pending(struct loom_conn *conn)
 {
@@ -207,6 +227,7 @@ loom__flush_pending(struct loom_conn *conn)
 			if (loom__plat_errno_is_again(errno))
 				return 0;
 			loom_write_err_log(conn, "flush", errno);
+			loom__conn_tx_failed(conn);
 			return -1;
 		}
 		loom_buflist_use_segment(&conn->buflist_out, (size_t)n);

@@ -48,6 +48,7 @@ struct loom_pt;
 #define LCF_LISTENER		(1u << 17) /* a vhost's listen (or UDP) socket */
 #define LCF_PSS_ALLOCED		(1u << 18) /* user_space is a block of its own */
 #define LCF_HUP_PARKED		(1u << 19) /* hung up while paused: out of the poll set */
+#define LCF_TX_FAILED		(1u << 20) /* a write failed for good: closes as 1006 */
 #if !defined(LOOM_PLAT_SOCKETS)
 /* no sockets (LOOM_PLAT=baremetal): no conn is ever a socket, a listener or a
  * client (loom_client_connect() needs sockets), so these flags are 0 and the
@@ -245,6 +246,8 @@ int
 loom__issue_raw(struct loom_conn *conn, const uint8_t *buf, size_t len);
 int
 loom__flush_pending(struct loom_conn *conn);
+void
+loom__conn_tx_failed(struct loom_conn *conn);
 
 /* ---- service (service.c) ---- */
 int

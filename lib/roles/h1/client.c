@@ -162,7 +162,8 @@ loom__h1_client_bind(struct loom_conn *conn, const struct loom_client_connect_in
 	/* one allocation: the struct, then every string it keeps */
 	c = loom_zalloc(sizeof(*c) + H1C_SLEN(method) + H1C_SLEN(path) + strlen(host) + 1 +
 			H1C_SLEN(i->address) + H1C_SLEN(wsp) + H1C_SLEN(wso) +
-			H1C_SLEN(tls_name), "h1 client");
+			H1C_SLEN(tls_name) + H1C_SLEN(i->proxy) + H1C_SLEN(i->iface) +
+			H1C_SLEN(i->iface_name), "h1 client");
 	if (!c)
 		return LOOM_ENOMEM;
 	h->cli = c;
@@ -175,6 +176,12 @@ loom__h1_client_bind(struct loom_conn *conn, const struct loom_client_connect_in
 	c->ws_protocols = h1c_put(&s, wsp);
 	c->ws_origin = h1c_put(&s, wso);
 	c->tls_name = h1c_put(&s, tls_name);
+	c->proxy = h1c_put(&s, i->proxy);
+	c->iface = h1c_put(&s, i->iface);
+	c->iface_name = h1c_put(&s, i->iface_name);
+	c->timeout_ms = i->timeout_ms;
+	c->addr_timeout_ms = i->addr_timeout_ms;
+	c->dns_flags = i->dns_flags;
 	c->port = i->port;
 	c->flags = i->flags;
 	c->conn = conn;
@@ -242,6 +249,48 @@ h1c_tls_info(const struct loom_h1_client *c, struct loom_tls_client_info *ti)
 	return NULL;
 }
 
+/*
+ * A redirect or a restart connects the way the caller asked to: through the same
+ * proxy (or none), from the same local address and interface, with the same
+ * address families and timeouts (as curl: the proxy applies to every hop); and
+ * the same thread, vhost, protocol and user data.
+ */
+static void
+h1c_carry(const struct loom_conn *conn, const struct loom_h1_client *c,
+	  struct loom_client_connect_info *ci)
+{
+	ci->context = conn->pt->ctx;
+	ci->vhost = conn->vhost;
+	ci->tsi = conn->pt->tsi;
+	ci->flags = c->flags;
+	ci->proxy = c->proxy;
+	ci->iface = c->iface;
+	ci->iface_name = c->iface_name;
+	ci->timeout_ms = c->timeout_ms;
+	ci->addr_timeout_ms = c->addr_timeout_ms;
+	ci->dns_flags = c->dns_flags;
+	ci->protocol = conn->protocol ? conn->protocol->name : NULL;
+	ci->opaque_user_data = conn->opaque_user_data;
+	ci->userdata = (conn->flags & LCF_USER_ALLOCED) ? conn->user_space : NULL;
+}
+
+static int
+h1c_lower(int ch)
+{
+	return ch >= 'A' && ch <= 'Z' ? ch + ('a' - 'A') : ch;
+}
+
+/* ASCII names equal in any case (host names, header names) */
+static int
+h1c_caseeq(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if (h1c_lower((unsigned char)*a) != h1c_lower((unsigned char)*b))
+			return 0;
+
+	return *a == *b;
+}
+
 static int
 h1c_streq(const char *a, const char *b)
 {
@@ -255,6 +304,7 @@ h1c_same_server(const struct loom_h1_client *a, const struct loom_h1_client *b)
 	return a->vhost == b->vhost && a->port == b->port && a->tls == b->tls &&
 	       h1c_streq(a->tls_name, b->tls_name) && a->h2 == b->h2 &&
 	       !strcmp(a->address, b->address) && !strcmp(a->host, b->host) &&
+	       h1c_streq(a->iface, b->iface) && h1c_streq(a->iface_name, b->iface_name) &&
 	       !(a->conn->flags & (LCF_CLOSING | LCF_CLOSED_CB_DONE));
 }
 
@@ -311,27 +361,22 @@ loom__h1_client_restart(struct loom_conn *q)
 	struct loom_h1 *nh;
 
 	memset(&ci, 0, sizeof(ci));
-	ci.context = q->pt->ctx;
-	ci.vhost = q->vhost;
-	ci.tsi = q->pt->tsi;
+	h1c_carry(q, c, &ci);
 	ci.address = c->address;
 	ci.port = c->port;
 	ci.host = c->host;
 	ci.path = c->path;
 	ci.method = c->method;
-	ci.flags = c->flags;
 	ci.ws_protocol = c->ws_protocols;
 	ci.ws_origin = c->ws_origin;
 	ci.ws_max_message = c->ws_max_message;
 	ci.tls = h1c_tls_info(c, &ti);
-	ci.protocol = q->protocol ? q->protocol->name : NULL;
-	ci.opaque_user_data = q->opaque_user_data;
-	ci.userdata = (q->flags & LCF_USER_ALLOCED) ? q->user_space : NULL;
 	ci.pconn = &nc;
 	if (!loom_client_connect(&ci) || !nc)
 		return -1;
 	nh = nc->role_data;
 	nh->cli->redirects = c->redirects;
+	nh->cli->cross_origin = c->cross_origin;
 	if (!(q->flags & LCF_USER_ALLOCED) && q->protocol &&
 	    q->protocol->per_session_data_size && nc->user_space && q->user_space)
 		memcpy(nc->user_space, q->user_space, q->protocol->per_session_data_size);
@@ -407,6 +452,12 @@ loom_http_client_add_header(struct loom_conn *conn, const char *name, const char
 	for (c = value; *c; c++)
 		if (!(loom__http_ctype[(uint8_t)*c] & LOOM_HTTP_C_VALUE))
 			return LOOM_EINVAL;
+	if (h->cli->cross_origin && (h1c_caseeq(name, "authorization") ||
+				     h1c_caseeq(name, "cookie"))) {
+		/* the caller's credentials stay with the origin it asked */
+		loom_clog_info(conn, "redirected to another origin: %s not sent", name);
+		return 0;
+	}
 	r = req_append(h->ah, name, strlen(name));
 	if (!r)
 		r = req_append(h->ah, ": ", 2);
@@ -585,6 +636,7 @@ loom__h1_client_follow_redirect(struct loom_conn *conn)
 	struct loom_h1 *nh;
 	char loc[1024];
 	struct loom_url u;
+	uint8_t cross;
 	int l;
 
 	if (!(c->flags & LOOM_CONNECT_FOLLOW_REDIRECTS) ||
@@ -601,6 +653,8 @@ loom__h1_client_follow_redirect(struct loom_conn *conn)
 		return -1;
 	}
 	memset(&ci, 0, sizeof(ci));
+	h1c_carry(conn, c, &ci);
+	cross = c->cross_origin;
 	if (loc[0] == '/' && loc[1] != '/') {
 		/* a path on the same server */
 		ci.address = c->address;
@@ -616,6 +670,10 @@ loom__h1_client_follow_redirect(struct loom_conn *conn)
 		ci.port = u.port;
 		ci.path = u.path;
 		ci.tls = u.tls ? h1c_tls_info(c, &ti) : NULL;
+		/* another origin (RFC 6454: scheme, host, port) gets no credentials */
+		if (!u.tls != !c->tls || u.port != c->port ||
+		    !h1c_caseeq(u.host, c->address))
+			cross = 1;
 		/* another server is verified by its own name */
 		if (ci.tls && (u.port != c->port || strcmp(u.host, c->address)))
 			ti.server_name = NULL;
@@ -625,13 +683,6 @@ loom__h1_client_follow_redirect(struct loom_conn *conn)
 			ci.tls = &defaults;	/* system trust store, full checks */
 		}
 	}
-	ci.context = conn->pt->ctx;
-	ci.vhost = conn->vhost;
-	ci.tsi = conn->pt->tsi;
-	ci.flags = c->flags;
-	ci.protocol = conn->protocol ? conn->protocol->name : NULL;
-	ci.opaque_user_data = conn->opaque_user_data;
-	ci.userdata = (conn->flags & LCF_USER_ALLOCED) ? conn->user_space : NULL;
 	ci.method = (st == 303 || ((st == 301 || st == 302) && strcmp(c->method, "HEAD")))
 		    ? "GET" : c->method;
 	ci.pconn = &nc;
@@ -639,6 +690,7 @@ loom__h1_client_follow_redirect(struct loom_conn *conn)
 		return -1;
 	nh = nc->role_data;
 	nh->cli->redirects = (uint8_t)(c->redirects + 1);
+	nh->cli->cross_origin = cross;
 	if (!(conn->flags & LCF_USER_ALLOCED) && conn->protocol &&
 	    conn->protocol->per_session_data_size && nc->user_space && conn->user_space)
 		memcpy(nc->user_space, conn->user_space,

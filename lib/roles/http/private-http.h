@@ -236,6 +236,17 @@ struct loom_h1_client {
 	char *ws_protocols;		/* Sec-WebSocket-Protocol offered, or NULL */
 	char *ws_origin;
 	uint64_t ws_max_message;
+	/* how the caller asked to connect: a redirect or a restart connects the same
+	 * way (h1c_carry()) */
+	char *proxy;			/* NULL: the environment's, "": never */
+	char *iface;
+	char *iface_name;
+	unsigned int timeout_ms;
+	unsigned int addr_timeout_ms;
+	unsigned int dns_flags;
+	/* a redirect went to another scheme, host or port than the caller's request:
+	 * its Authorization and Cookie headers are not sent there (nor after) */
+	uint8_t cross_origin;
 };
 
 #define H1C_H2_DIRECT	1	/* ALPN offers h2, or prior knowledge */

@@ -8,6 +8,12 @@
  * The failure is logged once, with the TLS layer's reason and no errno line of
  * the transport (its errno is a stand-in there); the same failures on a plain
  * conn are logged with their real errno.
+ *
+ * Each case runs on a raw conn and on a WebSocket, and with the user's WRITEABLE
+ * returning 0 or -1 after its write failed: whatever the path and the return,
+ * loom_get_close_status() in the close callback is 1006 (no close frame could be
+ * sent), no close frame is tried on the dead socket, and a WebSocket peer sees
+ * 1006 from loom_ws_peer_close_code().
  */
 #include <loom.h>
 #include "loom-test.h"
@@ -44,10 +50,12 @@ struct side {
 	int writeables, writeables_after, closes;
 	int write_rc, wrote;
 	long long closed_at;
+	int close_status;	/* loom_get_close_status() in the close callback */
+	unsigned int ws_code;	/* loom_ws_peer_close_code() there */
 };
 
 static struct side srv, cli;
-static int target;
+static int target, use_ws, fail_ret;
 
 static long long
 now_ms(void)
@@ -94,12 +102,24 @@ write_armed(struct loom_conn *conn, struct side *s)
 
 	memset(txbuf + LOOM_PRE, 'x', len);
 	hk.fd = loom_get_fd(conn);
-	s->write_rc = loom_write(conn, txbuf + LOOM_PRE, len, LOOM_WRITE_RAW);
+	s->write_rc = loom_write(conn, txbuf + LOOM_PRE, len,
+				 use_ws ? LOOM_WRITE_BINARY : LOOM_WRITE_RAW);
 	s->wrote = 1;
 	/* asking for more must not bring a WRITEABLE on a failed conn */
 	loom_callback_on_writable(conn);
 
-	return 0;
+	/* the usual "if (loom_write() < 0) return -1;", or carrying on */
+	return s->write_rc < 0 ? fail_ret : 0;
+}
+
+static void
+closed(struct loom_conn *conn, struct side *s)
+{
+	s->closes++;
+	s->closed_at = now_ms();
+	s->close_status = (int)loom_get_close_status(conn);
+	if (use_ws)
+		s->ws_code = loom_ws_peer_close_code(conn, NULL, NULL);
 }
 
 static int
@@ -114,7 +134,8 @@ on_writeable(struct loom_conn *conn, struct side *s, int is_target)
 		/* the client asks the server to write */
 		s->wrote = 1;
 		memcpy(txbuf + LOOM_PRE, "go", 2);
-		return loom_write(conn, txbuf + LOOM_PRE, 2, LOOM_WRITE_RAW) < 0 ? -1 : 0;
+		return loom_write(conn, txbuf + LOOM_PRE, 2, use_ws ? LOOM_WRITE_BINARY :
+				  LOOM_WRITE_RAW) < 0 ? -1 : 0;
 	}
 
 	return 0;
@@ -129,17 +150,20 @@ cb_server(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
 	(void)len;
 	switch (reason) {
 	case LOOM_CB_RAW_ADOPT:
+	case LOOM_CB_ESTABLISHED:
 		srv.conn = conn;
 		break;
 	case LOOM_CB_RAW_RX:
+	case LOOM_CB_RECEIVE:
 		if (target == SIDE_SERVER && !srv.wrote)
 			loom_callback_on_writable(conn);
 		break;
 	case LOOM_CB_RAW_WRITEABLE:
+	case LOOM_CB_SERVER_WRITEABLE:
 		return on_writeable(conn, &srv, target == SIDE_SERVER);
 	case LOOM_CB_RAW_CLOSE:
-		srv.closes++;
-		srv.closed_at = now_ms();
+	case LOOM_CB_CLOSED:
+		closed(conn, &srv);
 		break;
 	default:
 		break;
@@ -161,14 +185,16 @@ cb_client(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
 		cli.closed_at = now_ms();
 		break;
 	case LOOM_CB_RAW_CONNECTED:
+	case LOOM_CB_CLIENT_ESTABLISHED:
 		cli.conn = conn;
 		loom_callback_on_writable(conn);
 		break;
 	case LOOM_CB_RAW_WRITEABLE:
+	case LOOM_CB_CLIENT_WRITEABLE:
 		return on_writeable(conn, &cli, target == SIDE_CLIENT);
 	case LOOM_CB_RAW_CLOSE:
-		cli.closes++;
-		cli.closed_at = now_ms();
+	case LOOM_CB_CLIENT_CLOSED:
+		closed(conn, &cli);
 		break;
 	default:
 		break;
@@ -228,7 +254,8 @@ one_case(struct loom_vhost *sv, struct loom_vhost *cv, int tls, int side, int pa
 	cc.vhost = cv;
 	cc.address = "127.0.0.1";
 	cc.port = loom_vhost_port(sv);
-	cc.flags = LOOM_CONNECT_RAW;
+	cc.flags = use_ws ? LOOM_CONNECT_WS : LOOM_CONNECT_RAW;
+	cc.path = "/";
 	cc.tls = tls ? &tc : NULL;
 	LT_CHECK(loom_client_connect(&cc) != NULL);
 	while ((srv.closes < 1 || cli.closes < 1) && now_ms() < end)
@@ -238,12 +265,15 @@ one_case(struct loom_vhost *sv, struct loom_vhost *cv, int tls, int side, int pa
 	while (now_ms() < end)
 		loom_service(ctx, 10);
 
-	printf("%s %s %s %s: write rc %d, close after %lld ms, peer close after %lld ms, "
-	       "sends after the failure %d\n",
-	       tls ? "tls  " : "plain", side == SIDE_SERVER ? "server" : "client",
+	printf("%s %s %s %s %s ret %2d: write rc %d, close after %lld ms, peer close after "
+	       "%lld ms, sends after the failure %d, close status %d (peer %d), ws code "
+	       "%u (peer %u)\n",
+	       use_ws ? "ws " : "raw", tls ? "tls  " : "plain",
+	       side == SIDE_SERVER ? "server" : "client",
 	       path == PATH_FLUSH ? "flush " : "direct", err == EPIPE ? "EPIPE     " :
-	       "ECONNRESET", t->write_rc, t->closed_at - hk.failed_at,
-	       peer->closed_at - hk.failed_at, hk.after);
+	       "ECONNRESET", fail_ret, t->write_rc, t->closed_at - hk.failed_at,
+	       peer->closed_at - hk.failed_at, hk.after, t->close_status,
+	       peer->close_status, t->ws_code, peer->ws_code);
 	LT_CHECK(t->wrote);
 	LT_CHECK_EQ(hk.failed, 1);
 	LT_CHECK_EQ(hk.after, 0);
@@ -257,6 +287,14 @@ one_case(struct loom_vhost *sv, struct loom_vhost *cv, int tls, int side, int pa
 	LT_CHECK(t->closed_at >= hk.failed_at && t->closed_at - hk.failed_at < 1000);
 	LT_CHECK(peer->closed_at >= hk.failed_at && peer->closed_at - hk.failed_at < 2000);
 	LT_CHECK(write_failed_lines > lines);
+	/* the user sees an abnormal close on every path, whatever it returned */
+	LT_CHECK_EQ(t->close_status, LOOM_CLOSE_ABNORMAL);
+	if (use_ws) {
+		/* no close frame either way: 1006 on both ends (RFC 6455 7.1.5) */
+		LT_CHECK_EQ(t->ws_code, 1006);
+		LT_CHECK_EQ(peer->ws_code, 1006);
+		LT_CHECK_EQ(peer->close_status, LOOM_CLOSE_ABNORMAL);
+	}
 	if (tls) {
 		/* the TLS layer's line, and nothing from the transport below it */
 		LT_CHECK_EQ(tls_failed_lines - tlines, 1);
@@ -277,9 +315,9 @@ main(int argc, char **argv)
 	struct loom_context_info info;
 	struct loom_tls_vhost_info ts;
 	struct loom_vhost_info vi;
-	struct loom_vhost *sv, *pv, *cv;
+	struct loom_vhost *sv, *pv, *wsv, *wpv, *cv;
 	static const int errs[] = { ECONNRESET, EPIPE };
-	int tls, side, path, e;
+	int tls, side, path, n;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s CERTDIR\n", argv[0]);
@@ -310,19 +348,31 @@ main(int argc, char **argv)
 	vi.name = "plain";
 	vi.tls = NULL;
 	pv = loom_create_vhost(ctx, &vi);
+	/* the same two as WebSocket servers */
+	vi.options = 0;
+	vi.name = "ws-plain";
+	wpv = loom_create_vhost(ctx, &vi);
+	vi.name = "localhost-ws";
+	vi.tls = &ts;
+	wsv = loom_create_vhost(ctx, &vi);
 	memset(&vi, 0, sizeof(vi));
 	vi.name = "client";
 	vi.options = LOOM_VHOST_OPT_NO_LISTEN;
 	vi.protocols = p_client;
 	cv = loom_create_vhost(ctx, &vi);
-	LT_CHECK(sv && pv && cv);
-	if (sv && pv && cv)
-		for (tls = 1; tls >= 0; tls--)
-			for (side = SIDE_SERVER; side <= SIDE_CLIENT; side++)
-				for (path = PATH_DIRECT; path <= PATH_FLUSH; path++)
-					for (e = 0; e < 2; e++)
-						one_case(tls ? sv : pv, cv, tls, side,
-							 path, errs[e]);
+	LT_CHECK(sv && pv && wsv && wpv && cv);
+	if (sv && pv && wsv && wpv && cv)
+		for (n = 0; n < 2 * 2 * 2 * 2 * 2 * 2; n++) {
+			use_ws = n >> 5 & 1;
+			fail_ret = -(n >> 4 & 1);
+			tls = !(n >> 3 & 1);
+			side = n >> 2 & 1 ? SIDE_CLIENT : SIDE_SERVER;
+			path = n >> 1 & 1 ? PATH_FLUSH : PATH_DIRECT;
+			if (path == PATH_FLUSH && fail_ret)
+				continue;	/* its write does not fail: rc is BIG */
+			one_case(use_ws ? (tls ? wsv : wpv) : (tls ? sv : pv), cv, tls,
+				 side, path, errs[n & 1]);
+		}
 
 	loom_context_destroy(ctx);
 	loom_fault_set_io_hook(NULL, NULL);

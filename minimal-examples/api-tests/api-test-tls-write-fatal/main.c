@@ -18,6 +18,11 @@
  * - mbedTLS: the fault seam's EPROTO on a send (include/loom/fault.h) makes the
  *   backend's send callback return MBEDTLS_ERR_SSL_INTERNAL_ERROR inside
  *   mbedtls_ssl_write(); on the direct write and on the flush of held output.
+ *
+ * The target pair is a raw conn or a WebSocket, and its WRITEABLE returns 0 or
+ * -1 after a write that failed: on every path loom_get_close_status() in its close
+ * callback is 1006 (no close frame could go), and a WebSocket sees 1006 from
+ * loom_ws_peer_close_code() on both ends.
  */
 #include <loom.h>
 #include "loom-test.h"
@@ -35,6 +40,7 @@ enum { PATH_DIRECT, PATH_FLUSH };
 
 static char certdir[512];
 static struct loom_context *ctx;
+static struct loom_vhost *wsv;	/* the WebSocket server */
 static unsigned char txbuf[LOOM_PRE + BIG];
 static int is_openssl;
 static char last_fail[256];
@@ -136,6 +142,8 @@ struct side {
 	int writeables, writeables_after, closes;
 	int write_rc, wrote, tagged;
 	long long closed_at;
+	int close_status;	/* loom_get_close_status() in the close callback */
+	unsigned int ws_code;	/* loom_ws_peer_close_code() there */
 };
 
 /* the target pair, and the bystander pair beside it */
@@ -144,7 +152,7 @@ static struct {
 	struct loom_conn *cli, *srv;
 	int sent, echoes, cli_closes, srv_closes, cli_closes_early;
 } by;
-static int target;
+static int target, use_ws, fail_ret;
 
 static int
 write_armed(struct loom_conn *conn, struct side *s)
@@ -155,7 +163,8 @@ write_armed(struct loom_conn *conn, struct side *s)
 	memset(txbuf + LOOM_PRE, 'x', len);
 	hk.fd = loom_get_fd(conn);
 	refuse_lib = is_openssl;
-	s->write_rc = loom_write(conn, txbuf + LOOM_PRE, len, LOOM_WRITE_RAW);
+	s->write_rc = loom_write(conn, txbuf + LOOM_PRE, len,
+				 use_ws ? LOOM_WRITE_BINARY : LOOM_WRITE_RAW);
 	refuse_lib = 0;
 	if (is_openssl && lib_refused > refused) {
 		hk.failed = 1;
@@ -165,7 +174,18 @@ write_armed(struct loom_conn *conn, struct side *s)
 	/* asking for more must not bring a WRITEABLE on a failed conn */
 	loom_callback_on_writable(conn);
 
-	return 0;
+	/* the usual "if (loom_write() < 0) return -1;", or carrying on */
+	return s->write_rc < 0 ? fail_ret : 0;
+}
+
+static void
+closed(struct loom_conn *conn, struct side *s)
+{
+	s->closes++;
+	s->closed_at = now_ms();
+	s->close_status = (int)loom_get_close_status(conn);
+	if (use_ws)
+		s->ws_code = loom_ws_peer_close_code(conn, NULL, NULL);
 }
 
 static int
@@ -205,10 +225,9 @@ cb_server(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
 			return send_str(conn, "b");
 		break;
 	case LOOM_CB_RAW_CLOSE:
-		if (conn == srv.conn) {
-			srv.closes++;
-			srv.closed_at = now_ms();
-		} else if (conn == by.srv)
+		if (conn == srv.conn)
+			closed(conn, &srv);
+		else if (conn == by.srv)
 			by.srv_closes++;
 		break;
 	default:
@@ -276,10 +295,50 @@ cb_client(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
 			by.cli_closes++;
 			if (by.echoes < 2)
 				by.cli_closes_early++;
-		} else {
-			cli.closes++;
-			cli.closed_at = now_ms();
-		}
+		} else
+			closed(conn, &cli);
+		break;
+	default:
+		break;
+	}
+
+	return 0;
+}
+
+/* the target pair as a WebSocket (the bystander stays raw) */
+static int
+cb_ws(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
+      void *in, size_t len)
+{
+	int client = reason == LOOM_CB_CLIENT_ESTABLISHED ||
+		     reason == LOOM_CB_CLIENT_WRITEABLE ||
+		     reason == LOOM_CB_CLIENT_CLOSED;
+	struct side *s = client ? &cli : &srv;
+
+	(void)user;
+	(void)in;
+	(void)len;
+	switch (reason) {
+	case LOOM_CB_CLIENT_CONNECTION_ERROR:
+		closed(conn, &cli);
+		break;
+	case LOOM_CB_ESTABLISHED:
+	case LOOM_CB_CLIENT_ESTABLISHED:
+		s->conn = conn;
+		if (target == (client ? SIDE_CLIENT : SIDE_SERVER))
+			loom_callback_on_writable(conn);
+		break;
+	case LOOM_CB_SERVER_WRITEABLE:
+	case LOOM_CB_CLIENT_WRITEABLE:
+		s->writeables++;
+		if (hk.failed)
+			s->writeables_after++;
+		if (target == (client ? SIDE_CLIENT : SIDE_SERVER) && !s->wrote)
+			return write_armed(conn, s);
+		break;
+	case LOOM_CB_CLOSED:
+	case LOOM_CB_CLIENT_CLOSED:
+		closed(conn, s);
 		break;
 	default:
 		break;
@@ -294,6 +353,11 @@ static struct loom_protocol p_server[] = {
 };
 static const struct loom_protocol p_client[] = {
 	{ "wfatal-client", cb_client, 0, 0, 0, NULL, 0 },
+	{ "wfatal-ws", cb_ws, 0, 0, 0, NULL, 0 },
+	LOOM_PROTOCOL_LIST_TERM
+};
+static struct loom_protocol p_ws_server[] = {
+	{ "wfatal-ws", cb_ws, 0, 0, 0, NULL, 0 },
 	LOOM_PROTOCOL_LIST_TERM
 };
 
@@ -325,6 +389,14 @@ connect_one(struct loom_vhost *sv, struct loom_vhost *cv, void *opaque)
 	cc.flags = LOOM_CONNECT_RAW;
 	cc.tls = &tc;
 	cc.opaque_user_data = opaque;
+	if (!opaque && use_ws) {
+		/* the target as a WebSocket */
+		cc.port = loom_vhost_port(wsv);
+		cc.flags = LOOM_CONNECT_WS;
+		cc.path = "/";
+		cc.protocol = "wfatal-ws";
+		cc.ws_protocol = "wfatal-ws";
+	}
 	LT_CHECK(loom_client_connect(&cc) != NULL);
 }
 
@@ -365,12 +437,13 @@ one_case(struct loom_vhost *sv, struct loom_vhost *cv, int side, int path)
 	while (now_ms() < end)
 		loom_service(ctx, 10);
 
-	printf("%s %s: write rc %d, close after %lld ms, peer close after %lld ms, sends "
-	       "after the failure %d, bystander echoes %d\n  log: %s\n",
+	printf("%s %s %s ret %2d: write rc %d, close after %lld ms, peer close after %lld "
+	       "ms, sends after the failure %d, bystander echoes %d, close status %d, ws "
+	       "code %u (peer %u)\n  log: %s\n", use_ws ? "ws " : "raw",
 	       side == SIDE_SERVER ? "server" : "client",
-	       path == PATH_FLUSH ? "flush " : "direct", t->write_rc,
+	       path == PATH_FLUSH ? "flush " : "direct", fail_ret, t->write_rc,
 	       t->closed_at - hk.failed_at, peer->closed_at - hk.failed_at, hk.after,
-	       by.echoes, last_fail);
+	       by.echoes, t->close_status, t->ws_code, peer->ws_code, last_fail);
 	LT_CHECK(t->wrote);
 	LT_CHECK_EQ(hk.failed, 1);
 	LT_CHECK_EQ(hk.after, 0);
@@ -384,9 +457,17 @@ one_case(struct loom_vhost *sv, struct loom_vhost *cv, int side, int path)
 	LT_CHECK(t->closed_at >= hk.failed_at && t->closed_at - hk.failed_at < 1000);
 	LT_CHECK(peer->closed_at >= hk.failed_at && peer->closed_at - hk.failed_at < 2000);
 	LT_CHECK(write_failed_lines > lines);
+	/* the user sees an abnormal close on every path, whatever it returned */
+	LT_CHECK_EQ(t->close_status, LOOM_CLOSE_ABNORMAL);
+	if (use_ws) {
+		/* no close frame either way: 1006 on both ends (RFC 6455 7.1.5) */
+		LT_CHECK_EQ(t->ws_code, 1006);
+		LT_CHECK_EQ(peer->ws_code, 1006);
+	}
 	/* the library's own error, not the socket's */
-	if (is_openssl)
+	if (is_openssl)	/* the ws client's masked write fails further in */
 		LT_CHECK(strstr(last_fail, "malloc failure") != NULL ||
+			 strstr(last_fail, "internal error") != NULL ||
 			 strstr(last_fail, "SSL routines") != NULL);
 	else
 		LT_CHECK(strstr(last_fail, "nternal error") != NULL ||
@@ -441,12 +522,21 @@ main(int argc, char **argv)
 	vi.options = LOOM_VHOST_OPT_NO_LISTEN;
 	vi.protocols = p_client;
 	cv = loom_create_vhost(ctx, &vi);
-	LT_CHECK(sv && cv);
-	if (sv && cv)
-		for (side = SIDE_SERVER; side <= SIDE_CLIENT; side++)
-			for (path = PATH_DIRECT; path <= (is_openssl ? PATH_DIRECT :
-							  PATH_FLUSH); path++)
-				one_case(sv, cv, side, path);
+	memset(&vi, 0, sizeof(vi));
+	vi.name = "localhost-ws";
+	vi.iface = "127.0.0.1";
+	vi.protocols = p_ws_server;
+	vi.tls = &ts;
+	wsv = loom_create_vhost(ctx, &vi);
+	LT_CHECK(sv && cv && wsv);
+	if (sv && cv && wsv)
+		for (use_ws = 0; use_ws <= 1; use_ws++)
+			for (fail_ret = 0; fail_ret >= -1; fail_ret--)
+				for (side = SIDE_SERVER; side <= SIDE_CLIENT; side++)
+					for (path = PATH_DIRECT; path <= (is_openssl ?
+							PATH_DIRECT : PATH_FLUSH); path++)
+						if (path == PATH_DIRECT || !fail_ret)
+							one_case(sv, cv, side, path);
 
 	loom_context_destroy(ctx);
 	loom_fault_set_io_hook(NULL, NULL);

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
-"""connect-proxy.py [-p PORT] [--auth USER:PASS]: a small HTTP CONNECT proxy for
-the tests, on 127.0.0.1. Prints "listening on PORT" to stderr once it accepts.
-Answers 502 when the target refuses, 407 without the right Proxy-Authorization."""
+"""connect-proxy.py [-p PORT] [--auth USER:PASS] [--stall-host NAME]: a small HTTP
+CONNECT proxy for the tests, on 127.0.0.1. Prints "listening on PORT" to stderr once
+it accepts, and "CONNECT HOST:PORT from ADDR" for each tunnel asked for. Answers 502
+when the target refuses, 407 without the right Proxy-Authorization, and never
+answers a CONNECT to NAME (a target that does not answer, for timeouts)."""
 import argparse, base64, socket, sys, threading
 
 
@@ -21,7 +23,7 @@ def pipe(a, b):
             pass
 
 
-def serve(c, auth):
+def serve(c, auth, stall, peer):
     c.settimeout(10)
     head = b""
     while b"\r\n\r\n" not in head and len(head) < 8192:
@@ -46,7 +48,12 @@ def serve(c, auth):
             return
     host, _, port = parts[1].rpartition(":")
     host = host.strip("[]")
-    print("CONNECT %s:%s" % (host, port), file=sys.stderr, flush=True)
+    print("CONNECT %s:%s from %s" % (host, port, peer), file=sys.stderr, flush=True)
+    if stall and host == stall:
+        c.settimeout(None)
+        c.recv(1)              # until the client gives up
+        c.close()
+        return
     try:
         u = socket.create_connection((host, int(port)), timeout=5)
     except OSError:
@@ -68,6 +75,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-p", type=int, default=0)
     ap.add_argument("--auth")
+    ap.add_argument("--stall-host")
     a = ap.parse_args()
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -75,8 +83,9 @@ def main():
     s.listen(16)
     print("listening on %d" % s.getsockname()[1], file=sys.stderr, flush=True)
     while True:
-        c, _ = s.accept()
-        threading.Thread(target=serve, args=(c, a.auth), daemon=True).start()
+        c, peer = s.accept()
+        threading.Thread(target=serve, args=(c, a.auth, a.stall_host, peer[0]),
+                         daemon=True).start()
 
 
 if __name__ == "__main__":
