@@ -75,8 +75,10 @@ else()
 endif()
 
 if (NOT LOOM_WITH_SERVER)
-	# a client-only library: the examples, api-tests and benches need servers
-	foreach(_o MINIMAL_EXAMPLES API_TESTS BENCH FUZZ)
+	# a client-only library: the api-tests and benches need servers; of the
+	# examples only the clients are built (minimal-examples/CMakeLists.txt),
+	# with their tests against real peers
+	foreach(_o API_TESTS BENCH FUZZ)
 		set(LOOM_WITH_${_o} OFF CACHE BOOL "" FORCE)
 	endforeach()
 endif()

@@ -100,12 +100,14 @@ define_tree() {
 		tree_cc=gcc; tree_labels="embedded"
 		tree_opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOOM_PLAT=baremetal
 			   -DLOOM_WITH_TLS=none "-DLOOM_TEST_PEER_BIN=$bm_peer") ;;
-	client-only)	# LOOM_WITH_SERVER=OFF, the client-only library on the host
-			# (about 70 s): every test it registers, which leaves out the
-			# server tests, examples and api-tests (README.cross-build.md)
+	client-only)	# LOOM_WITH_SERVER=OFF, the client-only library on the host:
+			# every test it registers, which leaves out the server tests,
+			# server examples and api-tests, and runs the client examples
+			# against real peers (README.cross-build.md); examples ON by
+			# hand: older trees have them forced OFF in their cache
 		tree_cc=gcc; tree_labels=""
 		tree_opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOOM_WITH_SERVER=OFF
-			   "${no_evlib_copies[@]}") ;;
+			   -DLOOM_WITH_MINIMAL_EXAMPLES=ON "${no_evlib_copies[@]}") ;;
 	*)
 		return 1 ;;
 	esac

@@ -27,6 +27,12 @@
 #define SSPC_TX_MAX	4096		/* bytes per tx callback */
 #define SSPC_WRITE_MAX	4096
 #define SSPC_MD_MAX	4096		/* a metadata value from the proxy */
+/*
+ * metadata names from the proxy kept per stream: it sends only its policy's
+ * items of the stream type, at most 32 (ss-proxy.c); without a cap a proxy
+ * sending ever new names would grow the client's memory without bound
+ */
+#define SSPC_MD_ITEMS	32
 
 static const unsigned int backoff_ms[] = { 100, 250, 500, 1000, 2000, 5000 };
 
@@ -211,7 +217,17 @@ md_store(struct loom_sspc *s, const char *name, const void *value, size_t len,
 {
 	struct sspc_md *m, **pm;
 	size_t nl = strlen(name) + 1;
+	unsigned int items = 0;
 
+	if (from_proxy && !md_find(s, name, 1)) {
+		for (m = s->md; m; m = m->next)
+			items += m->from_proxy;
+		if (items >= SSPC_MD_ITEMS) {
+			loom_log_err("sspc: more than %d metadata names from the proxy",
+				     SSPC_MD_ITEMS);
+			return LOOM_EINVAL;
+		}
+	}
 	m = loom_malloc(sizeof(*m) + len + nl, "sspc metadata");
 	if (!m)
 		return LOOM_ENOMEM;

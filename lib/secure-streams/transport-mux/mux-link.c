@@ -437,12 +437,16 @@ static void
 ml_data_frame(struct loom_mux_link *l, struct loom_mux_ch *ch,
 	      const struct loom_mux_ev *e)
 {
-	int32_t d = (int32_t)(e->u32a - ch->rx_taken);
+	/* how far ahead of what we took it starts, mod 2^32: up to 2^31 - 1 ahead
+	 * is a gap, the rest is behind (by 2^32 - ahead; exactly 2^31 counts as
+	 * behind), all in unsigned arithmetic: a peer's offset must never make
+	 * a signed overflow */
+	uint32_t ahead = e->u32a - ch->rx_taken, behind = 0u - ahead;
 	const uint8_t *p = e->buf;
 	size_t n = e->len;
 	unsigned int id = ch->id;
 
-	if (d > 0) {
+	if (ahead && ahead < 0x80000000u) {
 		/* a gap: a frame before this one was lost; say so once */
 		if (!ch->nak_sent) {
 			ch->nak_sent = 1;
@@ -450,14 +454,14 @@ ml_data_frame(struct loom_mux_link *l, struct loom_mux_ch *ch,
 		}
 		return;
 	}
-	if ((uint32_t)-d >= n) {
+	if (behind >= n) {
 		/* all had before: our CREDIT was lost, or it came twice */
 		if (ch->rx_taken)
 			ml_send_u32(l, id, LOOM_MUX_CREDIT, ch->rx_taken);
 		return;
 	}
-	p += (uint32_t)-d;
-	n -= (uint32_t)-d;
+	p += behind;
+	n -= behind;
 	if (n > l->info.rx_credit) {
 		loom_log_warn("mux: ch %u: DATA past its credit", id);
 		ch_abort(ch, LOOM_MUX_R_PROTOCOL);
