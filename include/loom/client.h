@@ -108,8 +108,8 @@ struct loom_client_connect_info {
 	 * HPACK). A header that would pass it makes loom_http_client_add_header()
 	 * return LOOM_ELIMIT, with the reason logged; returning nonzero from
 	 * LOOM_CB_CLIENT_APPEND_HANDSHAKE_HEADER then fails the connection. The
-	 * request holds a buffer of this size while it is in progress. 0 = 2048; at
-	 * most 262144 (larger values are taken as that).
+	 * request holds a buffer of this size while it is in progress. 0 = 2048;
+	 * from 128 to 262144 (values outside are taken as the nearest).
 	 */
 	unsigned int max_request_head_bytes;
 };

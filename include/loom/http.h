@@ -196,8 +196,8 @@ struct loom_http_vhost_info {
 	 * largest response head Loom builds, in bytes: the status line, the headers
 	 * and the blank line after them (over h2, the same text before HPACK). A
 	 * header that would pass it makes loom_http_add_header() return LOOM_ELIMIT.
-	 * Each request in progress holds a buffer of this size. 0 = 2048; at most
-	 * 262144 (larger values are taken as that).
+	 * Each request in progress holds a buffer of this size. 0 = 2048; from 128
+	 * to 262144 (values outside are taken as the nearest).
 	 */
 	unsigned int max_response_head_bytes;
 };
