@@ -3,7 +3,8 @@
  * CC0 / public domain: copy it freely.
  *
  *   minimal-http-client URL [-L] [--ca FILE] [-k] [--address ADDR] [--timeout SECS]
- *                       [--http2] [--http2-prior-knowledge] [-d LOGMASK]
+ *                       [--http2] [--http2-prior-knowledge] [-H "Name: value"]...
+ *                       [--max-head BYTES] [-d LOGMASK]
  *
  * Exits 0 only after a complete response with a 2xx status; 1 on a refused or
  * failed connection, a protocol error or a non-2xx status; 2 on a stall (no
@@ -15,6 +16,8 @@
  * --http2 offers h2 by ALPN over https, and over http asks for it with
  * "Upgrade: h2c" (HTTP/1.1 either way if the server does not take it);
  * --http2-prior-knowledge speaks h2 at once over http (as curl's options).
+ * -H adds a request header (up to 8); --max-head sets the largest request head
+ * (loom_client_connect_info.max_request_head_bytes, 2048 by default).
  */
 #include <loom.h>
 
@@ -26,12 +29,32 @@ static struct loom_context *context;
 static int result = 1;
 static unsigned int status;
 static size_t received;
+static const char *hdr[8];
+static int count_hdr;
 
 static int
 callback_client(struct loom_conn *conn, enum loom_callback_reason reason, void *user,
 		void *in, size_t len)
 {
 	switch (reason) {
+	case LOOM_CB_CLIENT_APPEND_HANDSHAKE_HEADER: {
+		char name[64];
+		const char *c, *v;
+		int i;
+
+		for (i = 0; i < count_hdr; i++) {
+			c = strchr(hdr[i], ':');
+			if (!c || (size_t)(c - hdr[i]) >= sizeof(name))
+				return -1;
+			memcpy(name, hdr[i], (size_t)(c - hdr[i]));
+			name[c - hdr[i]] = '\0';
+			for (v = c + 1; *v == ' '; v++)
+				;
+			if (loom_http_client_add_header(conn, name, v))
+				return -1;
+		}
+		break;
+	}
 	case LOOM_CB_CLIENT_CONNECTION_ERROR:
 		fprintf(stderr, "failed: %s\n", in ? (const char *)in : "?");
 		loom_stop(context);
@@ -82,14 +105,14 @@ main(int argc, char **argv)
 	struct loom_vhost_info vinfo;
 	struct loom_sul stall;
 	struct loom_url u;
-	int n, timeout = 10, follow = 0, pk = 0, h2 = 0;
+	int n, timeout = 10, follow = 0, pk = 0, h2 = 0, max_head = 0;
 	const char *address = NULL;
 	size_t last = 0;
 
 	memset(&tls, 0, sizeof(tls));
 	if (argc < 2 || loom_parse_url(argv[1], &u)) {
 		fprintf(stderr, "usage: %s URL [--ca FILE] [-k] [--address A] [--timeout S] "
-			"[-d MASK]\n", argv[0]);
+			"[-H \"Name: value\"] [--max-head N] [-d MASK]\n", argv[0]);
 		return 1;
 	}
 	for (n = 2; n < argc; n++) {
@@ -111,6 +134,11 @@ main(int argc, char **argv)
 			timeout = atoi(argv[++n]);
 		else if (!strcmp(argv[n], "-d") && n + 1 < argc)
 			loom_set_log_level(atoi(argv[++n]), NULL);
+		else if (!strcmp(argv[n], "-H") && n + 1 < argc &&
+			 count_hdr < (int)(sizeof(hdr) / sizeof(hdr[0])))
+			hdr[count_hdr++] = argv[++n];
+		else if (!strcmp(argv[n], "--max-head") && n + 1 < argc)
+			max_head = atoi(argv[++n]);
 	}
 
 	memset(&info, 0, sizeof(info));
@@ -130,6 +158,7 @@ main(int argc, char **argv)
 	ci.method = "GET";
 	ci.path = u.path;
 	ci.tls = u.tls ? &tls : NULL;
+	ci.max_request_head_bytes = max_head > 0 ? (unsigned int)max_head : 0;
 	ci.flags = (follow ? LOOM_CONNECT_FOLLOW_REDIRECTS : 0) |
 		   (pk ? LOOM_CONNECT_H2_PRIOR_KNOWLEDGE : 0) |
 		   (h2 && !u.tls ? LOOM_CONNECT_H2C_UPGRADE : 0);

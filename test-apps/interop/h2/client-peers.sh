@@ -2,7 +2,8 @@
 # client-peers.sh BINDIR CERTDIR TLS: Loom's HTTP/2 client (minimal-http-client,
 # -post and -multi from BINDIR) against nghttpd (Debian nghttp2-server), h2o and
 # loom-test-server, over h2c (prior knowledge) and, unless TLS is "none", over TLS
-# (ALPN h2): a 1 MB GET checked by sha256, a 404, 16 parallel GETs on one
+# (ALPN h2): a 1 MB GET checked by sha256, a 404, a GET with a 20000-byte header
+# (HEADERS + CONTINUATION), 16 parallel GETs on one
 # connection, and on h2o's plain port the 1 MB GET by "Upgrade: h2c" too (nghttpd's
 # plain port speaks nothing but h2); POST bodies
 # (300 KB, chunked 100 KB: past the 64 KiB windows) and an h2c upgrade GET to
@@ -26,6 +27,7 @@ mkdir -p "$doc"
 head -c 1000000 /dev/urandom > "$doc/big.bin"
 echo "hello peers" > "$doc/index.html"
 want=$(sha256sum < "$doc/big.bin")
+bighdr=$(head -c 20000 /dev/zero | tr '\0' a)
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 1 100); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
@@ -98,6 +100,15 @@ for peer in nghttpd h2o; do
 			ok "$peer $m: 404 reported"
 		else
 			bad "$peer $m: 404"; cat "$tmp/err"
+		fi
+		# a 20000-byte request header: HEADERS + CONTINUATION (past 16384)
+		# shellcheck disable=SC2046
+		if timeout 20 "$cli" "$url/index.html" $(get_args "$m") --max-head 40000 \
+		   -H "X-Big: $bighdr" > "$tmp/out" 2>"$tmp/err" &&
+		   grep -q "hello peers" "$tmp/out"; then
+			ok "$peer $m: GET with a 20000-byte header (HEADERS + CONTINUATION)"
+		else
+			bad "$peer $m: GET with a 20000-byte header"; tail -5 "$tmp/err"
 		fi
 		margs=()
 		[ "$m" = tls ] && margs=(--ca "$certs/ca.pem")
