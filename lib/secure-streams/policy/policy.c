@@ -435,7 +435,7 @@ pp_value(struct pp *p, const struct pkey *k, enum loom_json_reason r,
 	const char *name;
 	size_t nlen;
 	char *s = NULL;
-	int iv;
+	int iv = 0;	/* set by int_value(); gcc -O3 cannot see that */
 
 	if (k->kind == K_STR) {
 		s = pa_strdup(p, p->acc ? p->acc : "", p->acc_len);
