@@ -103,10 +103,11 @@ struct loom_client_connect_info {
 	/** WebSocket client: largest message accepted (1009 past it); 0 = 1 MiB */
 	uint64_t ws_max_message;
 	/**
-	 * HTTP client: the largest request head, in bytes: the request line, the
-	 * headers and the blank line after them (over h2, the same text before
-	 * HPACK). A header that would pass it makes loom_http_client_add_header()
-	 * return LOOM_ELIMIT, with the reason logged; returning nonzero from
+	 * HTTP and WebSocket client: the largest request head, in bytes: the
+	 * request line, the headers and the blank line after them (over h2, the
+	 * same text before HPACK). A header that would pass it makes
+	 * loom_http_client_add_header() or loom_ws_client_add_header() return
+	 * LOOM_ELIMIT, with the reason logged; returning nonzero from
 	 * LOOM_CB_CLIENT_APPEND_HANDSHAKE_HEADER then fails the connection. The
 	 * request holds a buffer of this size while it is in progress. 0 = 2048;
 	 * from 128 to 262144 (values outside are taken as the nearest).

@@ -10,14 +10,12 @@
 
 #include <stdio.h>
 
-#define WS_REQ_MAX 2048
-
 struct loom_ws_client {
 	char *path, *host, *protocols, *origin;
 	struct loom_h1_ah *ah;		/* the response parser */
 	char accept[29];
-	char req[WS_REQ_MAX];
-	size_t req_len;
+	char *req;			/* the upgrade request, req_max bytes */
+	size_t req_len, req_max;	/* req_max: max_request_head_bytes */
 	uint8_t in_append;
 	uint8_t offer_pmd;
 };
@@ -33,6 +31,7 @@ loom__ws_client_free(struct loom_ws *ws)
 	loom_free(c->host);
 	loom_free(c->protocols);
 	loom_free(c->origin);
+	loom_free(c->req);
 	loom_free(c->ah);
 	loom_free(c);
 	ws->cli = NULL;
@@ -66,7 +65,11 @@ loom__ws_client_bind(struct loom_conn *conn, const struct loom_client_connect_in
 		snprintf(host, sizeof(host), "%s:%d", i->address, i->port);
 	c->path = loom__strdup(i->path ? i->path : "/", "ws path");
 	c->host = loom__strdup(host, "ws host");
-	if (!c->path || !c->host)
+	/* the request head is limited as the HTTP client's is; + 1 for the NUL
+	 * that snprintf() writes after it */
+	c->req_max = loom__http_head_max(i->max_request_head_bytes);
+	c->req = loom_malloc(c->req_max + 1, "ws request head");
+	if (!c->path || !c->host || !c->req)
 		return LOOM_ENOMEM;
 	for (m = c->path; *m; m++)
 		if (!(loom__http_ctype[(uint8_t)*m] & LOOM_HTTP_C_TARGET))
@@ -85,10 +88,10 @@ loom__ws_client_bind(struct loom_conn *conn, const struct loom_client_connect_in
 static int
 req_add(struct loom_ws_client *c, const char *a, const char *b, const char *d)
 {
-	int n = snprintf(c->req + c->req_len, sizeof(c->req) - c->req_len, "%s%s%s",
-			 a, b ? b : "", d ? d : "");
+	size_t room = c->req_max + 1 - c->req_len;
+	int n = snprintf(c->req + c->req_len, room, "%s%s%s", a, b ? b : "", d ? d : "");
 
-	if (n < 0 || (size_t)n >= sizeof(c->req) - c->req_len)
+	if (n < 0 || (size_t)n >= room)
 		return LOOM_ELIMIT;
 	c->req_len += (size_t)n;
 
@@ -109,10 +112,17 @@ loom_ws_client_add_header(struct loom_conn *conn, const char *name, const char *
 		if (!(loom__http_ctype[(uint8_t)*s] & LOOM_HTTP_C_TCHAR))
 			return LOOM_EINVAL;
 
-	if (req_add(ws->cli, name, ": ", value))
+	/* the 2 bytes of the blank line that ends the head stay free */
+	if (ws->cli->req_len + strlen(name) + 2 + strlen(value) + 2 + 2 >
+	    ws->cli->req_max || req_add(ws->cli, name, ": ", value) ||
+	    req_add(ws->cli, "\r\n", NULL, NULL)) {
+		loom_clog_err(conn, "ws: header %s would make the request head longer than "
+			      "%u bytes (max_request_head_bytes)", name,
+			      (unsigned int)ws->cli->req_max);
 		return LOOM_ELIMIT;
+	}
 
-	return req_add(ws->cli, "\r\n", NULL, NULL);
+	return 0;
 }
 
 /* the transport is up: send the upgrade request */
