@@ -341,7 +341,7 @@ main(void)
 	struct loom_mux_link *l;
 	struct loom_mux_ch *a, *b, *c, *e, *g, *h;
 	static struct owner oa, ob, oc, oe, of, og, oh;
-	const struct fr *f;
+	const struct fr *f = NULL;
 	const struct loom_mux_dec *ldec;
 	uint32_t ldowns, lups;
 	char path[32];
