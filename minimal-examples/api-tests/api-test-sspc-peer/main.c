@@ -123,6 +123,7 @@ pump(void)
 	for (i = 0; i < npeers; i++) {
 		struct peer *p = &peers[i];
 
+		n = -1;
 		while (p->fd >= 0 && (n = recv(p->fd, buf, sizeof(buf), 0)) > 0)
 			if (loom__sser_feed(&p->dec, buf, (size_t)n, peer_ev, p))
 				p->err = 1;
