@@ -4,7 +4,8 @@
  *   a vhost's max_response_head_bytes (0 = 2048, and 3000): a response head of
  *   limit - 1 and limit bytes goes out whole, a header that would make it
  *   limit + 1 is refused by loom_http_add_header() with LOOM_ELIMIT;
- *   a client's max_request_head_bytes (0 = 2048, and 3000): a request head of
+ *   a client's max_request_head_bytes (0 = 2048, 3000, 262144, and 100 and 262145,
+ *   taken as the nearest bound 128 and 262144): a request head of
  *   limit - 1 and limit bytes is sent, one header more than that is refused by
  *   loom_http_client_add_header() and the connect fails
  *   (LOOM_CB_CLIENT_CONNECTION_ERROR) without a byte sent;
@@ -285,7 +286,9 @@ server_edges(int port, unsigned int limit)
 static void
 client_edges(struct loom_vhost *vh, int lfd, int lport, unsigned int max)
 {
-	unsigned int limit = max ? max : DEF_LIMIT;
+	/* 0 is the default; outside 128..262144 the nearest bound */
+	unsigned int limit = !max ? DEF_LIMIT : max < 128 ? 128 :
+			     max > 262144 ? 262144 : max;
 	size_t h0, base, h;
 	int p0 = 10;
 
@@ -366,6 +369,9 @@ main(void)
 	/* the largest allowed: a quarter-MiB request head */
 	client_edges(vcli, lfd, lport, 262144);
 	LT_CHECK_EQ(cli_pad > 200000, 1);
+	/* past the bounds: the nearest bound */
+	client_edges(vcli, lfd, lport, 262145);
+	client_edges(vcli, lfd, lport, 100);
 #if defined(LOOM_WITH_WS)
 	cli_ws = 1;
 	client_edges(vcli, lfd, lport, 0);
